@@ -1,0 +1,179 @@
+using System.Buffers;
+using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Models;
+using EdgeFL.Core.Validation;
+using EdgeFL.Core.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.CloudBridge;
+
+/// <summary>
+/// The cloud's averaging: gateway uploads are folded, weighted by their sample counts, into a running
+/// sum per sync round; a round's global model is produced when every expected gateway has sent its
+/// upload or when the round's deadline passes. Each upload id is applied at most once.
+/// </summary>
+internal sealed class CloudAggregator
+{
+    private readonly CloudAggregatorOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly DecodeLimits _limits;
+    private readonly Lock _lock = new();
+    private readonly SortedDictionary<long, PendingRound> _pending = [];
+    private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private ModelMessage? _global;
+
+    public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time)
+    {
+        _options = options;
+        _logger = logger;
+        _time = time;
+        _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxUploadBytes };
+    }
+
+    public ModelMessage? Global
+    {
+        get { lock (_lock) { return _global; } }
+    }
+
+    public IReadOnlyDictionary<string, long> RejectedByReason
+    {
+        get { lock (_lock) { return new Dictionary<string, long>(_rejected); } }
+    }
+
+    /// <summary>Takes a global model as current (initial seed, or a retained one found at start).</summary>
+    public void Adopt(ModelMessage global)
+    {
+        lock (_lock)
+        {
+            if (_global is null || global.Round > _global.Round)
+            {
+                _global = global with { Model = global.Model.Detach() };
+            }
+        }
+    }
+
+    public UploadOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length > _options.MaxUploadBytes)
+        {
+            return Reject(topicGatewayId, UploadOutcome.TooLarge, $"{payload.Length} bytes");
+        }
+
+        if (!WireCodec.TryDecodeUpload(payload, _limits, out var upload, out var error))
+        {
+            return Reject(topicGatewayId, UploadOutcome.Malformed, error.ToString());
+        }
+
+        if (upload!.GatewayId != topicGatewayId)
+        {
+            return Reject(topicGatewayId, UploadOutcome.GatewayMismatch, $"payload says '{upload.GatewayId}'");
+        }
+
+        lock (_lock)
+        {
+            if (_global is null)
+            {
+                return Reject(topicGatewayId, UploadOutcome.NoModel, upload.UploadId);
+            }
+
+            if (_applied.Contains(upload.UploadId))
+            {
+                return Reject(topicGatewayId, UploadOutcome.Duplicate, upload.UploadId);
+            }
+
+            if (upload.Round <= _global.Round)
+            {
+                return Reject(topicGatewayId, UploadOutcome.Stale, $"round {upload.Round} <= global {_global.Round}");
+            }
+
+            if (upload.TotalSamples < 1 || upload.TotalSamples > _options.MaxTotalSamples)
+            {
+                return Reject(topicGatewayId, UploadOutcome.Invalid, $"total samples {upload.TotalSamples}");
+            }
+
+            var check = UpdateValidator.ValidateModel(upload.Model, _global.Model);
+            if (check.IsRejected)
+            {
+                return Reject(topicGatewayId, UploadOutcome.Invalid, check.ToString());
+            }
+
+            if (!_pending.TryGetValue(upload.Round, out var round))
+            {
+                if (_pending.Count >= _options.MaxOpenRounds)
+                {
+                    return Reject(topicGatewayId, UploadOutcome.TooManyRounds, $"round {upload.Round}");
+                }
+
+                round = new PendingRound(new WeightedAverageAccumulator(_global.Model), _time.GetTimestamp());
+                _pending.Add(upload.Round, round);
+            }
+
+            if (!round.Gateways.Add(upload.GatewayId))
+            {
+                return Reject(topicGatewayId, UploadOutcome.Duplicate, $"second upload from {upload.GatewayId} for round {upload.Round}");
+            }
+
+            round.Accumulator.Add(upload.Model, upload.TotalSamples);
+            round.TotalSamples += upload.TotalSamples;
+            _applied.Add(upload.UploadId);
+        }
+
+        CloudLog.UploadAccepted(_logger, upload.UploadId, upload.GatewayId, upload.Round, upload.TotalSamples);
+        return UploadOutcome.Accepted;
+    }
+
+    /// <summary>Completes every pending round whose gateways are all in or whose deadline passed; returns the new globals in order.</summary>
+    public IReadOnlyList<(ModelMessage Global, int Gateways)> CloseDue()
+    {
+        var published = new List<(ModelMessage, int)>();
+        lock (_lock)
+        {
+            foreach (var (round, pending) in _pending.ToArray())
+            {
+                bool complete = _options.ExpectedGateways > 0 && pending.Gateways.Count >= _options.ExpectedGateways;
+                bool late = _time.GetElapsedTime(pending.FirstArrival) >= _options.SyncDeadline;
+                if (!complete && !late)
+                {
+                    continue;
+                }
+
+                var model = pending.Accumulator.Complete();
+                _global = new ModelMessage(_global!.ModelId, round, "cloud", pending.TotalSamples, _time.GetUtcNow(), model);
+                published.Add((_global, pending.Gateways.Count));
+
+                // Older pending rounds are superseded by this newer global model.
+                foreach (long older in _pending.Keys.Where(k => k <= round).ToArray())
+                {
+                    _pending.Remove(older);
+                }
+            }
+        }
+
+        return published;
+    }
+
+    private UploadOutcome Reject(string gatewayId, UploadOutcome outcome, string detail)
+    {
+        lock (_lock)
+        {
+            _rejected[outcome.ToString()] = _rejected.GetValueOrDefault(outcome.ToString()) + 1;
+        }
+
+        CloudLog.UploadRejected(_logger, gatewayId, outcome.ToString(), detail);
+        return outcome;
+    }
+
+    private sealed class PendingRound(WeightedAverageAccumulator accumulator, long firstArrival)
+    {
+        public WeightedAverageAccumulator Accumulator { get; } = accumulator;
+
+        public long FirstArrival { get; } = firstArrival;
+
+        public HashSet<string> Gateways { get; } = new(StringComparer.Ordinal);
+
+        public long TotalSamples { get; set; }
+    }
+}

@@ -1,0 +1,55 @@
+namespace EdgeFL.CloudBridge;
+
+/// <summary>Configuration of the cloud aggregator service (section <c>Cloud</c>).</summary>
+public sealed class CloudAggregatorOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string Section = "Cloud";
+
+    /// <summary>Topic prefix shared by every participant.</summary>
+    public string TopicPrefix { get; set; } = Core.Topics.TopicScheme.DefaultPrefix;
+
+    /// <summary>Host the cloud broker in this process (true) or use an external broker at Host:Port.</summary>
+    public bool EmbeddedBroker { get; set; } = true;
+
+    /// <summary>The embedded broker's listening address.</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>External broker host.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Broker port (embedded: listen here; external: connect here).</summary>
+    public int Port { get; set; } = 1884;
+
+    /// <summary>The aggregator's MQTT client id.</summary>
+    public string ClientId { get; set; } = "cloud-aggregator";
+
+    /// <summary>User name on an external broker.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Password on an external broker.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Model file published as the global model of round 0 when no global model exists yet.</summary>
+    public string? InitialModelPath { get; set; }
+
+    /// <summary>
+    /// Gateways whose uploads complete a sync round at once; 0 closes rounds on <see cref="SyncDeadline"/> only.
+    /// </summary>
+    public int ExpectedGateways { get; set; }
+
+    /// <summary>How long after a round's first upload the aggregate is published with whatever has arrived.</summary>
+    public TimeSpan SyncDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest upload accepted, checked before decoding.</summary>
+    public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Largest sample count one upload may claim.</summary>
+    public long MaxTotalSamples { get; set; } = 1_000_000_000;
+
+    /// <summary>Sync rounds that may be pending at once; uploads for further rounds are refused.</summary>
+    public int MaxOpenRounds { get; set; } = 8;
+
+    /// <summary>Socket buffer size of the aggregator's client connection.</summary>
+    public int SocketBufferBytes { get; set; } = 1024 * 1024;
+}

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+
+namespace EdgeFL.CloudBridge;
+
+/// <summary>Checks <see cref="CloudAggregatorOptions"/> at start; messages name the key to fix.</summary>
+internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAggregatorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CloudAggregatorOptions o)
+    {
+        const string s = CloudAggregatorOptions.Section;
+        var errors = new List<string>();
+        try
+        {
+            _ = new Core.Topics.TopicScheme(o.TopicPrefix);
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add($"{s}:TopicPrefix: {ex.Message}");
+        }
+
+        if (o.Port is <= 0 or > 65535)
+        {
+            errors.Add($"{s}:Port must be 1-65535 (was {o.Port})");
+        }
+
+        if (o.EmbeddedBroker && !System.Net.IPAddress.TryParse(o.BindAddress, out _))
+        {
+            errors.Add($"{s}:BindAddress must be an IP address (was '{o.BindAddress}')");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.ClientId))
+        {
+            errors.Add($"{s}:ClientId must be set");
+        }
+
+        if (!string.IsNullOrEmpty(o.InitialModelPath) && !File.Exists(o.InitialModelPath))
+        {
+            errors.Add($"{s}:InitialModelPath '{o.InitialModelPath}' does not exist");
+        }
+
+        if (o.ExpectedGateways < 0)
+        {
+            errors.Add($"{s}:ExpectedGateways must be 0 (deadline only) or more");
+        }
+
+        if (o.SyncDeadline <= TimeSpan.Zero)
+        {
+            errors.Add($"{s}:SyncDeadline must be positive");
+        }
+
+        if (o.MaxUploadBytes < 1024)
+        {
+            errors.Add($"{s}:MaxUploadBytes must be at least 1024");
+        }
+
+        if (o.MaxTotalSamples < 1)
+        {
+            errors.Add($"{s}:MaxTotalSamples must be at least 1");
+        }
+
+        if (o.MaxOpenRounds < 1)
+        {
+            errors.Add($"{s}:MaxOpenRounds must be at least 1");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

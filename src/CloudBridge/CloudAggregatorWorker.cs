@@ -1,0 +1,174 @@
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Storage;
+using EdgeFL.Core.Topics;
+using EdgeFL.Core.Wire;
+using EdgeFL.Messaging;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeFL.CloudBridge;
+
+/// <summary>
+/// The cloud aggregator service: hosts (or joins) the cloud broker, folds gateway uploads into the
+/// global model and publishes it retained.
+/// </summary>
+internal sealed class CloudAggregatorWorker : BackgroundService
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
+
+    private readonly CloudAggregatorOptions _options;
+    private readonly CloudAggregator _aggregator;
+    private readonly IModelSeed _seed;
+    private readonly IEnumerable<ICloudObserver> _observers;
+    private readonly ILogger<CloudAggregatorWorker> _logger;
+    private readonly ILoggerFactory _loggers;
+    private readonly TopicScheme _topics;
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private EmbeddedBroker? _broker;
+    private MqttConnection? _connection;
+
+    public CloudAggregatorWorker(
+        IOptions<CloudAggregatorOptions> options,
+        CloudAggregator aggregator,
+        IModelSeed seed,
+        IEnumerable<ICloudObserver> observers,
+        ILoggerFactory loggers)
+    {
+        _options = options.Value;
+        _aggregator = aggregator;
+        _seed = seed;
+        _observers = observers;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<CloudAggregatorWorker>();
+        _topics = new TopicScheme(_options.TopicPrefix);
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The broker listens before the host reports started, so gateways can connect at once.
+        if (_options.EmbeddedBroker)
+        {
+            _broker = new EmbeddedBroker(
+                new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes },
+                _loggers.CreateLogger<EmbeddedBroker>());
+            await _broker.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _connection = new MqttConnection(
+            new MqttConnectionOptions
+            {
+                Host = _options.EmbeddedBroker ? _options.BindAddress : _options.Host,
+                Port = _options.Port,
+                ClientId = _options.ClientId,
+                Username = _options.Username,
+                Password = _options.Password,
+                SocketBufferBytes = _options.SocketBufferBytes,
+            },
+            _loggers.CreateLogger<MqttConnection>());
+
+        if (await _seed.LoadAsync(stoppingToken).ConfigureAwait(false) is { } seed)
+        {
+            _aggregator.Adopt(seed with { Source = "cloud" });
+            CloudLog.Seeded(_logger, seed.Round, "seed");
+        }
+
+        // A retained global model on the broker (from before a restart) wins over an older seed.
+        await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, stoppingToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, stoppingToken).ConfigureAwait(false);
+        await _connection.StartAsync(stoppingToken).ConfigureAwait(false);
+        await _connection.WaitConnectedAsync(stoppingToken).ConfigureAwait(false);
+
+        bool publishedSeed = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (!publishedSeed && _aggregator.Global is { } current)
+            {
+                // Retained, so every gateway that connects later finds the current global model.
+                publishedSeed = await TryPublishAsync(current, stoppingToken).ConfigureAwait(false);
+            }
+            else if (_aggregator.Global is null)
+            {
+                CloudLog.WaitingForModel(_logger, _topics.CloudGlobalModel);
+            }
+
+            foreach (var (global, gateways) in _aggregator.CloseDue())
+            {
+                while (!await TryPublishAsync(global, stoppingToken).ConfigureAwait(false))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                }
+
+                CloudLog.GlobalPublished(_logger, global.Round, gateways, global.TotalSamples);
+                foreach (var observer in _observers)
+                {
+                    observer.GlobalPublished(global, gateways);
+                }
+            }
+
+            try
+            {
+                await _wake.WaitAsync(_aggregator.Global is null ? TimeSpan.FromSeconds(5) : Tick, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task<bool> TryPublishAsync(ModelMessage global, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _connection!.PublishAsync(_topics.CloudGlobalModel, WireCodec.Encode(global), MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
+        {
+            CloudLog.PublishFailed(_logger, global.Round, ex);
+            return false;
+        }
+    }
+
+    private Task OnRetainedGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (message.Retain && message.Payload.Length <= _options.MaxUploadBytes
+            && WireCodec.TryDecodeModel(message.Payload, DecodeLimits.Default with { MaxPayloadBytes = _options.MaxUploadBytes }, out var global, out _))
+        {
+            _aggregator.Adopt(global!);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnUploadAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        string? gatewayId = _topics.GatewayIdFromUpload(message.Topic);
+        if (gatewayId is not null && _aggregator.OnUpload(gatewayId, message.Payload) == UploadOutcome.Accepted)
+        {
+            _wake.Release();
+        }
+
+        return Task.CompletedTask;
+    }
+}

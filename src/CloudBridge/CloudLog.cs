@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.CloudBridge;
+
+internal static partial class CloudLog
+{
+    [LoggerMessage(3001, LogLevel.Information, "Uploaded {UploadId} (round {Round}, {Samples} samples, {Bytes} bytes) to the cloud")]
+    public static partial void Uploaded(ILogger logger, string uploadId, long round, long samples, int bytes);
+
+    [LoggerMessage(3002, LogLevel.Information, "Global model of round {Round} received ({Samples} samples)")]
+    public static partial void GlobalReceived(ILogger logger, long round, long samples);
+
+    [LoggerMessage(3003, LogLevel.Warning, "Global model rejected: {Reason}")]
+    public static partial void GlobalRejected(ILogger logger, string reason);
+
+    [LoggerMessage(3101, LogLevel.Information, "Cloud accepted upload {UploadId} from {GatewayId} for round {Round} ({Samples} samples)")]
+    public static partial void UploadAccepted(ILogger logger, string uploadId, string gatewayId, long round, long samples);
+
+    [LoggerMessage(3102, LogLevel.Warning, "Cloud rejected an upload from {GatewayId}: {Reason} ({Detail})")]
+    public static partial void UploadRejected(ILogger logger, string gatewayId, string reason, string detail);
+
+    [LoggerMessage(3103, LogLevel.Information, "Published global model of round {Round} from {Gateways} gateways ({Samples} samples)")]
+    public static partial void GlobalPublished(ILogger logger, long round, int gateways, long samples);
+
+    [LoggerMessage(3104, LogLevel.Warning, "Publishing the global model of round {Round} failed; retrying")]
+    public static partial void PublishFailed(ILogger logger, long round, Exception exception);
+
+    [LoggerMessage(3105, LogLevel.Information, "Cloud aggregator starts from the global model of round {Round} ({Source})")]
+    public static partial void Seeded(ILogger logger, long round, string source);
+
+    [LoggerMessage(3106, LogLevel.Warning, "Cloud aggregator has no global model yet: set Cloud:InitialModelPath or publish one retained on {Topic}")]
+    public static partial void WaitingForModel(ILogger logger, string topic);
+}

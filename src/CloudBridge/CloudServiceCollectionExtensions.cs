@@ -1,0 +1,34 @@
+using EdgeFL.Core.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeFL.CloudBridge;
+
+/// <summary>Registers the cloud aggregator service.</summary>
+public static class CloudServiceCollectionExtensions
+{
+    /// <summary>Adds the cloud aggregator, its options (section <c>Cloud</c>, validated at start) and its model seed.</summary>
+    public static IServiceCollection AddEdgeFlCloudAggregator(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CloudAggregatorOptions>().Bind(configuration.GetSection(CloudAggregatorOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CloudAggregatorOptions>, CloudAggregatorOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IModelSeed>(sp => new FileModelSeed(sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.InitialModelPath));
+        services.AddSingleton(sp => new CloudAggregator(
+            sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudAggregator>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<CloudAggregatorWorker>();
+        return services;
+    }
+
+    /// <summary>Adds the gateway's cloud uplink (section <c>Gateway:Cloud</c>); registered only when enabled.</summary>
+    public static IServiceCollection AddEdgeFlCloudUplink(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<CloudUplinkOptions>().Bind(configuration.GetSection(CloudUplinkOptions.Section));
+        return services;
+    }
+}

@@ -1,0 +1,32 @@
+namespace EdgeFL.CloudBridge;
+
+/// <summary>How a gateway reaches the cloud broker (section <c>Gateway:Cloud</c>).</summary>
+public sealed class CloudUplinkOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string Section = "Gateway:Cloud";
+
+    /// <summary>Send edge models to the cloud and take its global models.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Cloud broker host.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Cloud broker port.</summary>
+    public int Port { get; set; } = 1884;
+
+    /// <summary>Client id on the cloud broker; defaults to <c>{GatewayId}-uplink</c>.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>User name on the cloud broker.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Password on the cloud broker.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Socket buffer size of the uplink connection.</summary>
+    public int SocketBufferBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest global model accepted from the cloud, checked before decoding.</summary>
+    public long MaxModelBytes { get; set; } = 256L * 1024 * 1024;
+}

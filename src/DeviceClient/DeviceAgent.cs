@@ -1,0 +1,297 @@
+using System.Threading.Channels;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Models;
+using EdgeFL.Core.Topics;
+using EdgeFL.Core.Wire;
+using EdgeFL.DeviceClient.Power;
+using EdgeFL.DeviceClient.Training;
+using EdgeFL.Messaging;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.DeviceClient;
+
+/// <summary>
+/// The device runtime: follows its gateway's model, decides whether it can take part in each round,
+/// trains on local data, and publishes its update, buffering updates while offline.
+/// </summary>
+public sealed class DeviceAgent : IAsyncDisposable
+{
+    private readonly DeviceOptions _options;
+    private readonly DeviceProfile _profile;
+    private readonly ILocalTrainer _trainer;
+    private readonly IPowerSource _power;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly TopicScheme _topics;
+    private readonly MqttConnection _connection;
+    private readonly UpdateBuffer _buffer;
+    private readonly DecodeLimits _limits;
+    private readonly SemaphoreSlim _flushLock = new(1, 1);
+    private readonly Channel<ModelMessage> _models = Channel.CreateBounded<ModelMessage>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+    private CancellationTokenSource? _stop;
+    private Task? _loop;
+    private long _lastRoundSeen = -1;
+    private long _roundsTrained;
+    private long _roundsDeclined;
+    private double _energyMah;
+
+    /// <summary>Creates a device; it connects on <see cref="StartAsync"/>.</summary>
+    public DeviceAgent(DeviceOptions options, DeviceProfile profile, ILocalTrainer trainer, IPowerSource power, ILogger logger, TimeProvider? time = null)
+    {
+        options.Validate();
+        profile.Validate();
+        _options = options;
+        _profile = profile;
+        _trainer = trainer;
+        _power = power;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _topics = new TopicScheme(options.TopicPrefix);
+        _buffer = new UpdateBuffer(options.MaxBufferedUpdates);
+        _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
+        _connection = new MqttConnection(
+            new MqttConnectionOptions
+            {
+                Host = options.BrokerHost,
+                Port = options.BrokerPort,
+                ClientId = options.DeviceId,
+                Username = options.Username,
+                Password = options.Password,
+                SocketBufferBytes = options.SocketBufferBytes,
+                Will = new LastWill(_topics.DeviceStatus(options.GatewayId, options.DeviceId), WireCodec.Encode(Status(online: false)), Retain: true),
+            },
+            logger);
+        _connection.OnConnected(OnConnectedAsync);
+    }
+
+    /// <summary>The device id.</summary>
+    public string DeviceId => _options.DeviceId;
+
+    /// <summary>True while connected to the gateway's broker.</summary>
+    public bool IsConnected => _connection.IsConnected;
+
+    /// <summary>Updates waiting for a connection.</summary>
+    public int BufferedUpdates => _buffer.Count;
+
+    /// <summary>Rounds trained so far.</summary>
+    public long RoundsTrained => Interlocked.Read(ref _roundsTrained);
+
+    /// <summary>Rounds declined so far.</summary>
+    public long RoundsDeclined => Interlocked.Read(ref _roundsDeclined);
+
+    /// <summary>Energy spent on training so far, in mAh.</summary>
+    public double EnergyMah => Volatile.Read(ref _energyMah);
+
+    /// <summary>The current battery reading.</summary>
+    public PowerReading Battery => _power.Read();
+
+    /// <summary>Raised after each round this device handled (trained or declined).</summary>
+    public event Action<DeviceAgent, long, bool>? RoundHandled;
+
+    /// <summary>Connects (in the background, reconnecting as needed) and starts following the gateway's model.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await _connection.SubscribeAsync(_topics.GatewayModel(_options.GatewayId), MqttQos.AtLeastOnce, OnModelAsync, cancellationToken).ConfigureAwait(false);
+        if (!_profile.Connected)
+        {
+            await _connection.GoOfflineAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _connection.StartAsync(_stop.Token).ConfigureAwait(false);
+        _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
+    }
+
+    /// <summary>Simulates losing the network link (the broker sees an unclean drop).</summary>
+    public Task GoOfflineAsync(CancellationToken cancellationToken = default) => _connection.GoOfflineAsync(cancellationToken);
+
+    /// <summary>Simulates the link coming back; buffered updates are sent once reconnected.</summary>
+    public void GoOnline() => _connection.GoOnline();
+
+    /// <summary>Waits until connected.</summary>
+    public Task WaitConnectedAsync(CancellationToken cancellationToken = default) => _connection.WaitConnectedAsync(cancellationToken);
+
+    /// <summary>Stops training and disconnects.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stop is null)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _models.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        await _connection.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _stop?.Dispose();
+        _flushLock.Dispose();
+    }
+
+    private Task OnModelAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (!WireCodec.TryDecodeModel(message.Payload, _limits, out var model, out var error))
+        {
+            DeviceLog.BadModel(_logger, DeviceId, error.ToString());
+            return Task.CompletedTask;
+        }
+
+        // Newest model wins: a device busy training skips the rounds it missed.
+        if (model!.Round > Interlocked.Read(ref _lastRoundSeen))
+        {
+            Interlocked.Exchange(ref _lastRoundSeen, model.Round);
+            _models.Writer.TryWrite(model);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var model in _models.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await HandleRoundAsync(model, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task HandleRoundAsync(ModelMessage model, CancellationToken cancellationToken)
+    {
+        var battery = _power.Read();
+        string? reason = !_connection.IsConnected ? "offline"
+            : battery.Level <= _options.MinBatteryLevel && !battery.Charging ? "battery"
+            : null;
+        if (reason is not null)
+        {
+            Interlocked.Increment(ref _roundsDeclined);
+            DeviceLog.Declining(_logger, DeviceId, model.Round, reason);
+            await TryPublishAsync(_topics.DeviceDecline(_options.GatewayId, DeviceId), WireCodec.Encode(new RoundDecline(DeviceId, model.Round, reason)), retain: false, cancellationToken).ConfigureAwait(false);
+            RoundHandled?.Invoke(this, model.Round, false);
+            return;
+        }
+
+        LocalTrainingOutcome outcome;
+        try
+        {
+            outcome = await _trainer.TrainAsync(model.Model, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            DeviceLog.TrainingFailed(_logger, DeviceId, model.Round, ex);
+            return;
+        }
+
+        double seconds = outcome.Elapsed.TotalSeconds;
+        if (_options.SimulateCost)
+        {
+            seconds += EnergyModel.SimulatedTrainingSeconds(_trainer.Epochs, outcome.SampleCount, _trainer.BatchSize, _profile.ComputeFlops);
+        }
+
+        double energy = EnergyModel.EnergyMah(seconds);
+        _power.Consume(energy);
+        Interlocked.Increment(ref _roundsTrained);
+        AddEnergy(energy);
+        DeviceLog.Trained(_logger, DeviceId, model.Round, outcome.SampleCount, outcome.MeanLoss, seconds, energy, _power.Read().Level);
+
+        ModelState state = _options.QuantizeUpdates ? Quantizer.Quantize(outcome.Model) : outcome.Model;
+        var update = new DeviceUpdate(DeviceId, model.Round, outcome.SampleCount, outcome.MeanLoss, seconds, energy, _time.GetUtcNow(), state);
+        _buffer.Add(new BufferedUpdate(model.Round, WireCodec.Encode(update)));
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (_buffer.Count > 0)
+        {
+            DeviceLog.Buffered(_logger, DeviceId, model.Round, _buffer.Count);
+        }
+
+        await TryPublishAsync(_topics.DeviceStatus(_options.GatewayId, DeviceId), WireCodec.Encode(Status(online: true)), retain: true, cancellationToken).ConfigureAwait(false);
+        RoundHandled?.Invoke(this, model.Round, true);
+    }
+
+    private async Task OnConnectedAsync(CancellationToken cancellationToken)
+    {
+        await TryPublishAsync(_topics.DeviceStatus(_options.GatewayId, DeviceId), WireCodec.Encode(Status(online: true)), retain: true, cancellationToken).ConfigureAwait(false);
+
+        // Not awaited here: the connect path must not wait on a publish queue.
+        _ = Task.Run(() => FlushAsync(cancellationToken), CancellationToken.None);
+    }
+
+    /// <summary>Sends buffered updates oldest first; stops at the first failure and keeps the rest.</summary>
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        await _flushLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (_buffer.Peek() is { } next)
+            {
+                if (!await TryPublishAsync(_topics.DeviceUpdate(_options.GatewayId, DeviceId), next.Payload, retain: false, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                _buffer.Remove(next);
+                if (next.Round != Interlocked.Read(ref _lastRoundSeen))
+                {
+                    DeviceLog.FlushedBuffered(_logger, DeviceId, next.Round);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _flushLock.Release();
+        }
+    }
+
+    private async Task<bool> TryPublishAsync(string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
+    {
+        if (!_connection.IsConnected || _connection.IsOffline)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _connection.PublishAsync(topic, payload, MqttQos.AtLeastOnce, retain, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
+        {
+            return false;
+        }
+    }
+
+    private DeviceStatus Status(bool online)
+    {
+        var reading = _power.Read();
+        return new DeviceStatus(_options.DeviceId, online, reading.Level, reading.Charging, _time.GetUtcNow());
+    }
+
+    private void AddEnergy(double energy)
+    {
+        double current, next;
+        do
+        {
+            current = Volatile.Read(ref _energyMah);
+            next = current + energy;
+        }
+        while (Interlocked.CompareExchange(ref _energyMah, next, current) != current);
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.DeviceClient;
+
+internal static partial class DeviceLog
+{
+    [LoggerMessage(4001, LogLevel.Information, "{DeviceId}: trained round {Round}: {Samples} samples, loss {Loss:F4}, {Seconds:F1} s, {EnergyMah:F2} mAh, battery {Battery:P0}")]
+    public static partial void Trained(ILogger logger, string deviceId, long round, long samples, double loss, double seconds, double energyMah, double battery);
+
+    [LoggerMessage(4002, LogLevel.Information, "{DeviceId}: declines round {Round}: {Reason}")]
+    public static partial void Declining(ILogger logger, string deviceId, long round, string reason);
+
+    [LoggerMessage(4003, LogLevel.Information, "{DeviceId}: offline, buffered the update of round {Round} ({Buffered} waiting)")]
+    public static partial void Buffered(ILogger logger, string deviceId, long round, int buffered);
+
+    [LoggerMessage(4004, LogLevel.Information, "{DeviceId}: sent buffered update of round {Round}")]
+    public static partial void FlushedBuffered(ILogger logger, string deviceId, long round);
+
+    [LoggerMessage(4005, LogLevel.Warning, "{DeviceId}: ignored a model message: {Error}")]
+    public static partial void BadModel(ILogger logger, string deviceId, string error);
+
+    [LoggerMessage(4006, LogLevel.Error, "{DeviceId}: training round {Round} failed")]
+    public static partial void TrainingFailed(ILogger logger, string deviceId, long round, Exception exception);
+}

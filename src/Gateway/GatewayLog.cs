@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.Gateway;
+
+internal static partial class GatewayLog
+{
+    [LoggerMessage(2001, LogLevel.Debug, "{GatewayId}: accepted update from {DeviceId} for round {Round} ({Samples} samples, loss {Loss:F4})")]
+    public static partial void UpdateAccepted(ILogger logger, string gatewayId, string deviceId, long round, long samples, double loss);
+
+    [LoggerMessage(2002, LogLevel.Warning, "{GatewayId}: rejected update from {DeviceId}: {Reason} ({Detail})")]
+    public static partial void UpdateRejected(ILogger logger, string gatewayId, string deviceId, string reason, string detail);
+
+    [LoggerMessage(2003, LogLevel.Debug, "{GatewayId}: {DeviceId} declined round {Round}: {Reason}")]
+    public static partial void Declined(ILogger logger, string gatewayId, string deviceId, long round, string reason);
+
+    [LoggerMessage(2004, LogLevel.Information, "{GatewayId}: round {Round} opened")]
+    public static partial void RoundOpened(ILogger logger, string gatewayId, long round);
+
+    [LoggerMessage(2005, LogLevel.Information, "{GatewayId}: round {Round} closed by {Reason}: {Accepted} updates, {Declined} declined, {Rejected} rejected, {Samples} samples, mean loss {Loss:F4}")]
+    public static partial void RoundClosed(ILogger logger, string gatewayId, long round, string reason, int accepted, int declined, int rejected, long samples, double loss);
+
+    [LoggerMessage(2006, LogLevel.Information, "{GatewayId}: adopted the global model of round {Round}")]
+    public static partial void GlobalAdopted(ILogger logger, string gatewayId, long round);
+
+    [LoggerMessage(2007, LogLevel.Warning, "{GatewayId}: upload of round {Round} to the cloud failed: {Error}")]
+    public static partial void UploadFailed(ILogger logger, string gatewayId, long round, string error);
+
+    [LoggerMessage(2008, LogLevel.Warning, "{GatewayId}: no global model for round {Round} within {Timeout}; going on with the edge model")]
+    public static partial void GlobalTimeout(ILogger logger, string gatewayId, long round, TimeSpan timeout);
+
+    [LoggerMessage(2009, LogLevel.Information, "{GatewayId}: waiting for an initial model from the cloud")]
+    public static partial void WaitingForInitialModel(ILogger logger, string gatewayId);
+
+    [LoggerMessage(2010, LogLevel.Information, "{GatewayId}: finished {Rounds} rounds")]
+    public static partial void Finished(ILogger logger, string gatewayId, long rounds);
+
+    [LoggerMessage(2011, LogLevel.Warning, "{GatewayId}: could not publish the model of round {Round}: {Error}; retrying")]
+    public static partial void ModelPublishFailed(ILogger logger, string gatewayId, long round, string error);
+
+    [LoggerMessage(2012, LogLevel.Warning, "{GatewayId}: ignored a malformed {Kind} message on {Topic}: {Error}")]
+    public static partial void MalformedControl(ILogger logger, string gatewayId, string kind, string topic, string error);
+
+    [LoggerMessage(2013, LogLevel.Information, "{GatewayId}: starting from model '{ModelId}' of round {Round}")]
+    public static partial void Seeded(ILogger logger, string gatewayId, string modelId, long round);
+}

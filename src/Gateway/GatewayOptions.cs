@@ -1,0 +1,100 @@
+using EdgeFL.Messaging;
+
+namespace EdgeFL.Gateway;
+
+/// <summary>Configuration of a gateway (section <c>Gateway</c>); see docs/CONFIGURATION.md.</summary>
+public sealed class GatewayOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string Section = "Gateway";
+
+    /// <summary>This gateway's id: one topic segment, unique in the fleet.</summary>
+    public string GatewayId { get; set; } = "gateway-1";
+
+    /// <summary>Topic prefix shared by every participant.</summary>
+    public string TopicPrefix { get; set; } = Core.Topics.TopicScheme.DefaultPrefix;
+
+    /// <summary>
+    /// A model file (wire-format model message) to start from. When empty the gateway waits for the
+    /// cloud's global model.
+    /// </summary>
+    public string? InitialModelPath { get; set; }
+
+    /// <summary>Where the devices' broker is and whether this process hosts it.</summary>
+    public GatewayBrokerOptions Broker { get; set; } = new();
+
+    /// <summary>How rounds open and close.</summary>
+    public RoundOptions Rounds { get; set; } = new();
+
+    /// <summary>Limits on what devices may send.</summary>
+    public UpdateLimitOptions Updates { get; set; } = new();
+}
+
+/// <summary>Where the gateway's devices meet: an embedded broker (default) or an external one.</summary>
+public sealed class GatewayBrokerOptions
+{
+    /// <summary>Host the MQTTnet broker in this process (true) or use the external broker at Host:Port.</summary>
+    public bool Embedded { get; set; } = true;
+
+    /// <summary>The embedded broker's listening address.</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>External broker host (ignored when <see cref="Embedded"/>, which uses its bind address).</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Broker port: the embedded broker listens here, or the external broker's port.</summary>
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Client id of the gateway's own connection; defaults to <c>{GatewayId}-coordinator</c>.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>User name for the external broker.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Password for the external broker.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Socket buffer size of the gateway's client connection.</summary>
+    public int SocketBufferBytes { get; set; } = 1024 * 1024;
+}
+
+/// <summary>Round timing and closing rules.</summary>
+public sealed class RoundOptions
+{
+    /// <summary>
+    /// Fraction (0-1] of the devices online during the round that must have answered (an update or
+    /// a decline) before the round closes early.
+    /// </summary>
+    public double QuorumFraction { get; set; } = 1.0;
+
+    /// <summary>Longest a round stays open.</summary>
+    public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Accepted updates needed to produce a new model; with fewer the model carries over.</summary>
+    public int MinUpdates { get; set; } = 1;
+
+    /// <summary>Rounds to run before the service stops by itself; 0 runs until stopped.</summary>
+    public long MaxRounds { get; set; }
+
+    /// <summary>Pause between the close of one round and the opening of the next.</summary>
+    public TimeSpan Pause { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Upload the edge model to the cloud every this many rounds (HierFAVG's kappa2).</summary>
+    public int SyncEvery { get; set; } = 5;
+
+    /// <summary>After an upload, how long to wait for the cloud's new global model before going on.</summary>
+    public TimeSpan GlobalModelTimeout { get; set; } = TimeSpan.FromSeconds(120);
+}
+
+/// <summary>What a device update may be.</summary>
+public sealed class UpdateLimitOptions
+{
+    /// <summary>Largest update payload, checked before decoding (the embedded broker drops larger ones too).</summary>
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Smallest sample count an update may claim.</summary>
+    public long MinSampleCount { get; set; } = 1;
+
+    /// <summary>Largest sample count an update may claim (bounds one device's weight).</summary>
+    public long MaxSampleCount { get; set; } = 10_000_000;
+}

@@ -1,0 +1,127 @@
+using EdgeFL.CloudBridge;
+using EdgeFL.Core.Topics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace EdgeFL.Gateway;
+
+/// <summary>Checks <see cref="GatewayOptions"/> at start; each message names the key that fixes it.</summary>
+internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GatewayOptions o)
+    {
+        var errors = new List<string>();
+        var cloud = configuration.GetSection(CloudUplinkOptions.Section).Get<CloudUplinkOptions>() ?? new CloudUplinkOptions();
+        if (string.IsNullOrEmpty(o.InitialModelPath) && !cloud.Enabled)
+        {
+            errors.Add($"{GatewayOptions.Section}:InitialModelPath must be set when {CloudUplinkOptions.Section}:Enabled is false: the gateway needs a model to start from");
+        }
+
+        if (cloud.Enabled)
+        {
+            if (string.IsNullOrWhiteSpace(cloud.Host))
+            {
+                errors.Add($"{CloudUplinkOptions.Section}:Host must be set");
+            }
+
+            if (cloud.Port is <= 0 or > 65535)
+            {
+                errors.Add($"{CloudUplinkOptions.Section}:Port must be 1-65535 (was {cloud.Port})");
+            }
+
+            if (cloud.SocketBufferBytes < 4096)
+            {
+                errors.Add($"{CloudUplinkOptions.Section}:SocketBufferBytes must be at least 4096");
+            }
+        }
+
+        const string s = GatewayOptions.Section;
+        if (!TopicScheme.IsValidId(o.GatewayId))
+        {
+            errors.Add($"{s}:GatewayId '{o.GatewayId}' must be 1-128 characters without '/', '+', '#' or whitespace, and not 'cloud'");
+        }
+
+        try
+        {
+            _ = new TopicScheme(o.TopicPrefix);
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add($"{s}:TopicPrefix: {ex.Message}");
+        }
+
+        if (!string.IsNullOrEmpty(o.InitialModelPath) && !File.Exists(o.InitialModelPath))
+        {
+            errors.Add($"{s}:InitialModelPath '{o.InitialModelPath}' does not exist");
+        }
+
+        if (o.Broker.Port is <= 0 or > 65535)
+        {
+            errors.Add($"{s}:Broker:Port must be 1-65535 (was {o.Broker.Port})");
+        }
+
+        if (o.Broker.Embedded && !System.Net.IPAddress.TryParse(o.Broker.BindAddress, out _))
+        {
+            errors.Add($"{s}:Broker:BindAddress must be an IP address (was '{o.Broker.BindAddress}')");
+        }
+
+        if (!o.Broker.Embedded && string.IsNullOrWhiteSpace(o.Broker.Host))
+        {
+            errors.Add($"{s}:Broker:Host must be set when {s}:Broker:Embedded is false");
+        }
+
+        if (o.Broker.SocketBufferBytes < 4096)
+        {
+            errors.Add($"{s}:Broker:SocketBufferBytes must be at least 4096");
+        }
+
+        var r = o.Rounds;
+        if (r.QuorumFraction is <= 0 or > 1 || double.IsNaN(r.QuorumFraction))
+        {
+            errors.Add($"{s}:Rounds:QuorumFraction must be in (0, 1] (was {r.QuorumFraction})");
+        }
+
+        if (r.Deadline <= TimeSpan.Zero)
+        {
+            errors.Add($"{s}:Rounds:Deadline must be positive (was {r.Deadline})");
+        }
+
+        if (r.MinUpdates < 1)
+        {
+            errors.Add($"{s}:Rounds:MinUpdates must be at least 1 (was {r.MinUpdates})");
+        }
+
+        if (r.MaxRounds < 0)
+        {
+            errors.Add($"{s}:Rounds:MaxRounds must be 0 (no limit) or more (was {r.MaxRounds})");
+        }
+
+        if (r.Pause < TimeSpan.Zero)
+        {
+            errors.Add($"{s}:Rounds:Pause must not be negative");
+        }
+
+        if (r.SyncEvery < 1)
+        {
+            errors.Add($"{s}:Rounds:SyncEvery must be at least 1 (was {r.SyncEvery})");
+        }
+
+        if (r.GlobalModelTimeout < TimeSpan.Zero)
+        {
+            errors.Add($"{s}:Rounds:GlobalModelTimeout must not be negative");
+        }
+
+        var u = o.Updates;
+        if (u.MaxBytes < 1024)
+        {
+            errors.Add($"{s}:Updates:MaxBytes must be at least 1024 (was {u.MaxBytes})");
+        }
+
+        if (u.MinSampleCount < 1 || u.MaxSampleCount < u.MinSampleCount)
+        {
+            errors.Add($"{s}:Updates:MinSampleCount must be >= 1 and <= {s}:Updates:MaxSampleCount");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

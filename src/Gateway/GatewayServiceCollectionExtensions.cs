@@ -1,0 +1,46 @@
+using EdgeFL.CloudBridge;
+using EdgeFL.Core.Storage;
+using EdgeFL.Core.Topics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeFL.Gateway;
+
+/// <summary>Registers the gateway service.</summary>
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the gateway worker, its options (section <c>Gateway</c>, validated at start), the fleet
+    /// view, and the cloud uplink when <c>Gateway:Cloud:Enabled</c> is true.
+    /// </summary>
+    public static IServiceCollection AddEdgeFlGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayOptions>>(sp => new GatewayOptionsValidator(configuration));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<FleetView>();
+        services.TryAddSingleton<IModelSeed>(sp => new FileModelSeed(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.InitialModelPath));
+        services.AddSingleton(sp => new RoundCoordinator(
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value,
+            sp.GetRequiredService<GatewayMetrics>(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<RoundCoordinator>(),
+            sp.GetRequiredService<TimeProvider>()));
+
+        var uplink = configuration.GetSection(CloudUplinkOptions.Section).Get<CloudUplinkOptions>() ?? new CloudUplinkOptions();
+        if (uplink.Enabled)
+        {
+            services.AddSingleton<ICloudUplink>(sp =>
+            {
+                var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+                return new CloudUplink(uplink, gateway.GatewayId, new TopicScheme(gateway.TopicPrefix), sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudUplink>());
+            });
+        }
+
+        services.AddHostedService<GatewayWorker>();
+        return services;
+    }
+}

@@ -1,0 +1,349 @@
+using EdgeFL.CloudBridge;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Storage;
+using EdgeFL.Core.Topics;
+using EdgeFL.Core.Wire;
+using EdgeFL.Messaging;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeFL.Gateway;
+
+/// <summary>
+/// The gateway daemon: hosts the devices' broker (or joins an external one), runs rounds, and every
+/// <see cref="RoundOptions.SyncEvery"/> rounds hands the edge model to the cloud and adopts the global model.
+/// </summary>
+internal sealed class GatewayWorker : BackgroundService
+{
+    private readonly GatewayOptions _options;
+    private readonly RoundCoordinator _rounds;
+    private readonly FleetView _fleet;
+    private readonly IModelSeed _seed;
+    private readonly ICloudUplink? _uplink;
+    private readonly IEnumerable<IGatewayObserver> _observers;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly TopicScheme _topics;
+    private readonly DecodeLimits _controlLimits = DecodeLimits.Default with { MaxPayloadBytes = 64 * 1024, MaxTensors = 0 };
+    private readonly SemaphoreSlim _progress = new(0, int.MaxValue);
+    private EmbeddedBroker? _broker;
+    private MqttConnection? _connection;
+    private long _uploadSequence;
+    private long _lastAdoptedGlobal = -1;
+
+    public GatewayWorker(
+        IOptions<GatewayOptions> options,
+        RoundCoordinator rounds,
+        FleetView fleet,
+        IModelSeed seed,
+        IEnumerable<ICloudUplink> uplinks,
+        IEnumerable<IGatewayObserver> observers,
+        IHostApplicationLifetime lifetime,
+        ILoggerFactory loggers)
+    {
+        _options = options.Value;
+        _rounds = rounds;
+        _fleet = fleet;
+        _seed = seed;
+        _uplink = uplinks.FirstOrDefault();
+        _observers = observers;
+        _lifetime = lifetime;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<GatewayWorker>();
+        _topics = new TopicScheme(_options.TopicPrefix);
+        _rounds.Progress += Wake;
+        _fleet.Changed += Wake;
+    }
+
+    /// <summary>The embedded broker, when this gateway hosts one (tests and the demo read its counters).</summary>
+    public EmbeddedBroker? Broker => _broker;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The broker listens before the host reports started (and, under systemd, before READY=1).
+        if (_options.Broker.Embedded)
+        {
+            _broker = new EmbeddedBroker(
+                new EmbeddedBrokerOptions
+                {
+                    BindAddress = _options.Broker.BindAddress,
+                    Port = _options.Broker.Port,
+                    MaxMessageBytes = _options.Updates.MaxBytes,
+                },
+                _loggers.CreateLogger<EmbeddedBroker>());
+            await _broker.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_uplink is not null)
+        {
+            await _uplink.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        string gatewayId = _options.GatewayId;
+        _connection = new MqttConnection(
+            new MqttConnectionOptions
+            {
+                Host = _options.Broker.Embedded ? LoopbackFor(_options.Broker.BindAddress) : _options.Broker.Host,
+                Port = _options.Broker.Port,
+                ClientId = string.IsNullOrEmpty(_options.Broker.ClientId) ? $"{gatewayId}-coordinator" : _options.Broker.ClientId,
+                Username = _options.Broker.Username,
+                Password = _options.Broker.Password,
+                SocketBufferBytes = _options.Broker.SocketBufferBytes,
+            },
+            _loggers.CreateLogger<MqttConnection>());
+        await _connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, OnStatusAsync, stoppingToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.DeviceDeclineFilter(gatewayId), MqttQos.AtLeastOnce, OnDeclineAsync, stoppingToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.DeviceUpdateFilter(gatewayId), MqttQos.AtLeastOnce, OnUpdateAsync, stoppingToken).ConfigureAwait(false);
+        await _connection.StartAsync(stoppingToken).ConfigureAwait(false);
+        if (_uplink is not null)
+        {
+            await _uplink.StartAsync(stoppingToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await SeedAsync(stoppingToken).ConfigureAwait(false);
+            await RunRoundsAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        var seed = await _seed.LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (seed is null)
+        {
+            // Validated at start: without a seed file the cloud uplink is enabled.
+            GatewayLog.WaitingForInitialModel(_logger, _options.GatewayId);
+            seed = await _uplink!.WaitForGlobalAsync(0, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            _lastAdoptedGlobal = seed!.Round;
+        }
+
+        _rounds.Adopt(seed);
+        GatewayLog.Seeded(_logger, _options.GatewayId, seed.ModelId, seed.Round);
+    }
+
+    private async Task RunRoundsAsync(CancellationToken cancellationToken)
+    {
+        long roundsRun = 0;
+        long samplesSinceSync = 0;
+        while (!cancellationToken.IsCancellationRequested && (_options.Rounds.MaxRounds == 0 || roundsRun < _options.Rounds.MaxRounds))
+        {
+            AdoptNewerGlobal();
+            var model = _rounds.BeginRound();
+            GatewayLog.RoundOpened(_logger, _options.GatewayId, model.Round);
+            await PublishModelAsync(model, cancellationToken).ConfigureAwait(false);
+            var reason = await WaitForCloseAsync(cancellationToken).ConfigureAwait(false);
+            var result = _rounds.CloseRound(reason);
+            roundsRun++;
+            samplesSinceSync += result.Samples;
+            GatewayLog.RoundClosed(_logger, result.GatewayId, result.Round, reason.ToString(), result.Accepted, result.Declined, result.Rejected, result.Samples, result.MeanLoss);
+            foreach (var observer in _observers)
+            {
+                observer.RoundCompleted(result);
+            }
+
+            if (reason == RoundCloseReason.Stopping)
+            {
+                return;
+            }
+
+            if (_uplink is not null && result.Round % _options.Rounds.SyncEvery == 0)
+            {
+                await SyncWithCloudAsync(result.Round, samplesSinceSync, cancellationToken).ConfigureAwait(false);
+                samplesSinceSync = 0;
+            }
+
+            if (_options.Rounds.Pause > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.Rounds.Pause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        GatewayLog.Finished(_logger, _options.GatewayId, roundsRun);
+        foreach (var observer in _observers)
+        {
+            observer.Finished(_options.GatewayId, _rounds.Version);
+        }
+
+        _lifetime.StopApplication();
+    }
+
+    private async Task SyncWithCloudAsync(long round, long samples, CancellationToken cancellationToken)
+    {
+        var edge = _rounds.Snapshot(samples);
+        long sequence = ++_uploadSequence;
+        var upload = new GatewayUpload(
+            _options.GatewayId,
+            GatewayUpload.MakeUploadId(_options.GatewayId, sequence),
+            sequence,
+            edge.ModelId,
+            round,
+            Math.Max(1, samples),
+            edge.IssuedAt,
+            edge.Model);
+        try
+        {
+            await _uplink!.UploadAsync(upload, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
+        {
+            GatewayLog.UploadFailed(_logger, _options.GatewayId, round, ex.Message);
+            return;
+        }
+
+        var global = await _uplink.WaitForGlobalAsync(round, _options.Rounds.GlobalModelTimeout, cancellationToken).ConfigureAwait(false);
+        if (global is null)
+        {
+            GatewayLog.GlobalTimeout(_logger, _options.GatewayId, round, _options.Rounds.GlobalModelTimeout);
+            return;
+        }
+
+        AdoptNewerGlobal();
+    }
+
+    private void AdoptNewerGlobal()
+    {
+        if (_uplink?.LatestGlobal is not { } global || global.Round <= _lastAdoptedGlobal)
+        {
+            return;
+        }
+
+        _rounds.Adopt(global);
+        _lastAdoptedGlobal = global.Round;
+        GatewayLog.GlobalAdopted(_logger, _options.GatewayId, global.Round);
+        foreach (var observer in _observers)
+        {
+            observer.GlobalModelAdopted(_options.GatewayId, global);
+        }
+    }
+
+    private async Task PublishModelAsync(ModelMessage model, CancellationToken cancellationToken)
+    {
+        byte[] payload = WireCodec.Encode(model);
+        while (true)
+        {
+            try
+            {
+                await _connection!.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+                await _connection.PublishAsync(_topics.GatewayModel(_options.GatewayId), payload, MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
+            {
+                GatewayLog.ModelPublishFailed(_logger, _options.GatewayId, model.Round, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<RoundCloseReason> WaitForCloseAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + _options.Rounds.Deadline;
+        while (true)
+        {
+            if (_rounds.IsQuorumReached(_fleet.OnlineDevices()))
+            {
+                return RoundCloseReason.Quorum;
+            }
+
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                return RoundCloseReason.Deadline;
+            }
+
+            try
+            {
+                await _progress.WaitAsync(remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return RoundCloseReason.Stopping;
+            }
+        }
+    }
+
+    private Task OnUpdateAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        string? deviceId = _topics.DeviceIdFrom(message.Topic);
+        if (deviceId is not null)
+        {
+            _rounds.OnUpdate(deviceId, message.Payload);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnStatusAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        string? deviceId = _topics.DeviceIdFrom(message.Topic);
+        if (deviceId is null || message.Payload.IsEmpty)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (WireCodec.TryDecodeStatus(message.Payload, _controlLimits, out var status, out var error) && status!.DeviceId == deviceId)
+        {
+            _fleet.Apply(status);
+        }
+        else
+        {
+            GatewayLog.MalformedControl(_logger, _options.GatewayId, "status", message.Topic, error.IsError ? error.ToString() : "device id does not match the topic");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnDeclineAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        string? deviceId = _topics.DeviceIdFrom(message.Topic);
+        if (deviceId is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (WireCodec.TryDecodeDecline(message.Payload, _controlLimits, out var decline, out var error))
+        {
+            _rounds.OnDecline(deviceId, decline!);
+        }
+        else
+        {
+            GatewayLog.MalformedControl(_logger, _options.GatewayId, "decline", message.Topic, error.ToString());
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Wake() => _progress.Release();
+
+    private static string LoopbackFor(string bindAddress) => bindAddress switch
+    {
+        "0.0.0.0" => "127.0.0.1",
+        "::" => "::1",
+        _ => bindAddress,
+    };
+}

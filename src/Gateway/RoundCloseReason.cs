@@ -1,0 +1,14 @@
+namespace EdgeFL.Gateway;
+
+/// <summary>Why a round closed.</summary>
+public enum RoundCloseReason
+{
+    /// <summary>Enough of the online devices answered.</summary>
+    Quorum,
+
+    /// <summary>The deadline passed first.</summary>
+    Deadline,
+
+    /// <summary>The service is stopping.</summary>
+    Stopping,
+}

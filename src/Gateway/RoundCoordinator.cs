@@ -1,0 +1,280 @@
+using System.Buffers;
+using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Models;
+using EdgeFL.Core.Validation;
+using EdgeFL.Core.Wire;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.Gateway;
+
+/// <summary>
+/// The state of one gateway's rounds: the current model, the open round and its running weighted
+/// sum. Updates are validated and folded as they arrive, so memory is O(model) whatever the number
+/// of devices. Thread-safe; MQTT handlers and the round loop call it concurrently.
+/// </summary>
+internal sealed class RoundCoordinator
+{
+    private readonly GatewayOptions _options;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly DecodeLimits _limits;
+    private readonly ValidationLimits _validation;
+    private readonly Lock _lock = new();
+    private ModelState? _model;
+    private string _modelId = "";
+    private long _version;
+    private OpenRound? _open;
+
+    public RoundCoordinator(GatewayOptions options, GatewayMetrics metrics, ILogger logger, TimeProvider time)
+    {
+        _options = options;
+        _metrics = metrics;
+        _logger = logger;
+        _time = time;
+        _limits = DecodeLimits.Default with { MaxPayloadBytes = options.Updates.MaxBytes };
+        _validation = new ValidationLimits
+        {
+            MinSampleCount = options.Updates.MinSampleCount,
+            MaxSampleCount = options.Updates.MaxSampleCount,
+        };
+    }
+
+    /// <summary>Raised after an update or decline changed the open round (the round loop re-checks its quorum).</summary>
+    public event Action? Progress;
+
+    public bool HasModel
+    {
+        get { lock (_lock) { return _model is not null; } }
+    }
+
+    /// <summary>The round the current model closed (0 before any round).</summary>
+    public long Version
+    {
+        get { lock (_lock) { return _version; } }
+    }
+
+    public long? OpenRoundNumber
+    {
+        get { lock (_lock) { return _open?.Round; } }
+    }
+
+    /// <summary>Replaces the current model (initial model, or the cloud's global); only between rounds.</summary>
+    public void Adopt(ModelMessage message)
+    {
+        lock (_lock)
+        {
+            if (_open is not null)
+            {
+                throw new InvalidOperationException("cannot adopt a model while a round is open");
+            }
+
+            _model = message.Model.Detach();
+            _modelId = message.ModelId;
+            _version = Math.Max(_version, message.Round);
+        }
+    }
+
+    /// <summary>The current model as a message for round <c>Version + 1</c>: what devices train on.</summary>
+    public ModelMessage BeginRound()
+    {
+        lock (_lock)
+        {
+            if (_model is null)
+            {
+                throw new InvalidOperationException("no model to train yet");
+            }
+
+            if (_open is not null)
+            {
+                throw new InvalidOperationException($"round {_open.Round} is still open");
+            }
+
+            _open = new OpenRound(_version + 1, new WeightedAverageAccumulator(_model), _time.GetTimestamp());
+            return new ModelMessage(_modelId, _open.Round, _options.GatewayId, 0, _time.GetUtcNow(), _model);
+        }
+    }
+
+    /// <summary>Validates one update payload and folds it into the open round if it is acceptable.</summary>
+    public UpdateOutcome OnUpdate(string topicDeviceId, ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length > _options.Updates.MaxBytes)
+        {
+            return Reject(topicDeviceId, UpdateOutcome.TooLarge, $"{payload.Length} bytes > {_options.Updates.MaxBytes}");
+        }
+
+        if (!WireCodec.TryDecodeUpdate(payload, _limits, out var update, out var error))
+        {
+            return Reject(topicDeviceId, UpdateOutcome.Malformed, error.ToString());
+        }
+
+        if (!string.Equals(update!.DeviceId, topicDeviceId, StringComparison.Ordinal))
+        {
+            return Reject(topicDeviceId, UpdateOutcome.DeviceMismatch, $"payload says '{update.DeviceId}'");
+        }
+
+        lock (_lock)
+        {
+            if (_open is null || _model is null)
+            {
+                return Reject(topicDeviceId, UpdateOutcome.NoOpenRound, $"update for round {update.Round}");
+            }
+
+            if (update.Round != _open.Round)
+            {
+                return Reject(topicDeviceId, UpdateOutcome.WrongRound, $"update for round {update.Round}, open round is {_open.Round}");
+            }
+
+            if (_open.Accepted.Contains(topicDeviceId))
+            {
+                return Reject(topicDeviceId, UpdateOutcome.Duplicate, $"second update for round {update.Round}");
+            }
+
+            var verdict = UpdateValidator.Validate(update, _model, _open.Round, _validation);
+            if (verdict.IsRejected)
+            {
+                return Reject(topicDeviceId, UpdateOutcome.Invalid, verdict.ToString());
+            }
+
+            _open.Accumulator.Add(update.Model, update.SampleCount);
+            _open.Accepted.Add(topicDeviceId);
+            _open.Samples += update.SampleCount;
+            _open.LossSum += update.Loss * update.SampleCount;
+            _open.EnergyMah += update.EnergyMah;
+        }
+
+        _metrics.CountAccepted();
+        GatewayLog.UpdateAccepted(_logger, _options.GatewayId, topicDeviceId, update.Round, update.SampleCount, update.Loss);
+        Progress?.Invoke();
+        return UpdateOutcome.Accepted;
+    }
+
+    /// <summary>Records that a device will not take part in the open round.</summary>
+    public void OnDecline(string topicDeviceId, RoundDecline decline)
+    {
+        lock (_lock)
+        {
+            if (_open is null || decline.Round != _open.Round || decline.DeviceId != topicDeviceId || _open.Accepted.Contains(topicDeviceId))
+            {
+                return;
+            }
+
+            if (!_open.Declined.Add(topicDeviceId))
+            {
+                return;
+            }
+        }
+
+        _metrics.CountDeclined();
+        GatewayLog.Declined(_logger, _options.GatewayId, topicDeviceId, decline.Round, decline.Reason);
+        Progress?.Invoke();
+    }
+
+    /// <summary>
+    /// True when the devices that answered reach the quorum fraction of those expected: the devices
+    /// online now plus any that answered and went away since.
+    /// </summary>
+    public bool IsQuorumReached(IReadOnlyCollection<string> onlineDevices)
+    {
+        lock (_lock)
+        {
+            if (_open is null)
+            {
+                return false;
+            }
+
+            var expected = new HashSet<string>(onlineDevices, StringComparer.Ordinal);
+            expected.UnionWith(_open.Accepted);
+            expected.UnionWith(_open.Declined);
+            if (expected.Count == 0)
+            {
+                return false;
+            }
+
+            int answered = _open.Accepted.Count + _open.Declined.Count;
+            int needed = Math.Max(1, (int)Math.Ceiling(_options.Rounds.QuorumFraction * expected.Count));
+            return answered >= needed;
+        }
+    }
+
+    /// <summary>Closes the open round: aggregates when enough updates arrived, else keeps the model.</summary>
+    public RoundResult CloseRound(RoundCloseReason reason)
+    {
+        lock (_lock)
+        {
+            var open = _open ?? throw new InvalidOperationException("no round is open");
+            _open = null;
+            bool updated = open.Accepted.Count >= _options.Rounds.MinUpdates;
+            if (updated)
+            {
+                _model = open.Accumulator.Complete();
+            }
+
+            _version = open.Round;
+            _metrics.CountRound();
+            return new RoundResult(
+                _options.GatewayId,
+                open.Round,
+                open.Accepted.Count,
+                open.Declined.Count,
+                open.Rejected,
+                open.Samples,
+                open.Samples > 0 ? open.LossSum / open.Samples : double.NaN,
+                open.EnergyMah,
+                _time.GetElapsedTime(open.OpenedAt),
+                reason,
+                updated);
+        }
+    }
+
+    /// <summary>The current model as a message (for uploads and checkpoints).</summary>
+    public ModelMessage Snapshot(long totalSamples)
+    {
+        lock (_lock)
+        {
+            if (_model is null)
+            {
+                throw new InvalidOperationException("no model yet");
+            }
+
+            return new ModelMessage(_modelId, _version, _options.GatewayId, totalSamples, _time.GetUtcNow(), _model);
+        }
+    }
+
+    private UpdateOutcome Reject(string deviceId, UpdateOutcome outcome, string detail)
+    {
+        lock (_lock)
+        {
+            if (_open is not null)
+            {
+                _open.Rejected++;
+            }
+        }
+
+        _metrics.CountRejected(outcome.ToString());
+        GatewayLog.UpdateRejected(_logger, _options.GatewayId, deviceId, outcome.ToString(), detail);
+        return outcome;
+    }
+
+    private sealed class OpenRound(long round, WeightedAverageAccumulator accumulator, long openedAt)
+    {
+        public long Round { get; } = round;
+
+        public WeightedAverageAccumulator Accumulator { get; } = accumulator;
+
+        public long OpenedAt { get; } = openedAt;
+
+        public HashSet<string> Accepted { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> Declined { get; } = new(StringComparer.Ordinal);
+
+        public int Rejected { get; set; }
+
+        public long Samples { get; set; }
+
+        public double LossSum { get; set; }
+
+        public double EnergyMah { get; set; }
+    }
+}

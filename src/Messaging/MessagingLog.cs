@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.Messaging;
+
+internal static partial class MessagingLog
+{
+    [LoggerMessage(1001, LogLevel.Information, "MQTT {ClientId} connected to {Host}:{Port} (session present: {SessionPresent})")]
+    public static partial void Connected(ILogger logger, string clientId, string host, int port, bool sessionPresent);
+
+    [LoggerMessage(1002, LogLevel.Warning, "MQTT {ClientId} disconnected: {Reason} {Error}")]
+    public static partial void Disconnected(ILogger logger, string clientId, string reason, string? error);
+
+    [LoggerMessage(1003, LogLevel.Debug, "MQTT {ClientId} could not connect to {Host}:{Port}: {Error}")]
+    public static partial void ConnectFailed(ILogger logger, string clientId, string host, int port, string error);
+
+    [LoggerMessage(1004, LogLevel.Warning, "MQTT {ClientId}: broker {Host}:{Port} refused the connection: {Code}")]
+    public static partial void ConnectRefused(ILogger logger, string clientId, string host, int port, string code);
+
+    [LoggerMessage(1005, LogLevel.Warning, "MQTT {ClientId}: broker refused subscription {Filter}: {Code}")]
+    public static partial void SubscribeRefused(ILogger logger, string clientId, string filter, string code);
+
+    [LoggerMessage(1006, LogLevel.Error, "MQTT {ClientId}: handler for {Topic} failed")]
+    public static partial void HandlerFailed(ILogger logger, string clientId, string topic, Exception exception);
+
+    [LoggerMessage(1007, LogLevel.Error, "MQTT {ClientId}: on-connected callback failed")]
+    public static partial void CallbackFailed(ILogger logger, string clientId, Exception exception);
+
+    [LoggerMessage(1008, LogLevel.Debug, "MQTT {ClientId}: disconnect failed")]
+    public static partial void DisconnectFailed(ILogger logger, string clientId, Exception exception);
+
+    [LoggerMessage(1009, LogLevel.Debug, "MQTT {ClientId}: ping failed: {Error}")]
+    public static partial void PingFailed(ILogger logger, string clientId, string error);
+
+    [LoggerMessage(1101, LogLevel.Information, "Embedded MQTT broker listening on {Address}:{Port}")]
+    public static partial void BrokerStarted(ILogger logger, string address, int port);
+
+    [LoggerMessage(1102, LogLevel.Warning, "Embedded broker dropped a {Bytes}-byte publish from {ClientId} to {Topic}: over the {Limit}-byte limit")]
+    public static partial void OversizeDropped(ILogger logger, string clientId, string topic, long bytes, long limit);
+
+    [LoggerMessage(1103, LogLevel.Information, "Embedded MQTT broker stopped")]
+    public static partial void BrokerStopped(ILogger logger);
+}

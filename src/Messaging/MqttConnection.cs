@@ -1,0 +1,458 @@
+using System.Buffers;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace EdgeFL.Messaging;
+
+/// <summary>
+/// One supervised MQTT client connection: a timer-driven loop connects, reconnects with
+/// exponential backoff and jitter, and re-subscribes on every new session. Handlers are
+/// registered once and survive reconnects.
+/// </summary>
+/// <remarks>
+/// MQTTnet 5 has no managed client; its maintainers advise reconnecting from a loop rather than from
+/// inside the disconnected event, which is what <see cref="RunSupervisorAsync"/> does: the event only wakes it.
+/// </remarks>
+public sealed class MqttConnection : IAsyncDisposable
+{
+    private static readonly TimeSpan HealthCheckInterval = TimeSpan.FromSeconds(1);
+
+    private readonly MqttConnectionOptions _options;
+    private readonly ILogger _logger;
+    private readonly IMqttClient _client;
+    private readonly List<Subscription> _subscriptions = [];
+    private readonly List<Func<CancellationToken, Task>> _onConnected = [];
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly Lock _gate = new();
+    private CancellationTokenSource? _stop;
+    private Task? _supervisor;
+    private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _offline;
+    private long _connects;
+
+    /// <summary>Creates a connection; nothing happens until <see cref="StartAsync"/>.</summary>
+    public MqttConnection(MqttConnectionOptions options, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate("Mqtt");
+        _options = options;
+        _logger = logger;
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+    }
+
+    /// <summary>The client id this connection uses.</summary>
+    public string ClientId => _options.ClientId;
+
+    /// <summary>True while the client holds a live session with the broker.</summary>
+    public bool IsConnected => _client.IsConnected;
+
+    /// <summary>Number of successful connects so far (1 after the first; more after reconnects).</summary>
+    public long ConnectCount => Interlocked.Read(ref _connects);
+
+    /// <summary>Registers a handler for a topic filter; it is subscribed now if connected and on every new session.</summary>
+    public async Task SubscribeAsync(string topicFilter, MqttQos qos, Func<InboundMessage, CancellationToken, Task> handler, CancellationToken cancellationToken = default)
+    {
+        var subscription = new Subscription(topicFilter, qos, handler);
+        lock (_gate)
+        {
+            _subscriptions.Add(subscription);
+        }
+
+        if (_client.IsConnected)
+        {
+            await SubscribeOnBrokerAsync([subscription], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Registers a callback run after every successful (re)connect, once subscriptions are in place.</summary>
+    public void OnConnected(Func<CancellationToken, Task> callback)
+    {
+        lock (_gate)
+        {
+            _onConnected.Add(callback);
+        }
+    }
+
+    /// <summary>Starts the supervisor loop; returns at once.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_supervisor is not null)
+        {
+            throw new InvalidOperationException($"MQTT connection '{ClientId}' is already started");
+        }
+
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _supervisor = Task.Run(() => RunSupervisorAsync(_stop.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Waits until a session is up (or the token fires).</summary>
+    public Task WaitConnectedAsync(CancellationToken cancellationToken = default)
+    {
+        Task signal;
+        lock (_gate)
+        {
+            signal = _client.IsConnected ? Task.CompletedTask : _connectedSignal.Task;
+        }
+
+        return signal.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Publishes one message; throws <see cref="MqttNotConnectedException"/> when offline.</summary>
+    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, CancellationToken cancellationToken = default)
+    {
+        if (!_client.IsConnected || _offline)
+        {
+            throw new MqttNotConnectedException(ClientId);
+        }
+
+        var message = new MqttApplicationMessage
+        {
+            Topic = topic,
+            Payload = new ReadOnlySequence<byte>(payload),
+            QualityOfServiceLevel = (MqttQualityOfServiceLevel)qos,
+            Retain = retain,
+        };
+
+        MqttClientPublishResult result;
+        try
+        {
+            result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MQTTnet.Exceptions.MqttClientNotConnectedException)
+        {
+            throw new MqttNotConnectedException(ClientId);
+        }
+        catch (MQTTnet.Exceptions.MqttCommunicationException ex)
+        {
+            Wake();
+            throw new MqttNotConnectedException(ClientId, ex);
+        }
+
+        if (!result.IsSuccess)
+        {
+            throw new MqttPublishRejectedException(topic, result.ReasonCode.ToString(), result.ReasonString);
+        }
+    }
+
+    /// <summary>
+    /// Drops the connection and keeps it down until <see cref="GoOnline"/>: a link outage, for
+    /// simulations and tests. The broker sees an unclean drop, so the last will fires.
+    /// </summary>
+    public async Task GoOfflineAsync(CancellationToken cancellationToken = default)
+    {
+        _offline = true;
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_client.IsConnected)
+            {
+                // Abrupt: no DISCONNECT packet, so the broker publishes the will as for a lost link.
+                await _client.DisconnectAsync(
+                    new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.DisconnectWithWillMessage).Build(),
+                    cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            MessagingLog.DisconnectFailed(_logger, ClientId, ex);
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    /// <summary>Ends a simulated outage; the supervisor reconnects at once.</summary>
+    public void GoOnline()
+    {
+        _offline = false;
+        Wake();
+    }
+
+    /// <summary>True between <see cref="GoOfflineAsync"/> and <see cref="GoOnline"/>.</summary>
+    public bool IsOffline => _offline;
+
+    /// <summary>Stops the supervisor and disconnects cleanly (the last will is not published).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stop is null)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_supervisor is not null)
+        {
+            await _supervisor.ConfigureAwait(false);
+        }
+
+        if (_client.IsConnected)
+        {
+            try
+            {
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                MessagingLog.DisconnectFailed(_logger, ClientId, ex);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _client.Dispose();
+        _stop?.Dispose();
+        _wake.Dispose();
+        _connectLock.Dispose();
+    }
+
+    private async Task RunSupervisorAsync(CancellationToken cancellationToken)
+    {
+        var backoff = new ExponentialBackoff(_options.ReconnectMinDelay, _options.ReconnectMaxDelay);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TimeSpan wait = HealthCheckInterval;
+            if (!_offline && !_client.IsConnected)
+            {
+                if (await TryConnectAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    backoff.Reset();
+                }
+                else
+                {
+                    wait = backoff.Next();
+                }
+            }
+            else if (!_offline)
+            {
+                await PingAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await _wake.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> TryConnectAsync(CancellationToken cancellationToken)
+    {
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_offline || _client.IsConnected)
+            {
+                return _client.IsConnected;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.ConnectTimeout);
+            var result = await _client.ConnectAsync(BuildClientOptions(), timeout.Token).ConfigureAwait(false);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                MessagingLog.ConnectRefused(_logger, ClientId, _options.Host, _options.Port, result.ResultCode.ToString());
+                return false;
+            }
+
+            Interlocked.Increment(ref _connects);
+            MessagingLog.Connected(_logger, ClientId, _options.Host, _options.Port, result.IsSessionPresent);
+            Subscription[] subscriptions;
+            Func<CancellationToken, Task>[] callbacks;
+            lock (_gate)
+            {
+                subscriptions = [.. _subscriptions];
+                callbacks = [.. _onConnected];
+            }
+
+            await SubscribeOnBrokerAsync(subscriptions, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _connectedSignal.TrySetResult();
+            }
+
+            foreach (var callback in callbacks)
+            {
+                try
+                {
+                    await callback(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    MessagingLog.CallbackFailed(_logger, ClientId, ex);
+                }
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception ex)
+        {
+            MessagingLog.ConnectFailed(_logger, ClientId, _options.Host, _options.Port, ex.Message);
+            return false;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private async Task PingAsync(CancellationToken cancellationToken)
+    {
+        // MQTT keep-alive detects a dead link eventually; this keeps the supervisor honest in between.
+        if (_options.KeepAlive == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.ConnectTimeout);
+            await _client.PingAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            MessagingLog.PingFailed(_logger, ClientId, ex.Message);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task SubscribeOnBrokerAsync(IReadOnlyCollection<Subscription> subscriptions, CancellationToken cancellationToken)
+    {
+        if (subscriptions.Count == 0)
+        {
+            return;
+        }
+
+        var builder = new MqttClientSubscribeOptionsBuilder();
+        foreach (var s in subscriptions)
+        {
+            builder.WithTopicFilter(f => f.WithTopic(s.Filter).WithQualityOfServiceLevel((MqttQualityOfServiceLevel)s.Qos));
+        }
+
+        var result = await _client.SubscribeAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
+        foreach (var item in result.Items)
+        {
+            if ((int)item.ResultCode > 2)
+            {
+                MessagingLog.SubscribeRefused(_logger, ClientId, item.TopicFilter.Topic, item.ResultCode.ToString());
+            }
+        }
+    }
+
+    private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs args)
+    {
+        var message = args.ApplicationMessage;
+        var inbound = new InboundMessage(message.Topic, message.Payload, message.Retain);
+        Subscription[] subscriptions;
+        lock (_gate)
+        {
+            subscriptions = [.. _subscriptions];
+        }
+
+        var token = _stop?.Token ?? CancellationToken.None;
+        foreach (var s in subscriptions)
+        {
+            if (MqttTopicFilterComparer.Compare(message.Topic, s.Filter) != MqttTopicFilterCompareResult.IsMatch)
+            {
+                continue;
+            }
+
+            try
+            {
+                await s.Handler(inbound, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+            {
+                // A handler's bug must not take the connection down; the message is acknowledged.
+                MessagingLog.HandlerFailed(_logger, ClientId, message.Topic, ex);
+            }
+        }
+    }
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)
+    {
+        if (args.ClientWasConnected)
+        {
+            lock (_gate)
+            {
+                if (_connectedSignal.Task.IsCompleted)
+                {
+                    _connectedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+
+            MessagingLog.Disconnected(_logger, ClientId, args.Reason.ToString(), args.Exception?.Message);
+        }
+
+        Wake();
+        return Task.CompletedTask;
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private MqttClientOptions BuildClientOptions()
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(o =>
+            {
+                o.RemoteEndpoint = new DnsEndPoint(_options.Host, _options.Port);
+                o.BufferSize = _options.SocketBufferBytes;
+            })
+            .WithClientId(_options.ClientId)
+            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithCleanStart(_options.CleanStart)
+            .WithSessionExpiryInterval(_options.SessionExpirySeconds)
+            .WithTimeout(_options.ConnectTimeout);
+        builder = _options.KeepAlive == TimeSpan.Zero ? builder.WithNoKeepAlive() : builder.WithKeepAlivePeriod(_options.KeepAlive);
+        if (_options.Username is not null)
+        {
+            builder.WithCredentials(_options.Username, _options.Password ?? "");
+        }
+
+        if (_options.MaximumPacketBytes > 0)
+        {
+            builder.WithMaximumPacketSize(_options.MaximumPacketBytes);
+        }
+
+        if (_options.Will is { } will)
+        {
+            builder.WithWillTopic(will.Topic)
+                .WithWillPayload(will.Payload)
+                .WithWillRetain(will.Retain)
+                .WithWillQualityOfServiceLevel((MqttQualityOfServiceLevel)will.Qos);
+        }
+
+        return builder.Build();
+    }
+
+    private sealed record Subscription(string Filter, MqttQos Qos, Func<InboundMessage, CancellationToken, Task> Handler);
+}

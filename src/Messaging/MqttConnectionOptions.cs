@@ -1,0 +1,84 @@
+namespace EdgeFL.Messaging;
+
+/// <summary>How an EdgeFL component reaches an MQTT broker as a client.</summary>
+public sealed class MqttConnectionOptions
+{
+    /// <summary>Broker host name or address.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Broker TCP port.</summary>
+    public int Port { get; set; } = 1883;
+
+    /// <summary>MQTT client id; must be unique per broker.</summary>
+    public string ClientId { get; set; } = "";
+
+    /// <summary>User name, if the broker wants one.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Password, if the broker wants one.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>Start a fresh session on each connect (false keeps the broker-side session).</summary>
+    public bool CleanStart { get; set; } = true;
+
+    /// <summary>Seconds the broker keeps the session after a disconnect (MQTT 5; 0 = ends with the connection).</summary>
+    public uint SessionExpirySeconds { get; set; }
+
+    /// <summary>MQTT keep-alive.</summary>
+    public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time allowed for one connect attempt.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First delay after a failed connect; doubles up to <see cref="ReconnectMaxDelay"/>, with jitter.</summary>
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Longest delay between connect attempts.</summary>
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Socket send/receive buffer size. MQTTnet's default of 8 KiB makes model-sized payloads
+    /// hundreds of times slower on Linux (see docs/PERFORMANCE.md), hence 1 MiB.
+    /// </summary>
+    public int SocketBufferBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest packet this client accepts from the broker (0 = no limit announced).</summary>
+    public uint MaximumPacketBytes { get; set; }
+
+    /// <summary>Message the broker publishes for us when the connection drops without a clean disconnect.</summary>
+    public LastWill? Will { get; set; }
+
+    /// <summary>Throws with a message naming the offending option when the options cannot work.</summary>
+    public void Validate(string section)
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            throw new InvalidOperationException($"{section}:Host must be set");
+        }
+
+        if (Port is <= 0 or > 65535)
+        {
+            throw new InvalidOperationException($"{section}:Port must be 1-65535 (was {Port})");
+        }
+
+        if (string.IsNullOrWhiteSpace(ClientId) || ClientId.Length > 128)
+        {
+            throw new InvalidOperationException($"{section}:ClientId must be 1-128 characters");
+        }
+
+        if (SocketBufferBytes < 4096)
+        {
+            throw new InvalidOperationException($"{section}:SocketBufferBytes must be at least 4096 (was {SocketBufferBytes})");
+        }
+
+        if (ReconnectMinDelay <= TimeSpan.Zero || ReconnectMaxDelay < ReconnectMinDelay)
+        {
+            throw new InvalidOperationException($"{section}:ReconnectMinDelay must be > 0 and <= {section}:ReconnectMaxDelay");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero || KeepAlive < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{section}:ConnectTimeout must be > 0 and {section}:KeepAlive >= 0");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using EdgeFL.Core.Models;
+
+namespace EdgeFL.Core.Aggregation;
+
+/// <summary>
+/// Turns one round's accepted updates into the next model. Implementations are not thread-safe;
+/// the caller serialises calls for a round.
+/// </summary>
+public interface IAggregationStrategy
+{
+    /// <summary>Updates added since <see cref="BeginRound"/>.</summary>
+    int Count { get; }
+
+    /// <summary>Sum of the weights added since <see cref="BeginRound"/> (for FedAvg, the samples behind the aggregate).</summary>
+    double TotalWeight { get; }
+
+    /// <summary>Starts a round for models shaped like <paramref name="layout"/>, discarding anything added before.</summary>
+    void BeginRound(ModelState layout);
+
+    /// <summary>
+    /// Adds one update with a finite positive weight. Throws <see cref="ArgumentException"/> for a layout
+    /// other than the round's or a bad weight, and then the round is as it was before the call.
+    /// </summary>
+    void Add(ModelState update, double weight);
+
+    /// <summary>The round's aggregate (float32 and int64 tensors in the layout's order); throws <see cref="InvalidOperationException"/> when nothing was added.</summary>
+    ModelState Complete();
+}

@@ -1,0 +1,201 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using EdgeFL.Core.Models;
+
+namespace EdgeFL.Core.Aggregation;
+
+/// <summary>
+/// Streaming weighted mean of models: each update is folded into running sums as it arrives, so memory is
+/// one model's worth however many updates a round receives. Not thread-safe.
+/// </summary>
+/// <remarks>
+/// Float tensors (float32 or q8 on input) are summed in float32 with SIMD; q8 tensors are dequantized in
+/// stack-sized chunks fused with the weighted add. Int64 tensors are summed in double and their mean is
+/// rounded to nearest (ties to even). Values are not checked for NaN here: that is <c>UpdateValidator</c>'s job.
+/// </remarks>
+public sealed class WeightedAverageAccumulator
+{
+    private readonly float[]?[] floatSums;
+    private readonly double[]?[] intSums;
+
+    /// <summary>Creates an accumulator for models with the names, shapes and logical dtypes of <paramref name="layout"/>.</summary>
+    public WeightedAverageAccumulator(ModelState layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        Layout = layout;
+        int n = layout.Tensors.Count;
+        floatSums = new float[n][];
+        intSums = new double[n][];
+        for (int i = 0; i < n; i++)
+        {
+            NamedTensor t = layout.Tensors[i];
+            int count = checked((int)t.ElementCount);
+            if (t.DType.Logical() == TensorDType.Float32)
+            {
+                floatSums[i] = new float[count];
+            }
+            else
+            {
+                intSums[i] = new double[count];
+            }
+        }
+    }
+
+    /// <summary>The model whose layout every update must have.</summary>
+    public ModelState Layout { get; }
+
+    /// <summary>Updates added since construction or <see cref="Reset"/>.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Sum of the added weights.</summary>
+    public double TotalWeight { get; private set; }
+
+    /// <summary>
+    /// Folds <paramref name="update"/> in with <paramref name="weight"/> (e.g. its sample count).
+    /// Everything is checked before the sums are touched, so a throwing call changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layout differs, a q8 tensor has invalid parameters, or the weight is not finite and positive.</exception>
+    public void Add(ModelState update, double weight)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (!double.IsFinite(weight) || weight <= 0 || weight > float.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weight), weight, "weight must be positive and finite in float32");
+        }
+
+        CheckLayout(update);
+        float w = (float)weight;
+        for (int i = 0; i < update.Tensors.Count; i++)
+        {
+            NamedTensor t = update.Tensors[i];
+            switch (t.DType)
+            {
+                case TensorDType.Float32:
+                    Span<float> acc = floatSums[i];
+                    TensorPrimitives.MultiplyAdd(t.AsFloat32(), w, acc, acc);
+                    break;
+                case TensorDType.QUInt8:
+                    AddQuantized(t.Data.Span, t.Quantization!.Value, w, floatSums[i]);
+                    break;
+                case TensorDType.Int64:
+                    AddInt64(t.AsInt64(), weight, intSums[i]);
+                    break;
+            }
+        }
+
+        Count++;
+        TotalWeight += weight;
+    }
+
+    /// <summary>The weighted mean of everything added: float32 and int64 tensors in the layout's order.</summary>
+    /// <exception cref="InvalidOperationException">Nothing was added.</exception>
+    public ModelState Complete()
+    {
+        if (Count == 0)
+        {
+            throw new InvalidOperationException("no update was added; there is no mean");
+        }
+
+        var result = new NamedTensor[Layout.Tensors.Count];
+        float inverse = (float)(1.0 / TotalWeight);
+        for (int i = 0; i < result.Length; i++)
+        {
+            NamedTensor layout = Layout.Tensors[i];
+            int[] shape = (int[])layout.Shape.Clone();
+            if (floatSums[i] is { } sums)
+            {
+                var bytes = new byte[sums.Length * sizeof(float)];
+                TensorPrimitives.Multiply(sums, inverse, MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
+                result[i] = new NamedTensor(layout.Name, shape, TensorDType.Float32, bytes);
+            }
+            else
+            {
+                double[] isums = intSums[i]!;
+                var bytes = new byte[isums.Length * sizeof(long)];
+                Span<long> mean = MemoryMarshal.Cast<byte, long>(bytes.AsSpan());
+                for (int k = 0; k < isums.Length; k++)
+                {
+                    mean[k] = (long)Math.Round(isums[k] / TotalWeight, MidpointRounding.ToEven);
+                }
+
+                result[i] = new NamedTensor(layout.Name, shape, TensorDType.Int64, bytes);
+            }
+        }
+
+        return new ModelState(result);
+    }
+
+    /// <summary>Clears the sums for a new round with the same layout, keeping the buffers.</summary>
+    public void Reset()
+    {
+        foreach (float[]? s in floatSums)
+        {
+            if (s is not null)
+            {
+                Array.Clear(s);
+            }
+        }
+
+        foreach (double[]? s in intSums)
+        {
+            if (s is not null)
+            {
+                Array.Clear(s);
+            }
+        }
+
+        Count = 0;
+        TotalWeight = 0;
+    }
+
+    private void CheckLayout(ModelState update)
+    {
+        IReadOnlyList<NamedTensor> expected = Layout.Tensors;
+        IReadOnlyList<NamedTensor> actual = update.Tensors;
+        if (actual.Count != expected.Count)
+        {
+            throw new ArgumentException($"update has {actual.Count} tensors, the model has {expected.Count}", nameof(update));
+        }
+
+        for (int i = 0; i < expected.Count; i++)
+        {
+            NamedTensor e = expected[i];
+            NamedTensor a = actual[i];
+            if (!a.HasSameLayout(e))
+            {
+                throw new ArgumentException($"update tensor {i} is {Describe(a)}, the model has {Describe(e)}", nameof(update));
+            }
+
+            if (a.Quantization is { } q && (!float.IsFinite(q.Scale) || q.Scale <= 0 || q.ZeroPoint is < 0 or > 255))
+            {
+                throw new ArgumentException($"update tensor '{a.Name}' has invalid quantization (scale {q.Scale}, zp {q.ZeroPoint})", nameof(update));
+            }
+        }
+    }
+
+    internal static string Describe(NamedTensor t) => $"'{t.Name}' [{string.Join(',', t.Shape)}] {t.DType.Logical().WireName()}";
+
+    /// <summary><c>acc += (w * scale) * (q - zp)</c>, dequantizing through a stack buffer.</summary>
+    private static void AddQuantized(ReadOnlySpan<byte> q, Quantization p, float w, Span<float> acc)
+    {
+        float factor = w * p.Scale;
+        Span<float> tmp = stackalloc float[Quantizer.ChunkLength];
+        for (int start = 0; start < q.Length; start += Quantizer.ChunkLength)
+        {
+            int n = Math.Min(Quantizer.ChunkLength, q.Length - start);
+            Span<float> t = tmp[..n];
+            Span<float> a = acc.Slice(start, n);
+            TensorPrimitives.ConvertTruncating<byte, float>(q.Slice(start, n), t);
+            TensorPrimitives.Subtract(t, p.ZeroPoint, t);
+            TensorPrimitives.MultiplyAdd(t, factor, a, a);
+        }
+    }
+
+    private static void AddInt64(ReadOnlySpan<long> x, double w, Span<double> acc)
+    {
+        for (int k = 0; k < x.Length; k++)
+        {
+            acc[k] += w * x[k];
+        }
+    }
+}

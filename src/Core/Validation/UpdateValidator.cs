@@ -1,0 +1,111 @@
+using System.Numerics.Tensors;
+using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Models;
+
+namespace EdgeFL.Core.Validation;
+
+/// <summary>Decides whether a decoded device update may reach the aggregate; rejects with a reason rather than throwing.</summary>
+public sealed class UpdateValidator
+{
+    /// <summary>Creates a validator with the given limits (<see cref="ValidationLimits.Default"/> if null).</summary>
+    public UpdateValidator(ValidationLimits? limits = null)
+    {
+        Limits = limits ?? ValidationLimits.Default;
+    }
+
+    /// <summary>The limits applied.</summary>
+    public ValidationLimits Limits { get; }
+
+    /// <summary>
+    /// Checks fields, round, layout against <paramref name="current"/> and finiteness of every value
+    /// (one vectorised pass per tensor), cheapest checks first.
+    /// </summary>
+    public ValidationResult Validate(DeviceUpdate update, ModelState current, long currentRound)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(current);
+
+        ValidationResult fields = CheckFields(update);
+        if (!fields.IsAccepted)
+        {
+            return fields;
+        }
+
+        if (update.Round > currentRound || update.Round < currentRound - Limits.MaxStaleness)
+        {
+            return ValidationResult.Reject(RejectReason.WrongRound, $"update is for round {update.Round}, the current round is {currentRound}");
+        }
+
+        if (update.SampleCount < Limits.MinSampleCount || update.SampleCount > Limits.MaxSampleCount)
+        {
+            return ValidationResult.Reject(
+                RejectReason.SampleCountOutOfRange,
+                $"sample count {update.SampleCount} is outside {Limits.MinSampleCount}..{Limits.MaxSampleCount}");
+        }
+
+        ValidationResult layout = CheckLayout(update.Model, current);
+        return layout.IsAccepted ? CheckValues(update.Model) : layout;
+    }
+
+    private ValidationResult CheckFields(DeviceUpdate u)
+    {
+        if (string.IsNullOrWhiteSpace(u.DeviceId) || u.DeviceId.Length > Limits.MaxDeviceIdLength)
+        {
+            return ValidationResult.Reject(RejectReason.BadField, $"device id must be 1..{Limits.MaxDeviceIdLength} non-blank characters");
+        }
+
+        if (!double.IsFinite(u.Loss))
+        {
+            return ValidationResult.Reject(RejectReason.BadField, $"loss {u.Loss} is not finite");
+        }
+
+        if (!double.IsFinite(u.TrainingSeconds) || u.TrainingSeconds < 0)
+        {
+            return ValidationResult.Reject(RejectReason.BadField, $"training time {u.TrainingSeconds} s is not a finite non-negative number");
+        }
+
+        if (!double.IsFinite(u.EnergyMah) || u.EnergyMah < 0)
+        {
+            return ValidationResult.Reject(RejectReason.BadField, $"energy {u.EnergyMah} mAh is not a finite non-negative number");
+        }
+
+        return ValidationResult.Accepted;
+    }
+
+    private static ValidationResult CheckLayout(ModelState update, ModelState current)
+    {
+        if (update.Tensors.Count != current.Tensors.Count)
+        {
+            return ValidationResult.Reject(RejectReason.LayoutMismatch, $"update has {update.Tensors.Count} tensors, the model has {current.Tensors.Count}");
+        }
+
+        for (int i = 0; i < current.Tensors.Count; i++)
+        {
+            if (!update.Tensors[i].HasSameLayout(current.Tensors[i]))
+            {
+                return ValidationResult.Reject(
+                    RejectReason.LayoutMismatch,
+                    $"tensor {i} is {WeightedAverageAccumulator.Describe(update.Tensors[i])}, the model has {WeightedAverageAccumulator.Describe(current.Tensors[i])}");
+            }
+        }
+
+        return ValidationResult.Accepted;
+    }
+
+    private static ValidationResult CheckValues(ModelState model)
+    {
+        foreach (NamedTensor t in model.Tensors)
+        {
+            switch (t.DType)
+            {
+                case TensorDType.Float32 when !TensorPrimitives.IsFiniteAll(t.AsFloat32()):
+                    return ValidationResult.Reject(RejectReason.NonFinite, $"tensor '{t.Name}' contains NaN or an infinity");
+                case TensorDType.QUInt8 when t.Quantization is { } q && (!float.IsFinite(q.Scale) || q.Scale <= 0 || q.ZeroPoint is < 0 or > 255):
+                    return ValidationResult.Reject(RejectReason.NonFinite, $"tensor '{t.Name}' has unusable quantization (scale {q.Scale}, zp {q.ZeroPoint})");
+            }
+        }
+
+        return ValidationResult.Accepted;
+    }
+}

@@ -1,0 +1,35 @@
+namespace EdgeFL.Core.Wire;
+
+/// <summary>The keys of message and tensor maps; values index a bit in a seen-keys mask.</summary>
+internal enum WireKey
+{
+    Unknown = 0,
+    V,
+    T,
+    ModelId,
+    Round,
+    Source,
+    TotalSamples,
+    IssuedAt,
+    DeviceId,
+    SampleCount,
+    Loss,
+    TrainS,
+    EnergyMah,
+    CreatedAt,
+    GatewayId,
+    UploadId,
+    Seq,
+    Online,
+    Battery,
+    Charging,
+    At,
+    Reason,
+    Tensors,
+    Name,
+    DType,
+    Shape,
+    Data,
+    Scale,
+    Zp,
+}

@@ -95,7 +95,7 @@ internal sealed class CloudAggregator
             }
 
             var check = UpdateValidator.ValidateModel(upload.Model, _global.Model);
-            if (check.IsRejected)
+            if (!check.IsAccepted)
             {
                 return Reject(topicGatewayId, UploadOutcome.Invalid, check.ToString());
             }

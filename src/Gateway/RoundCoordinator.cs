@@ -20,7 +20,7 @@ internal sealed class RoundCoordinator
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly DecodeLimits _limits;
-    private readonly ValidationLimits _validation;
+    private readonly UpdateValidator _validator;
     private readonly Lock _lock = new();
     private ModelState? _model;
     private string _modelId = "";
@@ -34,11 +34,11 @@ internal sealed class RoundCoordinator
         _logger = logger;
         _time = time;
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.Updates.MaxBytes };
-        _validation = new ValidationLimits
+        _validator = new UpdateValidator(new ValidationLimits
         {
             MinSampleCount = options.Updates.MinSampleCount,
             MaxSampleCount = options.Updates.MaxSampleCount,
-        };
+        });
     }
 
     /// <summary>Raised after an update or decline changed the open round (the round loop re-checks its quorum).</summary>
@@ -131,8 +131,8 @@ internal sealed class RoundCoordinator
                 return Reject(topicDeviceId, UpdateOutcome.Duplicate, $"second update for round {update.Round}");
             }
 
-            var verdict = UpdateValidator.Validate(update, _model, _open.Round, _validation);
-            if (verdict.IsRejected)
+            var verdict = _validator.Validate(update, _model, _open.Round);
+            if (!verdict.IsAccepted)
             {
                 return Reject(topicDeviceId, UpdateOutcome.Invalid, verdict.ToString());
             }

@@ -48,6 +48,18 @@ public sealed class UpdateValidator
         return layout.IsAccepted ? CheckValues(update.Model) : layout;
     }
 
+    /// <summary>
+    /// Checks a model (a gateway's upload, the cloud's global model) against a reference layout and
+    /// for finite values: the model-level part of <see cref="Validate"/>.
+    /// </summary>
+    public static ValidationResult ValidateModel(ModelState model, ModelState reference)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(reference);
+        ValidationResult layout = CheckLayout(model, reference);
+        return layout.IsAccepted ? CheckValues(model) : layout;
+    }
+
     private ValidationResult CheckFields(DeviceUpdate u)
     {
         if (string.IsNullOrWhiteSpace(u.DeviceId) || u.DeviceId.Length > Limits.MaxDeviceIdLength)

@@ -1,0 +1,109 @@
+using System.Globalization;
+using EdgeFL.Training.Models;
+
+namespace EdgeFL.Simulator;
+
+/// <summary>Parses the demo's command line; errors name the flag.</summary>
+public static class DemoArguments
+{
+    /// <summary>The text printed for --help.</summary>
+    public const string Usage = """
+        EdgeFL demo: devices, gateways and a cloud on embedded MQTT brokers over loopback, learning Fashion-MNIST.
+
+        Usage: dotnet run --project src/Simulator -c Release -- [flags]
+
+          --devices N          sensor devices (default 20)
+          --gateways N         gateways (default 4)
+          --rounds N           rounds per gateway (default 50)
+          --sync-every N       cloud sync every N rounds (default 5)
+          --model mlp|mobilenet  model (default mlp)
+          --quantize           devices send 8-bit quantized updates
+          --seed N             seed of everything random (default 42)
+          --offline F          average fraction of devices offline (default 0.1)
+          --alpha F            Dirichlet label-skew concentration (default 0.5)
+          --epochs N           local epochs per round (default 1)
+          --batch-size N       mini-batch size (default 16)
+          --lr F               learning rate (default 0.01)
+          --train-samples N    use only N training samples (default: all 60,000)
+          --test-samples N     score on only N test images (default: all 10,000)
+          --training-slots N   devices training at once (default: cores)
+          --round-deadline S   round deadline in seconds (default 120)
+          --data-dir DIR       Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)
+          --csv FILE           history file (default edgefl-history.csv)
+          --external-broker H:P  devices meet on this broker instead of embedded ones
+          --verbose            show service warnings
+          --quiet              print only the final line
+        """;
+
+    /// <summary>Parses flags; throws <see cref="ArgumentException"/> with a message naming the flag.</summary>
+    public static DemoOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new DemoOptions();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string flag = args[i];
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{flag} needs a value");
+            int Int(int min) => int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min
+                ? v : throw new ArgumentException($"{flag} takes a whole number >= {min} (got '{args[i]}')");
+            double Real(double min, double max) => double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
+                ? v : throw new ArgumentException($"{flag} takes a number in [{min}, {max}] (got '{args[i]}')");
+
+            o = flag switch
+            {
+                "--devices" => o with { Devices = Int(1) },
+                "--gateways" => o with { Gateways = Int(1) },
+                "--rounds" => o with { Rounds = Int(1) },
+                "--sync-every" => o with { SyncEvery = Int(1) },
+                "--model" => o with { Model = ParseModel(Value()) },
+                "--quantize" => o with { Quantize = true },
+                "--seed" => o with { Seed = Int(0) },
+                "--offline" => o with { OfflineFraction = Real(0, 0.9) },
+                "--alpha" => o with { Alpha = Real(1e-3, 1e6) },
+                "--epochs" => o with { Epochs = Int(1) },
+                "--batch-size" => o with { BatchSize = Int(1) },
+                "--lr" => o with { LearningRate = Real(1e-9, 10) },
+                "--train-samples" => o with { TrainSamples = Int(0) },
+                "--test-samples" => o with { TestSamples = Int(0) },
+                "--training-slots" => o with { TrainingSlots = Int(1) },
+                "--round-deadline" => o with { RoundDeadline = TimeSpan.FromSeconds(Real(0.1, 86400)) },
+                "--data-dir" => o with { DataDirectory = Value() },
+                "--csv" => o with { CsvPath = Value() },
+                "--external-broker" => o with { ExternalBroker = Value() },
+                "--verbose" => o with { Verbose = true },
+                "--quiet" => o with { Quiet = true },
+                _ => throw new ArgumentException($"unknown flag '{flag}' (see --help)"),
+            };
+        }
+
+        if (o.Gateways > o.Devices)
+        {
+            throw new ArgumentException($"--gateways ({o.Gateways}) must not exceed --devices ({o.Devices})");
+        }
+
+        if (o.ExternalBroker is { } broker)
+        {
+            _ = ParseHostPort(broker);
+        }
+
+        return o;
+    }
+
+    /// <summary>Splits host:port; throws naming --external-broker.</summary>
+    public static (string Host, int Port) ParseHostPort(string value)
+    {
+        int colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out int port) || port is <= 0 or > 65535)
+        {
+            throw new ArgumentException($"--external-broker takes host:port (got '{value}')");
+        }
+
+        return (value[..colon], port);
+    }
+
+    private static ModelKind ParseModel(string value) => value.ToLowerInvariant() switch
+    {
+        "mlp" => ModelKind.Mlp,
+        "mobilenet" => ModelKind.MobileNet,
+        _ => throw new ArgumentException($"--model takes mlp or mobilenet (got '{value}')"),
+    };
+}

@@ -1,0 +1,70 @@
+using EdgeFL.Training.Models;
+
+namespace EdgeFL.Simulator;
+
+/// <summary>The demo's settings, from its command-line flags (see <see cref="DemoArguments"/>).</summary>
+public sealed record DemoOptions
+{
+    /// <summary>Sensor devices in the fleet.</summary>
+    public int Devices { get; init; } = 20;
+
+    /// <summary>Gateways; devices are spread evenly over them.</summary>
+    public int Gateways { get; init; } = 4;
+
+    /// <summary>Rounds each gateway runs.</summary>
+    public int Rounds { get; init; } = 50;
+
+    /// <summary>Cloud sync every this many rounds.</summary>
+    public int SyncEvery { get; init; } = 5;
+
+    /// <summary>Model architecture.</summary>
+    public ModelKind Model { get; init; } = ModelKind.Mlp;
+
+    /// <summary>Devices send 8-bit quantized updates.</summary>
+    public bool Quantize { get; init; }
+
+    /// <summary>Seed of everything random: partition, profiles, initial model, churn.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Fraction of devices offline at any moment, on average.</summary>
+    public double OfflineFraction { get; init; } = 0.1;
+
+    /// <summary>Dirichlet concentration of the label skew.</summary>
+    public double Alpha { get; init; } = 0.5;
+
+    /// <summary>Local epochs per round.</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Mini-batch size.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>SGD learning rate.</summary>
+    public double LearningRate { get; init; } = 0.01;
+
+    /// <summary>Training samples used in all (0 = the whole training set), for quick runs.</summary>
+    public int TrainSamples { get; init; }
+
+    /// <summary>Test images the global model is scored on (0 = all 10,000).</summary>
+    public int TestSamples { get; init; }
+
+    /// <summary>Devices that may train at the same moment (the process has few cores).</summary>
+    public int TrainingSlots { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>How long a gateway keeps a round open at most.</summary>
+    public TimeSpan RoundDeadline { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Fashion-MNIST directory.</summary>
+    public string DataDirectory { get; init; } = EdgeFL.Training.Data.FashionMnist.DefaultDirectory;
+
+    /// <summary>Where the per-round history goes.</summary>
+    public string CsvPath { get; init; } = "edgefl-history.csv";
+
+    /// <summary>Use an external broker (host:port) for every gateway's devices instead of embedded ones.</summary>
+    public string? ExternalBroker { get; init; }
+
+    /// <summary>Print service logs (warnings and up) to the console.</summary>
+    public bool Verbose { get; init; }
+
+    /// <summary>Print nothing but the last line.</summary>
+    public bool Quiet { get; init; }
+}

@@ -1,0 +1,308 @@
+using System.Globalization;
+using System.Threading.Channels;
+using EdgeFL.CloudBridge;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Storage;
+using EdgeFL.DeviceClient;
+using EdgeFL.DeviceClient.Power;
+using EdgeFL.DeviceClient.Training;
+using EdgeFL.Gateway;
+using EdgeFL.Training;
+using EdgeFL.Training.Data;
+using EdgeFL.Training.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.Simulator;
+
+/// <summary>
+/// Runs the whole hierarchy in one process: a cloud broker and aggregator, gateways with embedded
+/// brokers, and devices, all talking MQTT over loopback TCP, learning Fashion-MNIST.
+/// </summary>
+public sealed class DemoRunner(DemoOptions options, TextWriter output)
+{
+    private const string ModelIdPrefix = "fmnist-";
+
+    /// <summary>Global model accuracy after each cloud sync, by round.</summary>
+    public SortedDictionary<long, double> AccuracyByRound { get; } = [];
+
+    /// <summary>Rows of the run, one per round.</summary>
+    public List<RoundRow> Rows { get; } = [];
+
+    /// <summary>Rejected updates at all gateways, by reason.</summary>
+    public Dictionary<string, long> Rejections { get; } = [];
+
+    /// <summary>Runs the demo and returns the final global model's test accuracy.</summary>
+    public async Task<double> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var o = options;
+        TorchRuntime.Configure(1);
+        var data = FashionMnist.Load(o.DataDirectory, cancellationToken);
+        var train = o.TrainSamples > 0 ? data.Train.Take(Math.Min(o.TrainSamples, data.Train.Count)) : data.Train;
+        var test = o.TestSamples > 0 ? data.Test.Take(Math.Min(o.TestSamples, data.Test.Count)) : data.Test;
+        var shards = DirichletPartitioner.Partition(train.Labels, o.Devices, o.Alpha, o.Seed);
+
+        string modelId = ModelIdPrefix + (o.Model == ModelKind.Mlp ? "mlp" : "mobilenet");
+        using var evaluationModel = ModelFactory.Create(o.Model, o.Seed);
+        var initial = new ModelMessage(modelId, 0, "cloud", 0, DateTimeOffset.UtcNow, ModelStateConverter.ToModelState(evaluationModel));
+        Say($"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
+            $"{o.Model} ({evaluationModel.SizeMegabytes:F3} MB, {evaluationModel.ParameterCount} parameters), " +
+            $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}");
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(o.Verbose ? LogLevel.Warning : LogLevel.Critical));
+        var hosts = new List<IHost>();
+        var agents = new List<DeviceAgent>();
+        var trainers = new List<TorchLocalTrainer>();
+        using var slots = new SemaphoreSlim(o.TrainingSlots, o.TrainingSlots);
+        var byGateway = new Dictionary<string, List<DeviceAgent>>(StringComparer.Ordinal);
+        var churn = new ConnectivityChurn(byGateway, o.OfflineFraction, o.Seed + 7, stop.Token);
+        var progress = new DemoProgress(o.Gateways, () => churn.OfflineCount);
+        var globals = Channel.CreateUnbounded<(ModelMessage Global, int Gateways)>();
+        progress.GlobalModel += (g, n) => globals.Writer.TryWrite((g, n));
+        progress.GatewayRoundDone += r => churn.OnRoundClosed(r.GatewayId);
+        progress.RoundDone += row =>
+        {
+            lock (Rows)
+            {
+                Rows.Add(row);
+            }
+
+            Say(string.Create(CultureInfo.InvariantCulture,
+                $"round {row.Round,3}: devices {row.Participants,2}/{o.Devices} (declined {row.Declined}, offline {row.Offline}, rejected {row.Rejected}), samples {row.Samples,6}, mean loss {row.MeanLoss:F4}, energy {row.EnergyMah:F1} mAh, t={row.ElapsedSeconds:F1}s"));
+        };
+
+        var evaluations = Task.Run(() => EvaluateGlobalsAsync(globals.Reader, evaluationModel, test, stop.Token), CancellationToken.None);
+        try
+        {
+            int cloudPort = FreePorts.Next();
+            var cloud = BuildCloud(cloudPort, initial, progress, loggers);
+            await cloud.StartAsync(stop.Token).ConfigureAwait(false);
+            hosts.Add(cloud);
+
+            var gatewayPorts = new List<(string Host, int Port)>();
+            for (int g = 0; g < o.Gateways; g++)
+            {
+                string gatewayId = $"gw-{g + 1}";
+                var (brokerHost, brokerPort) = o.ExternalBroker is { } ext ? DemoArguments.ParseHostPort(ext) : ("127.0.0.1", FreePorts.Next());
+                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudPort, progress, loggers);
+                await host.StartAsync(stop.Token).ConfigureAwait(false);
+                hosts.Add(host);
+                gatewayPorts.Add((brokerHost, brokerPort));
+                byGateway[gatewayId] = [];
+            }
+
+            var random = new Random(o.Seed + 1);
+            for (int d = 0; d < o.Devices; d++)
+            {
+                int g = d * o.Gateways / o.Devices;
+                string gatewayId = $"gw-{g + 1}";
+                var profile = new DeviceProfile
+                {
+                    MemoryMb = 256 + (random.NextDouble() * 256),
+                    ComputeFlops = 1e9 * (0.5 + random.NextDouble()),
+                    BatteryCapacityMah = 3000,
+                    BatteryLevel = 0.5 + (random.NextDouble() * 0.5),
+                    BandwidthKbps = 500 + (random.NextDouble() * 1000),
+                    Connected = random.NextDouble() >= o.OfflineFraction,
+                };
+                var trainer = new TorchLocalTrainer(
+                    o.Model,
+                    train.Subset(shards[d]),
+                    new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, Seed = (o.Seed * 1000) + d },
+                    slots);
+                trainers.Add(trainer);
+                var agent = new DeviceAgent(
+                    new DeviceOptions
+                    {
+                        DeviceId = $"dev-{d + 1:D3}",
+                        GatewayId = gatewayId,
+                        BrokerHost = gatewayPorts[g].Host,
+                        BrokerPort = gatewayPorts[g].Port,
+                        QuantizeUpdates = o.Quantize,
+                        SimulateCost = true,
+                    },
+                    profile,
+                    trainer,
+                    new SimulatedBattery(profile.BatteryCapacityMah, profile.BatteryLevel),
+                    loggers.CreateLogger($"device.dev-{d + 1:D3}"));
+                agents.Add(agent);
+                byGateway[gatewayId].Add(agent);
+                if (!profile.Connected)
+                {
+                    churn.StartsOffline(agent);
+                }
+
+                await agent.StartAsync(stop.Token).ConfigureAwait(false);
+            }
+
+            await progress.AllFinished.WaitAsync(stop.Token).ConfigureAwait(false);
+            long lastSync = o.Rounds / o.SyncEvery * o.SyncEvery;
+            globals.Writer.TryComplete();
+            await evaluations.ConfigureAwait(false);
+            double final = AccuracyByRound.Count > 0 ? AccuracyByRound[AccuracyByRound.Keys.Max()] : double.NaN;
+            if (lastSync > 0 && !AccuracyByRound.ContainsKey(lastSync))
+            {
+                Say($"warning: the global model of round {lastSync} was not published; reporting the latest one");
+            }
+
+            foreach (var host in hosts.Skip(1))
+            {
+                var metrics = host.Services.GetRequiredService<GatewayMetrics>();
+                foreach (var (reason, count) in metrics.RejectedByReason)
+                {
+                    Rejections[reason] = Rejections.GetValueOrDefault(reason) + count;
+                }
+            }
+
+            Summarize(agents);
+            await WriteCsvAsync(cancellationToken).ConfigureAwait(false);
+            return final;
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            globals.Writer.TryComplete();
+            foreach (var agent in agents)
+            {
+                await agent.DisposeAsync().ConfigureAwait(false);
+            }
+
+            foreach (var host in Enumerable.Reverse(hosts))
+            {
+                try
+                {
+                    await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                host.Dispose();
+            }
+
+            foreach (var trainer in trainers)
+            {
+                trainer.Dispose();
+            }
+
+            loggers.Dispose();
+        }
+    }
+
+    private async Task EvaluateGlobalsAsync(ChannelReader<(ModelMessage Global, int Gateways)> reader, EdgeModel model, LabeledDataset test, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var (global, gateways) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ModelStateConverter.Load(model, global.Model);
+                double accuracy = Evaluator.Accuracy(model, test);
+                lock (AccuracyByRound)
+                {
+                    AccuracyByRound[global.Round] = accuracy;
+                }
+
+                lock (Rows)
+                {
+                    if (Rows.FirstOrDefault(r => r.Round == global.Round) is { } row)
+                    {
+                        row.GlobalAccuracy = accuracy;
+                    }
+                }
+
+                Say(string.Create(CultureInfo.InvariantCulture,
+                    $"  cloud sync after round {global.Round}: {gateways} gateways, {global.TotalSamples} samples, global model accuracy {accuracy:F4} on {test.Count} test images"));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Summarize(IReadOnlyList<DeviceAgent> agents)
+    {
+        int rounds = Rows.Count;
+        double participation = rounds == 0 ? 0 : Rows.Average(r => (double)r.Participants) / options.Devices;
+        Say(string.Create(CultureInfo.InvariantCulture,
+            $"participation {participation:P1} of devices per round; {agents.Sum(a => a.RoundsTrained)} updates trained, {agents.Sum(a => a.RoundsDeclined)} declined; energy {agents.Sum(a => a.EnergyMah):F0} mAh"));
+        var levels = agents.Select(a => a.Battery.Level).Order().ToArray();
+        if (levels.Length > 0)
+        {
+            Say(string.Create(CultureInfo.InvariantCulture,
+                $"battery at the end: min {levels[0]:P0}, median {levels[levels.Length / 2]:P0}, max {levels[^1]:P0}; {levels.Count(l => l <= 0.2)} devices at or below 20%"));
+        }
+
+        Say(Rejections.Count == 0 ? "rejected updates: none" : "rejected updates: " + string.Join(", ", Rejections.Select(kv => $"{kv.Key} {kv.Value}")));
+    }
+
+    private async Task WriteCsvAsync(CancellationToken cancellationToken)
+    {
+        var lines = new List<string> { "round,participants,declined,rejected,offline,samples,mean_loss,energy_mah,elapsed_s,global_accuracy" };
+        lock (Rows)
+        {
+            lines.AddRange(Rows.OrderBy(r => r.Round).Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"{r.Round},{r.Participants},{r.Declined},{r.Rejected},{r.Offline},{r.Samples},{r.MeanLoss:F6},{r.EnergyMah:F3},{r.ElapsedSeconds:F2},{(double.IsNaN(r.GlobalAccuracy) ? "" : r.GlobalAccuracy.ToString("F4", CultureInfo.InvariantCulture))}")));
+        }
+
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(options.CsvPath));
+        if (dir is not null)
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        await File.WriteAllLinesAsync(options.CsvPath, lines, cancellationToken).ConfigureAwait(false);
+        Say($"history written to {options.CsvPath}");
+    }
+
+    private IHost BuildCloud(int port, ModelMessage initial, DemoProgress progress, ILoggerFactory loggers)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:ExpectedGateways"] = options.Gateways.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:SyncDeadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
+        });
+        builder.Services.AddSingleton(loggers);
+        builder.Services.AddSingleton<IModelSeed>(new StaticModelSeed(initial));
+        builder.Services.AddSingleton<ICloudObserver>(progress);
+        builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
+        return builder.Build();
+    }
+
+    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, int cloudPort, DemoProgress progress, ILoggerFactory loggers)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:GatewayId"] = gatewayId,
+            ["Gateway:Broker:Embedded"] = embedded ? "true" : "false",
+            ["Gateway:Broker:Host"] = brokerHost,
+            ["Gateway:Broker:Port"] = brokerPort.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:MaxRounds"] = options.Rounds.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:SyncEvery"] = options.SyncEvery.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:Deadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:GlobalModelTimeout"] = (options.RoundDeadline * 2).ToString("c", CultureInfo.InvariantCulture),
+            ["Gateway:Cloud:Enabled"] = "true",
+            ["Gateway:Cloud:Port"] = cloudPort.ToString(CultureInfo.InvariantCulture),
+        });
+        builder.Services.AddSingleton(loggers);
+        builder.Services.AddSingleton<IGatewayObserver>(progress);
+        builder.Services.AddEdgeFlGateway(builder.Configuration);
+        return builder.Build();
+    }
+
+    private void Say(string line)
+    {
+        if (!options.Quiet)
+        {
+            lock (output)
+            {
+                output.WriteLine(line);
+            }
+        }
+    }
+}

@@ -22,7 +22,7 @@ public sealed class MqttConnection : IAsyncDisposable
 
     private readonly MqttConnectionOptions _options;
     private readonly ILogger _logger;
-    private readonly IMqttClient _client;
+    private IMqttClient _client;
     private readonly List<Subscription> _subscriptions = [];
     private readonly List<Func<CancellationToken, Task>> _onConnected = [];
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
@@ -41,9 +41,7 @@ public sealed class MqttConnection : IAsyncDisposable
         options.Validate("Mqtt");
         _options = options;
         _logger = logger;
-        _client = new MqttClientFactory().CreateMqttClient();
-        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        _client.DisconnectedAsync += OnDisconnectedAsync;
+        _client = CreateClient();
     }
 
     /// <summary>The client id this connection uses.</summary>
@@ -143,7 +141,8 @@ public sealed class MqttConnection : IAsyncDisposable
 
     /// <summary>
     /// Drops the connection and keeps it down until <see cref="GoOnline"/>: a link outage, for
-    /// simulations and tests. The broker sees an unclean drop, so the last will fires.
+    /// simulations and tests. The socket is closed without a DISCONNECT packet, so the broker sees
+    /// a lost link and publishes the last will (brokers treat any DISCONNECT as clean).
     /// </summary>
     public async Task GoOfflineAsync(CancellationToken cancellationToken = default)
     {
@@ -151,17 +150,17 @@ public sealed class MqttConnection : IAsyncDisposable
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_client.IsConnected)
+            var lost = _client;
+            _client = CreateClient();
+            lost.ApplicationMessageReceivedAsync -= OnMessageAsync;
+            lost.Dispose();
+            lock (_gate)
             {
-                // Abrupt: no DISCONNECT packet, so the broker publishes the will as for a lost link.
-                await _client.DisconnectAsync(
-                    new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.DisconnectWithWillMessage).Build(),
-                    cancellationToken).ConfigureAwait(false);
+                if (_connectedSignal.Task.IsCompleted)
+                {
+                    _connectedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
             }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            MessagingLog.DisconnectFailed(_logger, ClientId, ex);
         }
         finally
         {
@@ -389,9 +388,10 @@ public sealed class MqttConnection : IAsyncDisposable
         }
     }
 
-    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)
+    private Task OnDisconnectedAsync(IMqttClient client, MqttClientDisconnectedEventArgs args)
     {
-        if (args.ClientWasConnected)
+        // A client replaced by GoOfflineAsync may report its end late; only the current one counts.
+        if (args.ClientWasConnected && ReferenceEquals(client, _client))
         {
             lock (_gate)
             {
@@ -419,14 +419,19 @@ public sealed class MqttConnection : IAsyncDisposable
         }
     }
 
+    private IMqttClient CreateClient()
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        client.DisconnectedAsync += args => OnDisconnectedAsync(client, args);
+        return client;
+    }
+
     private MqttClientOptions BuildClientOptions()
     {
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(o =>
-            {
-                o.RemoteEndpoint = new DnsEndPoint(_options.Host, _options.Port);
-                o.BufferSize = _options.SocketBufferBytes;
-            })
+            .WithTcpServer(o => o.BufferSize = _options.SocketBufferBytes)
+            .WithEndPoint(new DnsEndPoint(_options.Host, _options.Port))
             .WithClientId(_options.ClientId)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart(_options.CleanStart)

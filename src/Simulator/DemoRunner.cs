@@ -52,7 +52,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(o.Verbose ? LogLevel.Warning : LogLevel.Critical));
+        var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(o.Verbose ? LogLevel.Information : LogLevel.Critical));
         var hosts = new List<IHost>();
         var agents = new List<DeviceAgent>();
         var trainers = new List<TorchLocalTrainer>();

@@ -82,6 +82,28 @@ public class WeightedAverageAccumulatorTests
         AssertClose(Aggregate.WeightedMean(updates), result);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(1000)]
+    [InlineData(4099)]
+    public void Complete_Q8Tensors_MatchReferenceWhateverTheLength(int length)
+    {
+        // Lengths around SIMD widths exercise the vector loop and its scalar tail in one tensor.
+        var rng = new Random(length);
+        var layout = new ModelState([Normal(rng, "w", [length])]);
+        var acc = new WeightedAverageAccumulator(layout);
+        var updates = new List<(ModelState, double)>();
+        for (int j = 0; j < 5; j++)
+        {
+            ModelState m = Quantizer.Quantize(new ModelState([Normal(rng, "w", [length], std: 0.1, mean: j - 2)]));
+            updates.Add((m, j + 1));
+            acc.Add(m, j + 1);
+        }
+
+        AssertClose(Aggregate.WeightedMean(updates), acc.Complete());
+    }
+
     [Fact]
     public void Complete_WeightsBySampleCount()
     {

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using EdgeFL.Core.Models;
@@ -9,8 +10,8 @@ namespace EdgeFL.Core.Aggregation;
 /// one model's worth however many updates a round receives. Not thread-safe.
 /// </summary>
 /// <remarks>
-/// Float tensors (float32 or q8 on input) are summed in float32 with SIMD; q8 tensors are dequantized in
-/// stack-sized chunks fused with the weighted add. Int64 tensors are summed in double and their mean is
+/// Float tensors (float32 or q8 on input) are summed in float32 with SIMD; q8 tensors are dequantized
+/// in registers, fused with the weighted add. Int64 tensors are summed in double and their mean is
 /// rounded to nearest (ties to even). Values are not checked for NaN here: that is <c>UpdateValidator</c>'s job.
 /// </remarks>
 public sealed class WeightedAverageAccumulator
@@ -175,21 +176,40 @@ public sealed class WeightedAverageAccumulator
 
     internal static string Describe(NamedTensor t) => $"'{t.Name}' [{string.Join(',', t.Shape)}] {t.DType.Logical().WireName()}";
 
-    /// <summary><c>acc += (w * scale) * (q - zp)</c>, dequantizing through a stack buffer.</summary>
+    /// <summary>
+    /// <c>acc += (w * scale) * (q - zp)</c> in one pass: bytes are widened to floats in registers, so no
+    /// dequantized copy of the tensor (not even a chunk of it) is written to memory.
+    /// </summary>
     private static void AddQuantized(ReadOnlySpan<byte> q, Quantization p, float w, Span<float> acc)
     {
         float factor = w * p.Scale;
-        Span<float> tmp = stackalloc float[Quantizer.ChunkLength];
-        for (int start = 0; start < q.Length; start += Quantizer.ChunkLength)
+        float zp = p.ZeroPoint;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            int n = Math.Min(Quantizer.ChunkLength, q.Length - start);
-            Span<float> t = tmp[..n];
-            Span<float> a = acc.Slice(start, n);
-            TensorPrimitives.ConvertTruncating<byte, float>(q.Slice(start, n), t);
-            TensorPrimitives.Subtract(t, p.ZeroPoint, t);
-            TensorPrimitives.MultiplyAdd(t, factor, a, a);
+            var zpv = new Vector<float>(zp);
+            var fv = new Vector<float>(factor);
+            int f = Vector<float>.Count;
+            for (; i <= q.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                Vector.Widen(new Vector<byte>(q[i..]), out Vector<ushort> lo, out Vector<ushort> hi);
+                Vector.Widen(lo, out Vector<uint> a, out Vector<uint> b);
+                Vector.Widen(hi, out Vector<uint> c, out Vector<uint> d);
+                AddLane(Vector.ConvertToSingle(a), zpv, fv, acc[i..]);
+                AddLane(Vector.ConvertToSingle(b), zpv, fv, acc[(i + f)..]);
+                AddLane(Vector.ConvertToSingle(c), zpv, fv, acc[(i + (2 * f))..]);
+                AddLane(Vector.ConvertToSingle(d), zpv, fv, acc[(i + (3 * f))..]);
+            }
+        }
+
+        for (; i < q.Length; i++)
+        {
+            acc[i] += factor * (q[i] - zp);
         }
     }
+
+    private static void AddLane(Vector<float> x, Vector<float> zp, Vector<float> factor, Span<float> acc) =>
+        (new Vector<float>(acc) + ((x - zp) * factor)).CopyTo(acc);
 
     private static void AddInt64(ReadOnlySpan<long> x, double w, Span<double> acc)
     {

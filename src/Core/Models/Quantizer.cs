@@ -40,7 +40,7 @@ public static class Quantizer
 
         var bytes = new byte[checked(tensor.Data.Length * sizeof(float))];
         Span<float> x = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
-        TensorPrimitives.ConvertTruncating<byte, float>(tensor.Data.Span, x);
+        ByteConversion.ToSingle(tensor.Data.Span, x);
         TensorPrimitives.Subtract(x, p.ZeroPoint, x);
         TensorPrimitives.Multiply(x, p.Scale, x);
         return new NamedTensor(tensor.Name, (int[])tensor.Shape.Clone(), TensorDType.Float32, bytes);
@@ -114,7 +114,7 @@ public static class Quantizer
             TensorPrimitives.Round(t, t);
             TensorPrimitives.Add(t, p.ZeroPoint, t);
             TensorPrimitives.Clamp(t, 0f, 255f, t);
-            TensorPrimitives.ConvertTruncating<float, byte>(t, q.Slice(start, n));
+            ByteConversion.FromSingle(t, q.Slice(start, n));
         }
     }
 }

@@ -111,7 +111,8 @@ public sealed class UpdateValidator
         {
             switch (t.DType)
             {
-                case TensorDType.Float32 when !TensorPrimitives.IsFiniteAll(t.AsFloat32()):
+                // IsFiniteAll is false for an empty span, and an empty tensor holds nothing non-finite.
+                case TensorDType.Float32 when t.ElementCount > 0 && !TensorPrimitives.IsFiniteAll(t.AsFloat32()):
                     return ValidationResult.Reject(RejectReason.NonFinite, $"tensor '{t.Name}' contains NaN or an infinity");
                 case TensorDType.QUInt8 when t.Quantization is { } q && (!float.IsFinite(q.Scale) || q.Scale <= 0 || q.ZeroPoint is < 0 or > 255):
                     return ValidationResult.Reject(RejectReason.NonFinite, $"tensor '{t.Name}' has unusable quantization (scale {q.Scale}, zp {q.ZeroPoint})");

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeFL.Messaging.Tests;
@@ -24,5 +25,122 @@ public sealed class MqttConnectionTests
         await b.WaitConnectedAsync().WaitAsync(Timeout);
         await a.PublishAsync("t/x", "hello"u8.ToArray(), MqttQos.AtLeastOnce, retain: false);
         Assert.Equal("t/x=hello", await received.Task.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Connection_Resubscribes_AfterBrokerRestart()
+    {
+        int port = TestPorts.Free();
+        var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port }, NullLogger.Instance);
+        await broker.StartAsync();
+        await using var sub = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "sub", ReconnectMaxDelay = TimeSpan.FromMilliseconds(500) }, NullLogger.Instance);
+        var got = new TaskCompletionSource();
+        await sub.SubscribeAsync("after/restart", MqttQos.AtLeastOnce, (_, _) => { got.TrySetResult(); return Task.CompletedTask; });
+        await sub.StartAsync();
+        await sub.WaitConnectedAsync().WaitAsync(Timeout);
+        await broker.DisposeAsync();
+
+        // A fresh broker on the same port knows nothing of the old session: the subscription must be re-sent.
+        await using var restarted = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port }, NullLogger.Instance);
+        await restarted.StartAsync();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (sub.ConnectCount < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(2, sub.ConnectCount);
+        await using var pub = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "pub" }, NullLogger.Instance);
+        await pub.StartAsync();
+        await pub.WaitConnectedAsync().WaitAsync(Timeout);
+        await pub.PublishAsync("after/restart", new byte[] { 1 }, MqttQos.AtLeastOnce, retain: false);
+        await got.Task.WaitAsync(Timeout);
+    }
+
+    [Fact]
+    public async Task GoOffline_FiresLastWill_AndGoOnlineReconnects()
+    {
+        int port = TestPorts.Free();
+        await using var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port }, NullLogger.Instance);
+        await broker.StartAsync();
+        await using var watcher = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "watcher" }, NullLogger.Instance);
+        var will = new TaskCompletionSource<byte[]>();
+        await watcher.SubscribeAsync("status/dev", MqttQos.AtLeastOnce, (m, _) => { will.TrySetResult(BuffersExtensions.ToArray(m.Payload)); return Task.CompletedTask; });
+        await watcher.StartAsync();
+        await watcher.WaitConnectedAsync().WaitAsync(Timeout);
+
+        await using var device = new MqttConnection(
+            new MqttConnectionOptions { Port = port, ClientId = "dev", Will = new LastWill("status/dev", "gone"u8.ToArray(), Retain: true) },
+            NullLogger.Instance);
+        await device.StartAsync();
+        await device.WaitConnectedAsync().WaitAsync(Timeout);
+        await device.GoOfflineAsync();
+        Assert.False(device.IsConnected);
+        await Assert.ThrowsAsync<MqttNotConnectedException>(() => device.PublishAsync("x", new byte[1], MqttQos.AtLeastOnce, retain: false));
+        Assert.Equal("gone", Encoding.UTF8.GetString(await will.Task.WaitAsync(Timeout)));
+
+        device.GoOnline();
+        await device.WaitConnectedAsync().WaitAsync(Timeout);
+        await device.PublishAsync("x", new byte[1], MqttQos.AtLeastOnce, retain: false);
+    }
+
+    [Fact]
+    public async Task EmbeddedBroker_DropsPublishesOverTheSizeLimit()
+    {
+        int port = TestPorts.Free();
+        await using var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, MaxMessageBytes = 4096 }, NullLogger.Instance);
+        await broker.StartAsync();
+        await using var sub = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "sub" }, NullLogger.Instance);
+        var sizes = new List<long>();
+        var small = new TaskCompletionSource();
+        await sub.SubscribeAsync("big/#", MqttQos.AtLeastOnce, (m, _) =>
+        {
+            lock (sizes)
+            {
+                sizes.Add(m.Payload.Length);
+            }
+
+            if (m.Topic == "big/small")
+            {
+                small.TrySetResult();
+            }
+
+            return Task.CompletedTask;
+        });
+        await sub.StartAsync();
+        await using var pub = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "pub" }, NullLogger.Instance);
+        await pub.StartAsync();
+        await sub.WaitConnectedAsync().WaitAsync(Timeout);
+        await pub.WaitConnectedAsync().WaitAsync(Timeout);
+
+        await pub.PublishAsync("big/large", new byte[5000], MqttQos.AtLeastOnce, retain: false);
+        await pub.PublishAsync("big/small", new byte[100], MqttQos.AtLeastOnce, retain: false);
+        await small.Task.WaitAsync(Timeout);
+
+        Assert.Equal([100L], sizes);
+        Assert.Equal(1, broker.OversizeDropped);
+    }
+
+    [Fact]
+    public void Options_Validation_NamesTheKey()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => new MqttConnectionOptions { ClientId = "x", Port = 0 }.Validate("Gateway:Broker"));
+        Assert.Contains("Gateway:Broker:Port", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<InvalidOperationException>(() => new MqttConnectionOptions { ClientId = "" }.Validate("Device"));
+        Assert.Contains("Device:ClientId", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<InvalidOperationException>(() => new EmbeddedBrokerOptions { BindAddress = "localhost" }.Validate("Gateway:Broker"));
+        Assert.Contains("Gateway:Broker:BindAddress", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Backoff_GrowsToTheCeiling_WithJitter()
+    {
+        var backoff = new ExponentialBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2), new Random(1));
+        var delays = Enumerable.Range(0, 10).Select(_ => backoff.Next()).ToArray();
+        Assert.InRange(delays[0].TotalMilliseconds, 50, 100);
+        Assert.All(delays, d => Assert.InRange(d.TotalMilliseconds, 50, 2000));
+        Assert.InRange(delays[^1].TotalMilliseconds, 1000, 2000);
+        backoff.Reset();
+        Assert.InRange(backoff.Next().TotalMilliseconds, 50, 100);
     }
 }

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgeFL.Messaging.Tests;
+namespace EdgeFL.Tests.Shared;
 
+/// <summary>Free loopback ports, so test runs side by side do not collide.</summary>
 internal static class TestPorts
 {
     public static int Free()

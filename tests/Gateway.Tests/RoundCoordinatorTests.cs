@@ -1,0 +1,149 @@
+using System.Buffers;
+using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Models;
+using EdgeFL.Core.Wire;
+using EdgeFL.Tests.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeFL.Gateway.Tests;
+
+public sealed class RoundCoordinatorTests
+{
+    private readonly GatewayMetrics _metrics = new();
+
+    private RoundCoordinator Create(GatewayOptions? options = null)
+    {
+        var coordinator = new RoundCoordinator(options ?? new GatewayOptions(), _metrics, NullLogger.Instance, new ManualTimeProvider());
+        coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
+        return coordinator;
+    }
+
+    private static ReadOnlySequence<byte> Encode(string device, long round, long samples, ModelState model) =>
+        new(WireCodec.Encode(TestModels.Update(device, round, samples, model)));
+
+    [Fact]
+    public void Aggregate_WeightsBySampleCount()
+    {
+        var coordinator = Create();
+        var opened = coordinator.BeginRound();
+        Assert.Equal(1, opened.Round);
+        var a = TestModels.Filled(1);
+        var b = TestModels.Filled(4);
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 300, a)));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 1, 100, b)));
+
+        var result = coordinator.CloseRound(RoundCloseReason.Quorum);
+
+        Assert.True(result.ModelUpdated);
+        Assert.Equal(2, result.Accepted);
+        Assert.Equal(400, result.Samples);
+        var expected = Aggregate.WeightedMean([(a, 300), (b, 100)]);
+        var actual = coordinator.Snapshot(0).Model;
+        Assert.Equal(expected.Tensors[0].AsFloat32().ToArray(), actual.Tensors[0].AsFloat32().ToArray());
+        Assert.Equal(1.75f, actual.Tensors[0].AsFloat32()[0], 5);
+        Assert.Equal(1, coordinator.Version);
+    }
+
+    [Fact]
+    public void Update_ForAnotherRound_IsRejectedAndCounted()
+    {
+        var coordinator = Create();
+        coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.WrongRound, coordinator.OnUpdate("a", Encode("a", 7, 10, TestModels.Filled(1))));
+        Assert.Equal(1, _metrics.RejectedByReason["WrongRound"]);
+        Assert.Equal(1, coordinator.CloseRound(RoundCloseReason.Deadline).Rejected);
+    }
+
+    [Fact]
+    public void Update_RepeatFromSameDevice_IsRejected()
+    {
+        var coordinator = Create();
+        coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(1))));
+        Assert.Equal(UpdateOutcome.Duplicate, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(100))));
+        coordinator.CloseRound(RoundCloseReason.Quorum);
+        Assert.Equal(1f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
+    }
+
+    [Fact]
+    public void Update_Malformed_TruncatedOrForeign_IsRejectedWithoutHarm()
+    {
+        var coordinator = Create();
+        coordinator.BeginRound();
+        byte[] valid = WireCodec.Encode(TestModels.Update("a", 1, 10, TestModels.Filled(1)));
+        Assert.Equal(UpdateOutcome.Malformed, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(valid.AsMemory(0, valid.Length / 2))));
+        Assert.Equal(UpdateOutcome.Malformed, coordinator.OnUpdate("a", new ReadOnlySequence<byte>("not msgpack"u8.ToArray())));
+        Assert.Equal(UpdateOutcome.DeviceMismatch, coordinator.OnUpdate("b", new ReadOnlySequence<byte>(valid)));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(valid)));
+    }
+
+    [Fact]
+    public void Update_WithWrongShapeOrNaN_IsInvalid()
+    {
+        var coordinator = Create();
+        coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(1, size: 8))));
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(float.NaN))));
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", Encode("a", 1, 0, TestModels.Filled(1))));
+        var result = coordinator.CloseRound(RoundCloseReason.Deadline);
+        Assert.False(result.ModelUpdated);
+        Assert.Equal(0f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
+        Assert.Equal(3, _metrics.RejectedByReason["Invalid"]);
+    }
+
+    [Fact]
+    public void Update_OverTheByteLimit_IsNotDecoded()
+    {
+        var coordinator = Create(new GatewayOptions { Updates = new UpdateLimitOptions { MaxBytes = 1024 } });
+        coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.TooLarge, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(new byte[2048])));
+    }
+
+    [Fact]
+    public void Update_BetweenRounds_IsRejected()
+    {
+        var coordinator = Create();
+        Assert.Equal(UpdateOutcome.NoOpenRound, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(1))));
+    }
+
+    [Fact]
+    public void QuantizedUpdates_AreFoldedLikeFloatOnes()
+    {
+        var coordinator = Create();
+        coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 10, Quantizer.Quantize(TestModels.Filled(2)))));
+        coordinator.CloseRound(RoundCloseReason.Quorum);
+        Assert.Equal(2f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0], 2);
+    }
+
+    [Fact]
+    public void Quorum_CountsUpdatesAndDeclines_AgainstDevicesOnline()
+    {
+        var coordinator = Create(new GatewayOptions { Rounds = new RoundOptions { QuorumFraction = 0.5 } });
+        coordinator.BeginRound();
+        string[] online = ["a", "b", "c", "d"];
+        Assert.False(coordinator.IsQuorumReached(online));
+        coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(1)));
+        Assert.False(coordinator.IsQuorumReached(online));
+        coordinator.OnDecline("b", new Core.Messages.RoundDecline("b", 1, "battery"));
+        Assert.True(coordinator.IsQuorumReached(online));
+    }
+
+    [Fact]
+    public void Quorum_IsNeverReached_WithNoDevicesAtAll()
+    {
+        var coordinator = Create();
+        coordinator.BeginRound();
+        Assert.False(coordinator.IsQuorumReached([]));
+    }
+
+    [Fact]
+    public void RoundWithoutUpdates_KeepsTheModel_ButAdvancesTheRound()
+    {
+        var coordinator = Create();
+        coordinator.BeginRound();
+        var result = coordinator.CloseRound(RoundCloseReason.Deadline);
+        Assert.False(result.ModelUpdated);
+        Assert.Equal(2, coordinator.BeginRound().Round);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace EdgeFL.Tests.Shared;
+
+/// <summary>A mosquitto broker started by a test on a free loopback port, stopped on dispose.</summary>
+internal sealed class Mosquitto : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _directory;
+
+    private Mosquitto(Process process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public static async Task<Mosquitto> StartAsync(CancellationToken cancellationToken = default)
+    {
+        string binary = new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("mosquitto is not installed: apt-get install mosquitto (.ci/run does this)");
+        int port = TestPorts.Free();
+        string dir = Directory.CreateTempSubdirectory("edgefl-mosquitto-").FullName;
+        string config = Path.Combine(dir, "mosquitto.conf");
+        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_packet_size 0\n", cancellationToken);
+        var process = Process.Start(new ProcessStartInfo(binary, ["-c", config])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("mosquitto did not start");
+        var broker = new Mosquitto(process, dir, port);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync("127.0.0.1", port, cancellationToken);
+                return broker;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+            catch (SocketException)
+            {
+                string err = process.HasExited ? await process.StandardError.ReadToEndAsync(cancellationToken) : "";
+                await broker.DisposeAsync();
+                throw new InvalidOperationException($"mosquitto did not listen on port {port}: {err}");
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Buffers;
+using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Models;
+using EdgeFL.Core.Wire;
+using EdgeFL.Tests.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeFL.CloudBridge.Tests;
+
+public sealed class CloudAggregatorTests
+{
+    private readonly ManualTimeProvider _time = new();
+
+    internal static ModelState Filled(float value) => new(
+    [
+        NamedTensor.FromFloat32("w", [4], [value, value, value, value]),
+        NamedTensor.FromInt64("n", [1], [(long)value]),
+    ]);
+
+    internal static ReadOnlySequence<byte> Upload(string gateway, long seq, long round, long samples, ModelState model) =>
+        new(WireCodec.Encode(new GatewayUpload(gateway, GatewayUpload.MakeUploadId(gateway, seq), seq, "m", round, samples, DateTimeOffset.UnixEpoch, model)));
+
+    private CloudAggregator Create(int expected = 2)
+    {
+        var aggregator = new CloudAggregator(new CloudAggregatorOptions { ExpectedGateways = expected, SyncDeadline = TimeSpan.FromSeconds(30) }, NullLogger.Instance, _time);
+        aggregator.Adopt(new ModelMessage("m", 0, "cloud", 0, DateTimeOffset.UnixEpoch, Filled(0)));
+        return aggregator;
+    }
+
+    [Fact]
+    public void Global_IsTheSampleWeightedMean_OfTheGatewaysUploads()
+    {
+        var aggregator = Create();
+        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 300, Filled(2))));
+        Assert.Empty(aggregator.CloseDue());
+        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 100, Filled(6))));
+
+        var (global, gateways) = Assert.Single(aggregator.CloseDue());
+
+        Assert.Equal(2, gateways);
+        Assert.Equal(5, global.Round);
+        Assert.Equal(400, global.TotalSamples);
+        var expected = Aggregate.WeightedMean([(Filled(2), 300), (Filled(6), 100)]);
+        Assert.Equal(expected.Tensors[0].AsFloat32().ToArray(), global.Model.Tensors[0].AsFloat32().ToArray());
+        Assert.Equal(3f, global.Model.Tensors[0].AsFloat32()[0], 5);
+    }
+
+    [Fact]
+    public void Upload_IsAppliedAtMostOnce()
+    {
+        var aggregator = Create(expected: 3);
+        var payload = Upload("gw-1", 1, 5, 100, Filled(2));
+        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", payload));
+        Assert.Equal(UploadOutcome.Duplicate, aggregator.OnUpload("gw-1", payload));
+        Assert.Equal(UploadOutcome.Duplicate, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 100, Filled(9))));
+        Assert.Equal(2, aggregator.RejectedByReason["Duplicate"]);
+    }
+
+    [Fact]
+    public void Round_ClosesOnDeadline_WithWhatArrived()
+    {
+        var aggregator = Create(expected: 4);
+        aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 100, Filled(2)));
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.Empty(aggregator.CloseDue());
+        _time.Advance(TimeSpan.FromSeconds(2));
+        var (global, gateways) = Assert.Single(aggregator.CloseDue());
+        Assert.Equal(1, gateways);
+        Assert.Equal(2f, global.Model.Tensors[0].AsFloat32()[0]);
+
+        // Late arrivals for a published round are stale.
+        Assert.Equal(UploadOutcome.Stale, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 100, Filled(6))));
+    }
+
+    [Fact]
+    public void Upload_FromAnotherGatewaysTopic_OrMalformed_OrWrongLayout_IsRejected()
+    {
+        var aggregator = Create();
+        Assert.Equal(UploadOutcome.GatewayMismatch, aggregator.OnUpload("gw-2", Upload("gw-1", 1, 5, 100, Filled(2))));
+        Assert.Equal(UploadOutcome.Malformed, aggregator.OnUpload("gw-1", new ReadOnlySequence<byte>(new byte[] { 0x81, 0xa1 })));
+        var wrong = new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]);
+        Assert.Equal(UploadOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 100, wrong)));
+        Assert.Equal(UploadOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 100, Filled(float.PositiveInfinity))));
+        Assert.Equal(UploadOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 3, 5, 0, Filled(1))));
+        Assert.Empty(aggregator.CloseDue());
+    }
+
+    [Fact]
+    public void Upload_BeyondTheOpenRoundLimit_IsRefused()
+    {
+        var aggregator = new CloudAggregator(new CloudAggregatorOptions { ExpectedGateways = 2, MaxOpenRounds = 2 }, NullLogger.Instance, _time);
+        aggregator.Adopt(new ModelMessage("m", 0, "cloud", 0, DateTimeOffset.UnixEpoch, Filled(0)));
+        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 1, Filled(1))));
+        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 10, 1, Filled(1))));
+        Assert.Equal(UploadOutcome.TooManyRounds, aggregator.OnUpload("gw-1", Upload("gw-1", 3, 15, 1, Filled(1))));
+    }
+
+    [Fact]
+    public void Upload_WithoutAGlobalModel_IsRefused()
+    {
+        var aggregator = new CloudAggregator(new CloudAggregatorOptions(), NullLogger.Instance, _time);
+        Assert.Equal(UploadOutcome.NoModel, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 1, Filled(1))));
+    }
+}

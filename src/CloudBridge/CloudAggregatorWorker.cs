@@ -77,7 +77,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         _connection = new MqttConnection(
             new MqttConnectionOptions
             {
-                Host = _options.EmbeddedBroker ? _options.BindAddress : _options.Host,
+                Host = _options.EmbeddedBroker ? EmbeddedBrokerOptions.LoopbackFor(_options.BindAddress) : _options.Host,
                 Port = _options.Port,
                 ClientId = _options.ClientId,
                 Username = _options.Username,

@@ -32,6 +32,8 @@ public sealed class DeviceAgent : IAsyncDisposable
 
     private CancellationTokenSource? _stop;
     private Task? _loop;
+    private readonly Lock _seenLock = new();
+    private (long Round, DateTimeOffset IssuedAt) _lastModelSeen = (-1, default);
     private long _lastRoundSeen = -1;
     private long _roundsTrained;
     private long _roundsDeclined;
@@ -128,6 +130,8 @@ public sealed class DeviceAgent : IAsyncDisposable
             await _loop.ConfigureAwait(false);
         }
 
+        // A clean disconnect does not fire the last will: say goodbye so the gateway stops waiting for us.
+        await TryPublishAsync(_topics.DeviceStatus(_options.GatewayId, DeviceId), WireCodec.Encode(Status(online: false)), retain: true, cancellationToken).ConfigureAwait(false);
         await _connection.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -148,12 +152,21 @@ public sealed class DeviceAgent : IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        // Newest model wins: a device busy training skips the rounds it missed.
-        if (model!.Round > Interlocked.Read(ref _lastRoundSeen))
+        // A retained model comes again on every reconnect: the same (round, issued_at) is handled
+        // once. A lower round is not ignored: it is a gateway that restarted from an older state.
+        // The channel keeps only the newest model, so a device busy training skips rounds it missed.
+        lock (_seenLock)
         {
-            Interlocked.Exchange(ref _lastRoundSeen, model.Round);
-            _models.Writer.TryWrite(model);
+            if (_lastModelSeen == (model!.Round, model.IssuedAt))
+            {
+                return Task.CompletedTask;
+            }
+
+            _lastModelSeen = (model.Round, model.IssuedAt);
         }
+
+        Interlocked.Exchange(ref _lastRoundSeen, model.Round);
+        _models.Writer.TryWrite(model);
 
         return Task.CompletedTask;
     }
@@ -194,7 +207,11 @@ public sealed class DeviceAgent : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Say so, or the gateway waits for this device until the deadline.
             DeviceLog.TrainingFailed(_logger, DeviceId, model.Round, ex);
+            Interlocked.Increment(ref _roundsDeclined);
+            await TryPublishAsync(_topics.DeviceDecline(_options.GatewayId, DeviceId), WireCodec.Encode(new RoundDecline(DeviceId, model.Round, "error")), retain: false, cancellationToken).ConfigureAwait(false);
+            RoundHandled?.Invoke(this, model.Round, false);
             return;
         }
 

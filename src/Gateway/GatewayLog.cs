@@ -40,6 +40,9 @@ internal static partial class GatewayLog
     [LoggerMessage(2012, LogLevel.Warning, "{GatewayId}: ignored a malformed {Kind} message on {Topic}: {Error}")]
     public static partial void MalformedControl(ILogger logger, string gatewayId, string kind, string topic, string error);
 
+    [LoggerMessage(2014, LogLevel.Error, "{GatewayId}: refused the global model of round {Round}: {Reason}")]
+    public static partial void GlobalRefused(ILogger logger, string gatewayId, long round, string reason);
+
     [LoggerMessage(2013, LogLevel.Information, "{GatewayId}: starting from model '{ModelId}' of round {Round}")]
     public static partial void Seeded(ILogger logger, string gatewayId, string modelId, long round);
 }

@@ -24,13 +24,16 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly IEnumerable<IGatewayObserver> _observers;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILoggerFactory _loggers;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TopicScheme _topics;
     private readonly DecodeLimits _controlLimits = DecodeLimits.Default with { MaxPayloadBytes = 64 * 1024, MaxTensors = 0 };
     private readonly SemaphoreSlim _progress = new(0, int.MaxValue);
     private EmbeddedBroker? _broker;
     private MqttConnection? _connection;
-    private long _uploadSequence;
+    // Upload ids must stay unique across restarts; until the sequence is persisted (durable outbox),
+    // it starts from the wall clock in milliseconds, which a restart cannot repeat.
+    private long _uploadSequence = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private long _lastAdoptedGlobal = -1;
 
     public GatewayWorker(
@@ -41,8 +44,10 @@ internal sealed class GatewayWorker : BackgroundService
         IEnumerable<ICloudUplink> uplinks,
         IEnumerable<IGatewayObserver> observers,
         IHostApplicationLifetime lifetime,
+        TimeProvider time,
         ILoggerFactory loggers)
     {
+        _time = time;
         _options = options.Value;
         _rounds = rounds;
         _fleet = fleet;
@@ -104,7 +109,7 @@ internal sealed class GatewayWorker : BackgroundService
         _connection = new MqttConnection(
             new MqttConnectionOptions
             {
-                Host = _options.Broker.Embedded ? LoopbackFor(_options.Broker.BindAddress) : _options.Broker.Host,
+                Host = _options.Broker.Embedded ? EmbeddedBrokerOptions.LoopbackFor(_options.Broker.BindAddress) : _options.Broker.Host,
                 Port = _options.Broker.Port,
                 ClientId = string.IsNullOrEmpty(_options.Broker.ClientId) ? $"{gatewayId}-coordinator" : _options.Broker.ClientId,
                 Username = _options.Broker.Username,
@@ -232,8 +237,13 @@ internal sealed class GatewayWorker : BackgroundService
             return;
         }
 
-        _rounds.Adopt(global);
         _lastAdoptedGlobal = global.Round;
+        if (_rounds.Adopt(global) is { IsAccepted: false } refused)
+        {
+            GatewayLog.GlobalRefused(_logger, _options.GatewayId, global.Round, refused.ToString());
+            return;
+        }
+
         GatewayLog.GlobalAdopted(_logger, _options.GatewayId, global.Round);
         foreach (var observer in _observers)
         {
@@ -262,7 +272,7 @@ internal sealed class GatewayWorker : BackgroundService
 
     private async Task<RoundCloseReason> WaitForCloseAsync(CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + _options.Rounds.Deadline;
+        long opened = _time.GetTimestamp();
         while (true)
         {
             if (_rounds.IsQuorumReached(_fleet.OnlineDevices()))
@@ -270,7 +280,7 @@ internal sealed class GatewayWorker : BackgroundService
                 return RoundCloseReason.Quorum;
             }
 
-            var remaining = deadline - DateTime.UtcNow;
+            var remaining = _options.Rounds.Deadline - _time.GetElapsedTime(opened);
             if (remaining <= TimeSpan.Zero)
             {
                 return RoundCloseReason.Deadline;
@@ -339,11 +349,4 @@ internal sealed class GatewayWorker : BackgroundService
     }
 
     private void Wake() => _progress.Release();
-
-    private static string LoopbackFor(string bindAddress) => bindAddress switch
-    {
-        "0.0.0.0" => "127.0.0.1",
-        "::" => "::1",
-        _ => bindAddress,
-    };
 }

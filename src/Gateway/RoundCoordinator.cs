@@ -60,8 +60,11 @@ internal sealed class RoundCoordinator
         get { lock (_lock) { return _open?.Round; } }
     }
 
-    /// <summary>Replaces the current model (initial model, or the cloud's global); only between rounds.</summary>
-    public void Adopt(ModelMessage message)
+    /// <summary>
+    /// Replaces the current model (initial model, or the cloud's global); only between rounds. Once a
+    /// model is held, a replacement must have the same tensors and finite values, else it is refused.
+    /// </summary>
+    public ValidationResult Adopt(ModelMessage message)
     {
         lock (_lock)
         {
@@ -70,9 +73,16 @@ internal sealed class RoundCoordinator
                 throw new InvalidOperationException("cannot adopt a model while a round is open");
             }
 
+            if (_model is not null && UpdateValidator.ValidateModel(message.Model, _model) is { IsAccepted: false } refused)
+            {
+                _metrics.CountRejected("GlobalModel" + refused.Reason);
+                return refused;
+            }
+
             _model = message.Model.Detach();
             _modelId = message.ModelId;
             _version = Math.Max(_version, message.Round);
+            return ValidationResult.Accepted;
         }
     }
 
@@ -139,6 +149,7 @@ internal sealed class RoundCoordinator
 
             _open.Accumulator.Add(update.Model, update.SampleCount);
             _open.Accepted.Add(topicDeviceId);
+            _open.Declined.Remove(topicDeviceId);
             _open.Samples += update.SampleCount;
             _open.LossSum += update.Loss * update.SampleCount;
             _open.EnergyMah += update.EnergyMah;

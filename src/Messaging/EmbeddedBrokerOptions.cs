@@ -20,6 +20,14 @@ public sealed class EmbeddedBrokerOptions
     /// <summary>Messages queued per subscriber before the oldest are dropped.</summary>
     public int MaxPendingMessagesPerClient { get; set; } = 1000;
 
+    /// <summary>The address a client in the same process uses to reach a broker bound to <paramref name="bindAddress"/>.</summary>
+    public static string LoopbackFor(string bindAddress) => bindAddress switch
+    {
+        "0.0.0.0" => "127.0.0.1",
+        "::" => "::1",
+        _ => bindAddress,
+    };
+
     /// <summary>Throws with a message naming the offending key.</summary>
     public void Validate(string section)
     {

@@ -127,6 +127,11 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             throw new MqttNotConnectedException(ClientId);
         }
+        catch (ObjectDisposedException ex)
+        {
+            // The client was replaced (simulated link loss) while this publish was in flight.
+            throw new MqttNotConnectedException(ClientId, ex);
+        }
         catch (MQTTnet.Exceptions.MqttCommunicationException ex)
         {
             Wake();
@@ -427,11 +432,13 @@ public sealed class MqttConnection : IAsyncDisposable
         return client;
     }
 
-    private MqttClientOptions BuildClientOptions()
+    /// <summary>The options MQTTnet gets on each connect (exposed for tests of the socket settings).</summary>
+    internal MqttClientOptions BuildClientOptions()
     {
         var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(o => o.BufferSize = _options.SocketBufferBytes)
+            // WithEndPoint resets the TCP options, so it must come before WithTcpServer.
             .WithEndPoint(new DnsEndPoint(_options.Host, _options.Port))
+            .WithTcpServer(o => o.BufferSize = _options.SocketBufferBytes)
             .WithClientId(_options.ClientId)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithCleanStart(_options.CleanStart)

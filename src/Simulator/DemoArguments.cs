@@ -31,7 +31,7 @@ public static class DemoArguments
           --data-dir DIR       Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)
           --csv FILE           history file (default edgefl-history.csv)
           --external-broker H:P  devices meet on this broker instead of embedded ones
-          --verbose            show service warnings
+          --verbose            show the services' logs (information and up)
           --quiet              print only the final line
         """;
 

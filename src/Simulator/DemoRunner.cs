@@ -77,8 +77,9 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         var evaluations = Task.Run(() => EvaluateGlobalsAsync(globals.Reader, evaluationModel, test, stop.Token), CancellationToken.None);
         try
         {
-            int cloudPort = FreePorts.Next();
-            var cloud = BuildCloud(cloudPort, initial, progress, loggers);
+            // With an external broker, the cloud tier meets there too (its topics sit under {prefix}/cloud/).
+            var (cloudHost, cloudPort) = o.ExternalBroker is { } external ? DemoArguments.ParseHostPort(external) : ("127.0.0.1", FreePorts.Next());
+            var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, progress, loggers);
             await cloud.StartAsync(stop.Token).ConfigureAwait(false);
             hosts.Add(cloud);
 
@@ -87,7 +88,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             {
                 string gatewayId = $"gw-{g + 1}";
                 var (brokerHost, brokerPort) = o.ExternalBroker is { } ext ? DemoArguments.ParseHostPort(ext) : ("127.0.0.1", FreePorts.Next());
-                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudPort, progress, loggers);
+                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudPort, progress, loggers);
                 await host.StartAsync(stop.Token).ConfigureAwait(false);
                 hosts.Add(host);
                 gatewayPorts.Add((brokerHost, brokerPort));
@@ -257,11 +258,13 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         Say($"history written to {options.CsvPath}");
     }
 
-    private IHost BuildCloud(int port, ModelMessage initial, DemoProgress progress, ILoggerFactory loggers)
+    private IHost BuildCloud(string host, int port, bool embedded, ModelMessage initial, DemoProgress progress, ILoggerFactory loggers)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Cloud:EmbeddedBroker"] = embedded ? "true" : "false",
+            ["Cloud:Host"] = host,
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cloud:ExpectedGateways"] = options.Gateways.ToString(CultureInfo.InvariantCulture),
             ["Cloud:SyncDeadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
@@ -273,7 +276,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         return builder.Build();
     }
 
-    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, int cloudPort, DemoProgress progress, ILoggerFactory loggers)
+    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoProgress progress, ILoggerFactory loggers)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -287,6 +290,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Rounds:Deadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:Rounds:GlobalModelTimeout"] = (options.RoundDeadline * 2).ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:Cloud:Enabled"] = "true",
+            ["Gateway:Cloud:Host"] = cloudHost,
             ["Gateway:Cloud:Port"] = cloudPort.ToString(CultureInfo.InvariantCulture),
         });
         builder.Services.AddSingleton(loggers);

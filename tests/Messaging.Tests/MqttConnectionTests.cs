@@ -143,4 +143,14 @@ public sealed class MqttConnectionTests
         backoff.Reset();
         Assert.InRange(backoff.Next().TotalMilliseconds, 50, 100);
     }
+
+    [Fact]
+    public async Task ClientOptions_CarryTheConfiguredSocketBuffer()
+    {
+        // MQTTnet's 8 KiB default makes model-sized payloads hundreds of times slower.
+        await using var c = new MqttConnection(new MqttConnectionOptions { ClientId = "x", SocketBufferBytes = 1 << 20 }, NullLogger.Instance);
+        var tcp = Assert.IsType<MQTTnet.MqttClientTcpOptions>(c.BuildClientOptions().ChannelOptions);
+        Assert.Equal(1 << 20, tcp.BufferSize);
+        Assert.Equal(new System.Net.DnsEndPoint("127.0.0.1", 1883), tcp.RemoteEndpoint);
+    }
 }

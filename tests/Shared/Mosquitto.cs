@@ -25,7 +25,14 @@ internal sealed class Mosquitto : IAsyncDisposable
         int port = TestPorts.Free();
         string dir = Directory.CreateTempSubdirectory("edgefl-mosquitto-").FullName;
         string config = Path.Combine(dir, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_packet_size 0\n", cancellationToken);
+        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n", cancellationToken);
+
+        // Started as root, mosquitto drops to its own user, which must still read the config.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode(config, (UnixFileMode)0b110_100_100);
+        }
         var process = Process.Start(new ProcessStartInfo(binary, ["-c", config])
         {
             RedirectStandardError = true,

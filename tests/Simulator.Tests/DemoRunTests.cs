@@ -1,0 +1,78 @@
+using EdgeFL.Tests.Shared;
+
+namespace EdgeFL.Simulator.Tests;
+
+/// <summary>
+/// The whole hierarchy, small: devices training with TorchSharp on real Fashion-MNIST, gateways and a
+/// cloud over real MQTT on loopback. The global model must end well above chance (0.1).
+/// </summary>
+public sealed class DemoRunTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-demo-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private DemoOptions Small(string? externalBroker = null) => new()
+    {
+        Devices = 6,
+        Gateways = 2,
+        Rounds = 6,
+        SyncEvery = 2,
+        TrainSamples = 6000,
+        TestSamples = 2000,
+        Seed = 7,
+        RoundDeadline = TimeSpan.FromSeconds(60),
+        CsvPath = Path.Combine(_dir, "history.csv"),
+        ExternalBroker = externalBroker,
+    };
+
+    [Fact]
+    public async Task Demo_OnEmbeddedBrokers_LearnsWellAboveChance()
+    {
+        var output = new StringWriter();
+        var runner = new DemoRunner(Small(), output);
+
+        double accuracy = await runner.RunAsync();
+
+        Assert.True(accuracy > 0.5, $"final accuracy {accuracy:F4}\n{output}");
+        Assert.Equal([2L, 4L, 6L], runner.AccuracyByRound.Keys);
+        Assert.Equal(6, runner.Rows.Count);
+        Assert.All(runner.Rows, r => Assert.True(r.Participants > 0, output.ToString()));
+        var csv = await File.ReadAllLinesAsync(Path.Combine(_dir, "history.csv"));
+        Assert.Equal(7, csv.Length);
+        Assert.StartsWith("round,participants", csv[0], StringComparison.Ordinal);
+        Assert.EndsWith(runner.AccuracyByRound[6].ToString("F4", System.Globalization.CultureInfo.InvariantCulture), csv[6], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_OnAnExternalMosquittoBroker_LearnsWellAboveChance()
+    {
+        await using var mosquitto = await Mosquitto.StartAsync();
+        var output = new StringWriter();
+        var runner = new DemoRunner(Small($"127.0.0.1:{mosquitto.Port}"), output);
+
+        double accuracy = await runner.RunAsync();
+
+        Assert.True(accuracy > 0.5, $"final accuracy {accuracy:F4}\n{output}");
+        Assert.Equal([2L, 4L, 6L], runner.AccuracyByRound.Keys);
+    }
+
+    [Fact]
+    public void Arguments_AreParsed_AndBadOnesNamed()
+    {
+        var o = DemoArguments.Parse(["--devices", "8", "--gateways", "2", "--rounds", "3", "--sync-every", "1", "--model", "mobilenet", "--quantize", "--seed", "5"]);
+        Assert.Equal((8, 2, 3, 1, EdgeFL.Training.Models.ModelKind.MobileNet, true, 5), (o.Devices, o.Gateways, o.Rounds, o.SyncEvery, o.Model, o.Quantize, o.Seed));
+        Assert.Contains("--devices", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--devices", "zero"])).Message, StringComparison.Ordinal);
+        Assert.Contains("--model", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--model", "resnet"])).Message, StringComparison.Ordinal);
+        Assert.Contains("--gateways", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--devices", "2", "--gateways", "3"])).Message, StringComparison.Ordinal);
+        Assert.Contains("unknown flag", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--bogus"])).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_WithoutTheDataSet_SaysHowToInstallIt()
+    {
+        var runner = new DemoRunner(Small() with { DataDirectory = Path.Combine(_dir, "nowhere") }, TextWriter.Null);
+        var ex = await Assert.ThrowsAsync<EdgeFL.Training.Data.DatasetNotFoundException>(() => runner.RunAsync());
+        Assert.Contains("apt-get install dataset-fashion-mnist", ex.Message, StringComparison.Ordinal);
+    }
+}

@@ -149,7 +149,7 @@ for c in "${components[@]}"; do
         if [ -e "$config/cloud/initial-model.msgpack" ]; then
             echo "keeping existing $config/cloud/initial-model.msgpack"
         else
-            python3 "$repo/deploy/systemd/make-initial-model.py" "$config/cloud/initial-model.msgpack"
+            "$dotnet" run --project "$repo/src/Simulator" -c Release -- init-model --model mlp --out "$config/cloud/initial-model.msgpack"
             chmod 0644 "$config/cloud/initial-model.msgpack"
         fi
     fi

@@ -24,7 +24,10 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     private readonly ILogger<CloudAggregatorWorker> _logger;
     private readonly ILoggerFactory _loggers;
     private readonly TopicScheme _topics;
+    private static readonly TimeSpan RetainedGrace = TimeSpan.FromSeconds(2);
+
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly TaskCompletionSource _retainedSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EmbeddedBroker? _broker;
     private MqttConnection? _connection;
 
@@ -97,6 +100,12 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, stoppingToken).ConfigureAwait(false);
         await _connection.StartAsync(stoppingToken).ConfigureAwait(false);
         await _connection.WaitConnectedAsync(stoppingToken).ConfigureAwait(false);
+        if (!_options.EmbeddedBroker)
+        {
+            // An external broker may hold a newer global model from before a restart; it arrives right
+            // after the subscription. Give it a moment so the seed does not overwrite it.
+            await Task.WhenAny(_retainedSeen.Task, Task.Delay(RetainedGrace, stoppingToken)).ConfigureAwait(false);
+        }
 
         bool publishedSeed = false;
         while (!stoppingToken.IsCancellationRequested)
@@ -156,6 +165,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
             && WireCodec.TryDecodeModel(message.Payload, DecodeLimits.Default with { MaxPayloadBytes = _options.MaxUploadBytes }, out var global, out _))
         {
             _aggregator.Adopt(global!);
+            _retainedSeen.TrySetResult();
         }
 
         return Task.CompletedTask;

@@ -11,6 +11,7 @@ public static class DemoArguments
         EdgeFL demo: devices, gateways and a cloud on embedded MQTT brokers over loopback, learning Fashion-MNIST.
 
         Usage: dotnet run --project src/Simulator -c Release -- [flags]
+               dotnet run --project src/Simulator -c Release -- init-model --out FILE [--model mlp|mobilenet] [--seed N]
 
           --devices N          sensor devices (default 20)
           --gateways N         gateways (default 4)
@@ -100,7 +101,8 @@ public static class DemoArguments
         return (value[..colon], port);
     }
 
-    private static ModelKind ParseModel(string value) => value.ToLowerInvariant() switch
+    /// <summary>Parses mlp|mobilenet; throws naming --model.</summary>
+    public static ModelKind ParseModel(string value) => value.ToLowerInvariant() switch
     {
         "mlp" => ModelKind.Mlp,
         "mobilenet" => ModelKind.MobileNet,

@@ -2,6 +2,25 @@ using System.Globalization;
 using EdgeFL.Simulator;
 using EdgeFL.Training.Data;
 
+if (args.Length > 0 && args[0] == "init-model")
+{
+    if (args.Contains("--help"))
+    {
+        Console.WriteLine(InitModelCommand.Usage);
+        return 0;
+    }
+
+    try
+    {
+        return await InitModelCommand.RunAsync(args[1..], Console.Out).ConfigureAwait(false);
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return 2;
+    }
+}
+
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(DemoArguments.Usage);

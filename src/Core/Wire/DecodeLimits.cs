@@ -3,7 +3,7 @@ namespace EdgeFL.Core.Wire;
 /// <summary>Bounds applied while decoding untrusted payloads; anything beyond them is rejected before it is allocated.</summary>
 public sealed record DecodeLimits
 {
-    /// <summary>The defaults documented in docs/PROTOCOL-payloads.md.</summary>
+    /// <summary>The defaults documented in docs/PROTOCOL.md.</summary>
     public static DecodeLimits Default { get; } = new();
 
     /// <summary>Largest accepted payload, checked before any parsing. Default 256 MiB.</summary>

@@ -5,7 +5,7 @@ using MessagePack;
 namespace EdgeFL.Core.Wire;
 
 /// <summary>
-/// Encodes and decodes EdgeFL messages as MessagePack maps (format: docs/PROTOCOL-payloads.md).
+/// Encodes and decodes EdgeFL messages as MessagePack maps (format: docs/PROTOCOL.md).
 /// </summary>
 /// <remarks>
 /// Decoding never throws on bad input: it returns false with a <see cref="WireError"/>. A message decoded

@@ -9,7 +9,7 @@ namespace EdgeFL.Core.Tests.Wire;
 /// <summary>The bytes are plain MessagePack a third party can read with any generic library.</summary>
 public class WireCompatibilityTests
 {
-    /// <summary>The worked example of docs/PROTOCOL-payloads.md; if this changes, the document must change with it.</summary>
+    /// <summary>The worked example of docs/PROTOCOL.md; if this changes, the document must change with it.</summary>
     internal const string WorkedExampleHex =
         "88a17601a174a56d6f64656ca86d6f64656c5f6964a3746f79a5726f756e6403a6736f75726365a467772d31ad746f74616c5f73616d706c65730aa969737375" +
         "65645f6174cf0000019acce8cc00a774656e736f72739184a46e616d65a177a56474797065a3663332a573686170659102a464617461c4080000803f000000c0";

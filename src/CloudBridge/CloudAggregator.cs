@@ -1,4 +1,5 @@
 using System.Buffers;
+using EdgeFL.CloudBridge.State;
 using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
@@ -23,10 +24,12 @@ internal sealed class CloudAggregator
     private readonly SortedDictionary<long, PendingRound> _pending = [];
     private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private readonly CloudStateStore? _store;
     private ModelMessage? _global;
 
-    public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time)
+    public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null)
     {
+        _store = store is { Durable: true } ? store : null;
         _options = options;
         _logger = logger;
         _time = time;
@@ -51,11 +54,34 @@ internal sealed class CloudAggregator
             if (_global is null || global.Round > _global.Round)
             {
                 _global = global with { Model = global.Model.Detach() };
+                _store?.SaveGlobal(_global);
             }
         }
     }
 
-    public UploadOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload)
+    /// <summary>Restores the saved global model and folds back the uploads pending at the last stop; returns how many.</summary>
+    public int Restore()
+    {
+        if (_store is null)
+        {
+            return 0;
+        }
+
+        var (global, pending) = _store.Load();
+        if (global is not null)
+        {
+            lock (_lock)
+            {
+                _global = global;
+            }
+        }
+
+        return pending.Count(p => OnUpload(p.GatewayId, new ReadOnlySequence<byte>(p.Payload), replaying: true) == UploadOutcome.Accepted);
+    }
+
+    public UploadOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload) => OnUpload(topicGatewayId, payload, replaying: false);
+
+    private UploadOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload, bool replaying)
     {
         if (payload.Length > _options.MaxUploadBytes)
         {
@@ -116,8 +142,15 @@ internal sealed class CloudAggregator
                 return Reject(topicGatewayId, UploadOutcome.Duplicate, $"second upload from {upload.GatewayId} for round {upload.Round}");
             }
 
+            if (!replaying && _store is not null)
+            {
+                // On disk before the handler returns, so before the gateway's PUBACK.
+                _store.Journal(upload.UploadId, upload.Round, upload.GatewayId, payload);
+            }
+
             round.Accumulator.Add(upload.Model, upload.TotalSamples);
             round.TotalSamples += upload.TotalSamples;
+            round.UploadIds.Add(upload.UploadId);
             _applied.Add(upload.UploadId);
         }
 
@@ -144,11 +177,15 @@ internal sealed class CloudAggregator
                 _global = new ModelMessage(_global!.ModelId, round, "cloud", pending.TotalSamples, _time.GetUtcNow(), model);
                 published.Add((_global, pending.Gateways.Count));
 
-                // Older pending rounds are superseded by this newer global model.
+                // Older pending rounds are superseded by this newer global model; their ids need no
+                // remembering, since uploads at or below the global round are refused as stale.
                 foreach (long older in _pending.Keys.Where(k => k <= round).ToArray())
                 {
+                    _applied.ExceptWith(_pending[older].UploadIds);
                     _pending.Remove(older);
                 }
+
+                _store?.SaveGlobal(_global);
             }
         }
 
@@ -175,5 +212,7 @@ internal sealed class CloudAggregator
         public HashSet<string> Gateways { get; } = new(StringComparer.Ordinal);
 
         public long TotalSamples { get; set; }
+
+        public List<string> UploadIds { get; } = [];
     }
 }

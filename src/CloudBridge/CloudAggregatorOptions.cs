@@ -50,6 +50,16 @@ public sealed class CloudAggregatorOptions
     /// <summary>Sync rounds that may be pending at once; uploads for further rounds are refused.</summary>
     public int MaxOpenRounds { get; set; } = 8;
 
+    /// <summary>
+    /// Folder of the durable state (cloud.db: global model, pending uploads). Defaults to systemd's
+    /// $STATE_DIRECTORY, else ./state. ":memory:" keeps nothing across restarts.
+    /// </summary>
+    public string StateDirectory { get; set; } =
+        Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } systemd ? systemd : "state";
+
+    /// <summary>The path of the state database.</summary>
+    public string StatePath => StateDirectory == ":memory:" ? ":memory:" : Path.Combine(StateDirectory, "cloud.db");
+
     /// <summary>Socket buffer size of the aggregator's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 }

@@ -89,7 +89,21 @@ internal sealed class CloudAggregatorWorker : BackgroundService
             },
             _loggers.CreateLogger<MqttConnection>());
 
-        if (await _seed.LoadAsync(stoppingToken).ConfigureAwait(false) is { } seed)
+        int restored = 0;
+        try
+        {
+            restored = _aggregator.Restore();
+        }
+        catch (InvalidDataException ex)
+        {
+            CloudLog.StateUnreadable(_logger, ex.Message);
+        }
+
+        if (_aggregator.Global is { } saved)
+        {
+            CloudLog.Seeded(_logger, saved.Round, $"saved state, {restored} pending uploads");
+        }
+        else if (await _seed.LoadAsync(stoppingToken).ConfigureAwait(false) is { } seed)
         {
             _aggregator.Adopt(seed with { Source = "cloud" });
             CloudLog.Seeded(_logger, seed.Round, "seed");

@@ -28,6 +28,9 @@ internal static partial class CloudLog
     [LoggerMessage(3105, LogLevel.Information, "Cloud aggregator starts from the global model of round {Round} ({Source})")]
     public static partial void Seeded(ILogger logger, long round, string source);
 
+    [LoggerMessage(3107, LogLevel.Error, "Cloud aggregator state is unreadable ({Error}); starting from the seed")]
+    public static partial void StateUnreadable(ILogger logger, string error);
+
     [LoggerMessage(3106, LogLevel.Warning, "Cloud aggregator has no global model yet: set Cloud:InitialModelPath or publish one retained on {Topic}")]
     public static partial void WaitingForModel(ILogger logger, string topic);
 }

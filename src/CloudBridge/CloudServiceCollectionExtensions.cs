@@ -1,4 +1,6 @@
+using EdgeFL.CloudBridge.State;
 using EdgeFL.Core.Storage;
+using EdgeFL.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,7 +22,11 @@ public static class CloudServiceCollectionExtensions
         services.AddSingleton(sp => new CloudAggregator(
             sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudAggregator>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            new CloudStateStore(StateDatabase.Open(
+                sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.StatePath,
+                CloudStateStore.Schema,
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<StateDatabase>()))));
         services.AddHostedService<CloudAggregatorWorker>();
         return services;
     }

@@ -1,3 +1,4 @@
+using EdgeFL.CloudBridge.Outbox;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
@@ -7,9 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace EdgeFL.CloudBridge;
 
 /// <summary>
-/// The gateway side of the bridge: publishes uploads to the cloud broker with QoS 1 and follows the
-/// retained global model. Delivery is online only: an upload made while the cloud is unreachable fails
-/// with <see cref="MqttNotConnectedException"/>.
+/// The gateway side of the bridge. Uploads go into a <see cref="DurableOutbox"/> first; a sender loop
+/// publishes them in order with QoS 1 over a persistent session and removes each only after the
+/// broker's PUBACK, so a cloud outage, a crash or a reboot loses nothing. It also follows the retained
+/// global model.
 /// </summary>
 public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
 {
@@ -18,14 +20,21 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly MqttConnection _connection;
     private readonly DecodeLimits _limits;
+    private readonly DurableOutbox _outbox;
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly Lock _lock = new();
+    private CancellationTokenSource? _stop;
+    private Task? _sender;
+    private long _delivered;
     private ModelMessage? _latest;
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Creates the uplink for one gateway.</summary>
-    public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, ILogger logger)
+    public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ILogger logger)
     {
         _options = options;
+        _outbox = outbox;
+        _outbox.Enqueued += Wake;
         _topics = topics;
         _logger = logger;
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
@@ -38,9 +47,22 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
                 Username = options.Username,
                 Password = options.Password,
                 SocketBufferBytes = options.SocketBufferBytes,
+                CleanStart = false,
+                SessionExpirySeconds = options.SessionExpirySeconds,
             },
             logger);
+        _connection.OnConnected(_ =>
+        {
+            Wake();
+            return Task.CompletedTask;
+        });
     }
+
+    /// <summary>Uploads delivered (acknowledged by the broker) since start.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>The outbox this uplink drains.</summary>
+    public DurableOutbox Outbox => _outbox;
 
     /// <summary>True while connected to the cloud broker.</summary>
     public bool IsConnected => _connection.IsConnected;
@@ -55,16 +77,28 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnGlobalAsync, cancellationToken).ConfigureAwait(false);
-        await _connection.StartAsync(cancellationToken).ConfigureAwait(false);
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await _connection.StartAsync(_stop.Token).ConfigureAwait(false);
+        _sender = Task.Run(() => RunSenderAsync(_stop.Token), CancellationToken.None);
     }
 
     /// <inheritdoc />
-    public async Task UploadAsync(GatewayUpload upload, CancellationToken cancellationToken = default)
+    public Task UploadAsync(GatewayUpload upload, CancellationToken cancellationToken = default)
     {
-        byte[] payload = WireCodec.Encode(upload);
-        await _connection.PublishAsync(_topics.CloudUpload(upload.GatewayId), payload, MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
-        CloudLog.Uploaded(_logger, upload.UploadId, upload.Round, upload.TotalSamples, payload.Length);
+        cancellationToken.ThrowIfCancellationRequested();
+        var (topic, payload, key) = Prepare(upload);
+        var outcome = _outbox.Enqueue(topic, payload, key);
+        if (!outcome.Queued)
+        {
+            throw new InvalidOperationException($"upload {upload.UploadId} ({payload.Length} bytes) is larger than the outbox may hold");
+        }
+
+        return Task.CompletedTask;
     }
+
+    /// <summary>The topic, payload and coalescing key of an upload, for a caller that queues it in its own transaction.</summary>
+    public (string Topic, byte[] Payload, string CoalesceKey) Prepare(GatewayUpload upload) =>
+        (_topics.CloudUpload(upload.GatewayId), WireCodec.Encode(upload), "model:" + upload.GatewayId);
 
     /// <inheritdoc />
     public async Task<ModelMessage?> WaitForGlobalAsync(long minRound, TimeSpan timeout, CancellationToken cancellationToken = default)
@@ -100,10 +134,94 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public Task StopAsync(CancellationToken cancellationToken = default) => _connection.StopAsync(cancellationToken);
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_stop is not null)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        if (_sender is not null)
+        {
+            await _sender.ConfigureAwait(false);
+        }
+
+        await _connection.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _outbox.Enqueued -= Wake;
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await _connection.DisposeAsync().ConfigureAwait(false);
+        _stop?.Dispose();
+    }
+
+    private async Task RunSenderAsync(CancellationToken cancellationToken)
+    {
+        bool reportedWaiting = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var entry = _outbox.Peek();
+            if (entry is null || !_connection.IsConnected)
+            {
+                if (entry is not null && !reportedWaiting)
+                {
+                    OutboxLog.Depth(_logger, _outbox.Count, _outbox.Bytes, "down");
+                    reportedWaiting = true;
+                }
+
+                await WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            reportedWaiting = false;
+            try
+            {
+                // Removed only after the PUBACK: a crash in between sends it again, and the cloud
+                // applies each upload id once.
+                await _connection.PublishAsync(entry.Topic, entry.Payload, MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+                _outbox.Acknowledge(entry.Id);
+                Interlocked.Increment(ref _delivered);
+                OutboxLog.Delivered(_logger, entry.Id, entry.Topic, entry.Payload.Length);
+            }
+            catch (MqttPublishRejectedException ex)
+            {
+                _outbox.RecordRefusal(entry.Id, ex.Message);
+            }
+            catch (MqttNotConnectedException)
+            {
+                await WaitAsync(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _wake.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     private Task OnGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
     {

@@ -27,6 +27,12 @@ public sealed class CloudUplinkOptions
     /// <summary>Socket buffer size of the uplink connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Seconds the cloud broker keeps this gateway's session (subscriptions and QoS 1 messages for it)
+    /// while it is offline; the uplink connects with clean start off.
+    /// </summary>
+    public uint SessionExpirySeconds { get; set; } = 7 * 24 * 3600;
+
     /// <summary>Largest global model accepted from the cloud, checked before decoding.</summary>
     public long MaxModelBytes { get; set; } = 256L * 1024 * 1024;
 }

@@ -8,8 +8,11 @@ public interface ICloudUplink
     /// <summary>Connects (and keeps reconnecting) in the background.</summary>
     Task StartAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Sends an upload with QoS 1; completes when the cloud broker acknowledged it.</summary>
+    /// <summary>Queues an upload durably (on disk when this completes); it is sent with QoS 1 when the cloud is reachable.</summary>
     Task UploadAsync(GatewayUpload upload, CancellationToken cancellationToken = default);
+
+    /// <summary>The topic, payload and coalescing key of an upload, for a caller that queues it in its own transaction.</summary>
+    (string Topic, byte[] Payload, string CoalesceKey) Prepare(GatewayUpload upload);
 
     /// <summary>The newest global model received, if any.</summary>
     ModelMessage? LatestGlobal { get; }

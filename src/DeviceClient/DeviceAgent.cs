@@ -25,6 +25,7 @@ public sealed class DeviceAgent : IAsyncDisposable
     private readonly TopicScheme _topics;
     private readonly MqttConnection _connection;
     private readonly UpdateBuffer _buffer;
+    private readonly Storage.StateDatabase? _state;
     private readonly DecodeLimits _limits;
     private readonly SemaphoreSlim _flushLock = new(1, 1);
     private readonly Channel<ModelMessage> _models = Channel.CreateBounded<ModelMessage>(
@@ -51,7 +52,12 @@ public sealed class DeviceAgent : IAsyncDisposable
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _topics = new TopicScheme(options.TopicPrefix);
-        _buffer = new UpdateBuffer(options.MaxBufferedUpdates);
+        if (options.StateDirectory is { Length: > 0 } dir && dir != ":memory:")
+        {
+            _state = Storage.StateDatabase.Open(Path.Combine(dir, "device.db"), UpdateBuffer.Schema, logger);
+        }
+
+        _buffer = new UpdateBuffer(options.MaxBufferedUpdates, _state);
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
         _connection = new MqttConnection(
             new MqttConnectionOptions
@@ -142,6 +148,7 @@ public sealed class DeviceAgent : IAsyncDisposable
         await _connection.DisposeAsync().ConfigureAwait(false);
         _stop?.Dispose();
         _flushLock.Dispose();
+        _state?.Dispose();
     }
 
     private Task OnModelAsync(InboundMessage message, CancellationToken cancellationToken)

@@ -33,6 +33,12 @@ public sealed class DeviceOptions
     /// <summary>Updates kept while offline; when full the oldest is dropped.</summary>
     public int MaxBufferedUpdates { get; set; } = 16;
 
+    /// <summary>
+    /// Folder where buffered updates are kept across restarts (device.db). Null or ":memory:" keeps
+    /// them in memory only (the demo). The stand-alone service defaults to $STATE_DIRECTORY, else ./state.
+    /// </summary>
+    public string? StateDirectory { get; set; }
+
     /// <summary>Send updates with 8-bit affine quantization (about 4x fewer bytes).</summary>
     public bool QuantizeUpdates { get; set; }
 

@@ -52,7 +52,9 @@ internal sealed class DeviceWorker(
         var local = splits.Train.Subset(shards[d.Shard]);
         _trainer = new TorchLocalTrainer(kind, local, trainer.Value);
         var p = profile.Value;
-        _agent = new DeviceAgent(options.Value, p, _trainer, new SimulatedBattery(p.BatteryCapacityMah, p.BatteryLevel), loggers.CreateLogger<DeviceAgent>());
+        var o = options.Value;
+        o.StateDirectory ??= Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } systemd ? systemd : "state";
+        _agent = new DeviceAgent(o, p, _trainer, new SimulatedBattery(p.BatteryCapacityMah, p.BatteryLevel), loggers.CreateLogger<DeviceAgent>());
         await _agent.StartAsync(stoppingToken).ConfigureAwait(false);
     }
 }

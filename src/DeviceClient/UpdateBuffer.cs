@@ -1,14 +1,47 @@
+using EdgeFL.Storage;
+using Microsoft.Data.Sqlite;
+
 namespace EdgeFL.DeviceClient;
 
 /// <summary>
 /// Updates made while offline, oldest first, bounded in count: when full, the oldest is dropped (a
 /// newer update supersedes it for FedAvg, and stale ones are the first the gateway would refuse).
+/// With a <see cref="StateDatabase"/> the buffer is on disk and survives a restart or a power cut.
 /// </summary>
-public sealed class UpdateBuffer(int capacity)
+public sealed class UpdateBuffer
 {
-    private readonly LinkedList<BufferedUpdate> _items = [];
+    /// <summary>The buffer's table.</summary>
+    public const string Schema = "CREATE TABLE IF NOT EXISTS buffered_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, round INTEGER NOT NULL, payload BLOB NOT NULL);";
+
+    private readonly LinkedList<(long Id, BufferedUpdate Update)> _items = [];
     private readonly Lock _lock = new();
+    private readonly int _capacity;
+    private readonly StateDatabase? _db;
     private long _dropped;
+    private long _nextId;
+
+    /// <summary>Creates a buffer; with <paramref name="db"/> it reloads what was buffered before a restart.</summary>
+    public UpdateBuffer(int capacity, StateDatabase? db = null)
+    {
+        _capacity = capacity;
+        _db = db;
+        if (db is not null)
+        {
+            db.Read(c =>
+            {
+                using var command = c.CreateCommand();
+                command.CommandText = "SELECT id, round, payload FROM buffered_updates ORDER BY id;";
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    _items.AddLast((reader.GetInt64(0), new BufferedUpdate(reader.GetInt64(1), (byte[])reader[2])));
+                    _nextId = reader.GetInt64(0);
+                }
+
+                return 0;
+            });
+        }
+    }
 
     /// <summary>Updates waiting.</summary>
     public int Count
@@ -24,10 +57,13 @@ public sealed class UpdateBuffer(int capacity)
     {
         lock (_lock)
         {
-            _items.AddLast(update);
-            while (_items.Count > capacity)
+            long id = _db is null ? ++_nextId : _db.InTransaction((c, tx) => Insert(c, tx, update));
+            _items.AddLast((id, update));
+            while (_items.Count > _capacity)
             {
+                long oldest = _items.First!.Value.Id;
                 _items.RemoveFirst();
+                Delete(oldest);
                 Interlocked.Increment(ref _dropped);
             }
         }
@@ -38,7 +74,7 @@ public sealed class UpdateBuffer(int capacity)
     {
         lock (_lock)
         {
-            return _items.First?.Value;
+            return _items.First?.Value.Update;
         }
     }
 
@@ -47,10 +83,31 @@ public sealed class UpdateBuffer(int capacity)
     {
         lock (_lock)
         {
-            if (_items.First?.Value == update)
+            if (_items.First?.Value.Update == update)
             {
+                long id = _items.First.Value.Id;
                 _items.RemoveFirst();
+                Delete(id);
             }
         }
     }
+
+    private static long Insert(SqliteConnection c, SqliteTransaction tx, BufferedUpdate update)
+    {
+        using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "INSERT INTO buffered_updates (round, payload) VALUES ($r, $p); SELECT last_insert_rowid();";
+        command.Parameters.AddWithValue("$r", update.Round);
+        command.Parameters.AddWithValue("$p", update.Payload);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private void Delete(long id) => _db?.InTransaction((c, tx) =>
+    {
+        using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "DELETE FROM buffered_updates WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", id);
+        command.ExecuteNonQuery();
+    });
 }

@@ -43,6 +43,15 @@ internal static partial class GatewayLog
     [LoggerMessage(2014, LogLevel.Error, "{GatewayId}: refused the global model of round {Round}: {Reason}")]
     public static partial void GlobalRefused(ILogger logger, string gatewayId, long round, string reason);
 
+    [LoggerMessage(2015, LogLevel.Warning, "{GatewayId}: resumed from saved state: model of round {Version}, open round {OpenRound} with {Journaled} journaled updates, {Queued} uploads in the outbox")]
+    public static partial void Resumed(ILogger logger, string gatewayId, long version, long openRound, int journaled, int queued);
+
+    [LoggerMessage(2016, LogLevel.Warning, "{GatewayId}: reopened round {Round} after a restart with {Replayed} updates accepted before it")]
+    public static partial void RoundResumed(ILogger logger, string gatewayId, long round, int replayed);
+
+    [LoggerMessage(2017, LogLevel.Error, "{GatewayId}: saved state is unreadable ({Error}); starting from the initial model")]
+    public static partial void StateUnreadable(ILogger logger, string gatewayId, string error);
+
     [LoggerMessage(2013, LogLevel.Information, "{GatewayId}: starting from model '{ModelId}' of round {Round}")]
     public static partial void Seeded(ILogger logger, string gatewayId, string modelId, long round);
 }

@@ -28,6 +28,21 @@ public sealed class GatewayOptions
 
     /// <summary>Limits on what devices may send.</summary>
     public UpdateLimitOptions Updates { get; set; } = new();
+
+    /// <summary>How updates trained on older rounds count.</summary>
+    public StalenessOptions Staleness { get; set; } = new();
+
+    /// <summary>
+    /// Folder of the durable state (gateway.db: model, round, journal, outbox). Defaults to systemd's
+    /// $STATE_DIRECTORY, else ./state. ":memory:" keeps nothing across restarts (demo, tests).
+    /// </summary>
+    public string StateDirectory { get; set; } = DefaultStateDirectory();
+
+    /// <summary>The path of the state database.</summary>
+    public string StatePath => StateDirectory == ":memory:" ? ":memory:" : Path.Combine(StateDirectory, "gateway.db");
+
+    internal static string DefaultStateDirectory() =>
+        Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } systemd ? systemd : "state";
 }
 
 /// <summary>Where the gateway's devices meet: an embedded broker (default) or an external one.</summary>

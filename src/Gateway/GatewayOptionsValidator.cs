@@ -111,6 +111,30 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Rounds:GlobalModelTimeout must not be negative");
         }
 
+        if (o.Staleness.MaxRounds < 0)
+        {
+            errors.Add($"{s}:Staleness:MaxRounds must be 0 or more (was {o.Staleness.MaxRounds})");
+        }
+
+        if (o.Staleness.Exponent < 0 || double.IsNaN(o.Staleness.Exponent))
+        {
+            errors.Add($"{s}:Staleness:Exponent must be 0 or more (was {o.Staleness.Exponent})");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.StateDirectory))
+        {
+            errors.Add($"{s}:StateDirectory must be a folder, or :memory: to keep no state");
+        }
+
+        try
+        {
+            (configuration.GetSection(CloudBridge.Outbox.OutboxOptions.Section).Get<CloudBridge.Outbox.OutboxOptions>() ?? new CloudBridge.Outbox.OutboxOptions()).Validate();
+        }
+        catch (InvalidOperationException ex)
+        {
+            errors.Add(ex.Message);
+        }
+
         var u = o.Updates;
         if (u.MaxBytes < 1024)
         {

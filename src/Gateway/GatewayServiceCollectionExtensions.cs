@@ -1,4 +1,7 @@
 using EdgeFL.CloudBridge;
+using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.Gateway.State;
+using EdgeFL.Storage;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using Microsoft.Extensions.Configuration;
@@ -24,11 +27,22 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<FleetView>();
         services.TryAddSingleton<IModelSeed>(sp => new FileModelSeed(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.InitialModelPath));
+        services.AddSingleton(sp => StateDatabase.Open(
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value.StatePath,
+            GatewayStateStore.Schema + DurableOutbox.Schema,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<StateDatabase>()));
+        services.AddSingleton(sp => new GatewayStateStore(sp.GetRequiredService<StateDatabase>()));
+        services.AddSingleton(sp => new DurableOutbox(
+            sp.GetRequiredService<StateDatabase>(),
+            configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions(),
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<DurableOutbox>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RoundCoordinator(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value,
             sp.GetRequiredService<GatewayMetrics>(),
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<RoundCoordinator>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<GatewayStateStore>()));
 
         var uplink = configuration.GetSection(CloudUplinkOptions.Section).Get<CloudUplinkOptions>() ?? new CloudUplinkOptions();
         if (uplink.Enabled)
@@ -36,7 +50,7 @@ public static class GatewayServiceCollectionExtensions
             services.AddSingleton<ICloudUplink>(sp =>
             {
                 var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                return new CloudUplink(uplink, gateway.GatewayId, new TopicScheme(gateway.TopicPrefix), sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudUplink>());
+                return new CloudUplink(uplink, gateway.GatewayId, new TopicScheme(gateway.TopicPrefix), sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudUplink>());
             });
         }
 

@@ -1,4 +1,6 @@
 using EdgeFL.CloudBridge;
+using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.Gateway.State;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
@@ -20,6 +22,8 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly RoundCoordinator _rounds;
     private readonly FleetView _fleet;
     private readonly IModelSeed _seed;
+    private readonly GatewayStateStore _store;
+    private readonly DurableOutbox _outbox;
     private readonly ICloudUplink? _uplink;
     private readonly IEnumerable<IGatewayObserver> _observers;
     private readonly IHostApplicationLifetime _lifetime;
@@ -31,16 +35,17 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly SemaphoreSlim _progress = new(0, int.MaxValue);
     private EmbeddedBroker? _broker;
     private MqttConnection? _connection;
-    // Upload ids must stay unique across restarts; until the sequence is persisted (durable outbox),
-    // it starts from the wall clock in milliseconds, which a restart cannot repeat.
-    private long _uploadSequence = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private long _lastAdoptedGlobal = -1;
+    private long _samplesSinceSync;
+    private GatewaySnapshot? _resume;
 
     public GatewayWorker(
         IOptions<GatewayOptions> options,
         RoundCoordinator rounds,
         FleetView fleet,
         IModelSeed seed,
+        GatewayStateStore store,
+        DurableOutbox outbox,
         IEnumerable<ICloudUplink> uplinks,
         IEnumerable<IGatewayObserver> observers,
         IHostApplicationLifetime lifetime,
@@ -52,6 +57,8 @@ internal sealed class GatewayWorker : BackgroundService
         _rounds = rounds;
         _fleet = fleet;
         _seed = seed;
+        _store = store;
+        _outbox = outbox;
         _uplink = uplinks.FirstOrDefault();
         _observers = observers;
         _lifetime = lifetime;
@@ -138,6 +145,30 @@ internal sealed class GatewayWorker : BackgroundService
 
     private async Task SeedAsync(CancellationToken cancellationToken)
     {
+        GatewaySnapshot? saved = null;
+        try
+        {
+            saved = _store.Load();
+        }
+        catch (InvalidDataException ex)
+        {
+            GatewayLog.StateUnreadable(_logger, _options.GatewayId, ex.Message);
+        }
+
+        if (saved is not null)
+        {
+            _rounds.Adopt(saved.Model with { Round = saved.Version });
+            _lastAdoptedGlobal = saved.LastAdoptedGlobal;
+            _samplesSinceSync = saved.SamplesSinceSync;
+            if (saved.OpenRound == saved.Version + 1)
+            {
+                _resume = saved;
+            }
+
+            GatewayLog.Resumed(_logger, _options.GatewayId, saved.Version, saved.OpenRound ?? 0, saved.Journal.Count, _outbox.Count);
+            return;
+        }
+
         var seed = await _seed.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (seed is null)
         {
@@ -148,23 +179,39 @@ internal sealed class GatewayWorker : BackgroundService
         }
 
         _rounds.Adopt(seed);
+        _store.SaveAdopted(seed, seed.Round, _lastAdoptedGlobal);
         GatewayLog.Seeded(_logger, _options.GatewayId, seed.ModelId, seed.Round);
     }
 
     private async Task RunRoundsAsync(CancellationToken cancellationToken)
     {
         long roundsRun = 0;
-        long samplesSinceSync = 0;
         while (!cancellationToken.IsCancellationRequested && (_options.Rounds.MaxRounds == 0 || roundsRun < _options.Rounds.MaxRounds))
         {
-            AdoptNewerGlobal();
-            var model = _rounds.BeginRound();
+            ModelMessage model;
+            if (_resume is { } resume)
+            {
+                // Reopen the round that was open at the crash, with the same issue time (devices that
+                // answered it do not train again), and fold back the updates it had accepted.
+                _resume = null;
+                model = _rounds.BeginRound(resume.OpenIssuedAt);
+                int replayed = _rounds.Replay(resume.Journal);
+                GatewayLog.RoundResumed(_logger, _options.GatewayId, model.Round, replayed);
+            }
+            else
+            {
+                AdoptNewerGlobal();
+                model = _rounds.BeginRound();
+            }
+
             GatewayLog.RoundOpened(_logger, _options.GatewayId, model.Round);
             await PublishModelAsync(model, cancellationToken).ConfigureAwait(false);
             var reason = await WaitForCloseAsync(cancellationToken).ConfigureAwait(false);
             var result = _rounds.CloseRound(reason);
             roundsRun++;
-            samplesSinceSync += result.Samples;
+            _samplesSinceSync += result.Samples;
+            bool sync = _uplink is not null && reason != RoundCloseReason.Stopping && result.Round % _options.Rounds.SyncEvery == 0;
+            var upload = PersistClosedRound(result.Round, sync);
             GatewayLog.RoundClosed(_logger, result.GatewayId, result.Round, reason.ToString(), result.Accepted, result.Declined, result.Rejected, result.Samples, result.MeanLoss);
             foreach (var observer in _observers)
             {
@@ -176,10 +223,9 @@ internal sealed class GatewayWorker : BackgroundService
                 return;
             }
 
-            if (_uplink is not null && result.Round % _options.Rounds.SyncEvery == 0)
+            if (upload is not null)
             {
-                await SyncWithCloudAsync(result.Round, samplesSinceSync, cancellationToken).ConfigureAwait(false);
-                samplesSinceSync = 0;
+                await WaitForGlobalAsync(upload, cancellationToken).ConfigureAwait(false);
             }
 
             if (_options.Rounds.Pause > TimeSpan.Zero)
@@ -197,30 +243,56 @@ internal sealed class GatewayWorker : BackgroundService
         _lifetime.StopApplication();
     }
 
-    private async Task SyncWithCloudAsync(long round, long samples, CancellationToken cancellationToken)
+    /// <summary>
+    /// One transaction: the closed round's model and counters, and on a sync round the upload in the
+    /// outbox, so a crash cannot keep the round but lose its upload (or the reverse).
+    /// </summary>
+    private GatewayUpload? PersistClosedRound(long round, bool sync)
     {
-        var edge = _rounds.Snapshot(samples);
-        long sequence = ++_uploadSequence;
-        var upload = new GatewayUpload(
-            _options.GatewayId,
-            GatewayUpload.MakeUploadId(_options.GatewayId, sequence),
-            sequence,
-            edge.ModelId,
-            round,
-            Math.Max(1, samples),
-            edge.IssuedAt,
-            edge.Model);
-        try
+        var edge = _rounds.Snapshot(_samplesSinceSync);
+        GatewayUpload? upload = null;
+        bool queued = _store.Database.InTransaction((c, tx) =>
         {
-            await _uplink!.UploadAsync(upload, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
+            if (sync)
+            {
+                long sequence = _store.NextUploadSequence(c, tx);
+                upload = new GatewayUpload(
+                    _options.GatewayId,
+                    GatewayUpload.MakeUploadId(_options.GatewayId, sequence),
+                    sequence,
+                    edge.ModelId,
+                    round,
+                    Math.Max(1, _samplesSinceSync),
+                    edge.IssuedAt,
+                    edge.Model);
+                var (topic, payload, key) = _uplink!.Prepare(upload);
+                if (!_outbox.Enqueue(c, tx, topic, payload, key).Queued)
+                {
+                    GatewayLog.UploadFailed(_logger, _options.GatewayId, round, "larger than Gateway:Outbox:MaxBytes");
+                    upload = null;
+                }
+            }
+
+            _store.CloseRound(c, tx, edge, round, sync ? 0 : _samplesSinceSync);
+            return upload is not null;
+        });
+        if (sync)
         {
-            GatewayLog.UploadFailed(_logger, _options.GatewayId, round, ex.Message);
-            return;
+            _samplesSinceSync = 0;
         }
 
-        var global = await _uplink.WaitForGlobalAsync(round, _options.Rounds.GlobalModelTimeout, cancellationToken).ConfigureAwait(false);
+        if (queued)
+        {
+            _outbox.NotifyEnqueued();
+        }
+
+        return upload;
+    }
+
+    private async Task WaitForGlobalAsync(GatewayUpload upload, CancellationToken cancellationToken)
+    {
+        long round = upload.Round;
+        var global = await _uplink!.WaitForGlobalAsync(round, _options.Rounds.GlobalModelTimeout, cancellationToken).ConfigureAwait(false);
         if (global is null)
         {
             GatewayLog.GlobalTimeout(_logger, _options.GatewayId, round, _options.Rounds.GlobalModelTimeout);
@@ -244,6 +316,7 @@ internal sealed class GatewayWorker : BackgroundService
             return;
         }
 
+        _store.SaveAdopted(_rounds.Snapshot(_samplesSinceSync), _rounds.Version, _lastAdoptedGlobal);
         GatewayLog.GlobalAdopted(_logger, _options.GatewayId, global.Round);
         foreach (var observer in _observers)
         {

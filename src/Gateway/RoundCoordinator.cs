@@ -4,6 +4,7 @@ using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
 using EdgeFL.Core.Validation;
 using EdgeFL.Core.Wire;
+using EdgeFL.Gateway.State;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.Gateway;
@@ -21,14 +22,16 @@ internal sealed class RoundCoordinator
     private readonly TimeProvider _time;
     private readonly DecodeLimits _limits;
     private readonly UpdateValidator _validator;
+    private readonly GatewayStateStore? _store;
     private readonly Lock _lock = new();
     private ModelState? _model;
     private string _modelId = "";
     private long _version;
     private OpenRound? _open;
 
-    public RoundCoordinator(GatewayOptions options, GatewayMetrics metrics, ILogger logger, TimeProvider time)
+    public RoundCoordinator(GatewayOptions options, GatewayMetrics metrics, ILogger logger, TimeProvider time, GatewayStateStore? store = null)
     {
+        _store = store is { Durable: true } ? store : null;
         _options = options;
         _metrics = metrics;
         _logger = logger;
@@ -38,6 +41,7 @@ internal sealed class RoundCoordinator
         {
             MinSampleCount = options.Updates.MinSampleCount,
             MaxSampleCount = options.Updates.MaxSampleCount,
+            MaxStaleness = options.Staleness.MaxRounds,
         });
     }
 
@@ -87,7 +91,7 @@ internal sealed class RoundCoordinator
     }
 
     /// <summary>The current model as a message for round <c>Version + 1</c>: what devices train on.</summary>
-    public ModelMessage BeginRound()
+    public ModelMessage BeginRound(DateTimeOffset? issuedAt = null)
     {
         lock (_lock)
         {
@@ -102,12 +106,20 @@ internal sealed class RoundCoordinator
             }
 
             _open = new OpenRound(_version + 1, new WeightedAverageAccumulator(_model), _time.GetTimestamp());
-            return new ModelMessage(_modelId, _open.Round, _options.GatewayId, 0, _time.GetUtcNow(), _model);
+            var message = new ModelMessage(_modelId, _open.Round, _options.GatewayId, 0, issuedAt ?? _time.GetUtcNow(), _model);
+            _store?.OpenRound(_open.Round, message.IssuedAt);
+            return message;
         }
     }
 
     /// <summary>Validates one update payload and folds it into the open round if it is acceptable.</summary>
-    public UpdateOutcome OnUpdate(string topicDeviceId, ReadOnlySequence<byte> payload)
+    public UpdateOutcome OnUpdate(string topicDeviceId, ReadOnlySequence<byte> payload) => OnUpdate(topicDeviceId, payload, replaying: false);
+
+    /// <summary>Folds the updates journaled before a restart into the reopened round, without journaling them again.</summary>
+    public int Replay(IEnumerable<JournaledUpdate> journal) =>
+        journal.Count(j => OnUpdate(j.DeviceId, new ReadOnlySequence<byte>(j.Payload), replaying: true) == UpdateOutcome.Accepted);
+
+    private UpdateOutcome OnUpdate(string topicDeviceId, ReadOnlySequence<byte> payload, bool replaying)
     {
         if (payload.Length > _options.Updates.MaxBytes)
         {
@@ -131,12 +143,18 @@ internal sealed class RoundCoordinator
                 return Reject(topicDeviceId, UpdateOutcome.NoOpenRound, $"update for round {update.Round}");
             }
 
-            if (update.Round != _open.Round)
+            long staleness = _open.Round - update.Round;
+            if (staleness < 0)
             {
                 return Reject(topicDeviceId, UpdateOutcome.WrongRound, $"update for round {update.Round}, open round is {_open.Round}");
             }
 
-            if (_open.Accepted.Contains(topicDeviceId))
+            if (staleness > _options.Staleness.MaxRounds)
+            {
+                return Reject(topicDeviceId, UpdateOutcome.TooStale, $"update for round {update.Round} is {staleness} rounds old (Gateway:Staleness:MaxRounds {_options.Staleness.MaxRounds})");
+            }
+
+            if (!_open.Contributions.Add((topicDeviceId, update.Round)))
             {
                 return Reject(topicDeviceId, UpdateOutcome.Duplicate, $"second update for round {update.Round}");
             }
@@ -144,12 +162,28 @@ internal sealed class RoundCoordinator
             var verdict = _validator.Validate(update, _model, _open.Round);
             if (!verdict.IsAccepted)
             {
+                _open.Contributions.Remove((topicDeviceId, update.Round));
                 return Reject(topicDeviceId, UpdateOutcome.Invalid, verdict.ToString());
             }
 
-            _open.Accumulator.Add(update.Model, update.SampleCount);
-            _open.Accepted.Add(topicDeviceId);
-            _open.Declined.Remove(topicDeviceId);
+            if (!replaying && _store is not null)
+            {
+                // On disk before the handler returns, so before the device's PUBACK.
+                _store.Journal(_open.Round, topicDeviceId, update.Round, payload);
+            }
+
+            _open.Accumulator.Add(update.Model, update.SampleCount * _options.Staleness.Discount(staleness));
+            if (staleness == 0)
+            {
+                // Only an update for the open round answers it (counts towards the quorum).
+                _open.Accepted.Add(topicDeviceId);
+                _open.Declined.Remove(topicDeviceId);
+            }
+            else
+            {
+                _open.Stale++;
+            }
+
             _open.Samples += update.SampleCount;
             _open.LossSum += update.Loss * update.SampleCount;
             _open.EnergyMah += update.EnergyMah;
@@ -216,7 +250,7 @@ internal sealed class RoundCoordinator
         {
             var open = _open ?? throw new InvalidOperationException("no round is open");
             _open = null;
-            bool updated = open.Accepted.Count >= _options.Rounds.MinUpdates;
+            bool updated = open.Accumulator.Count >= _options.Rounds.MinUpdates;
             if (updated)
             {
                 _model = open.Accumulator.Complete();
@@ -227,7 +261,7 @@ internal sealed class RoundCoordinator
             return new RoundResult(
                 _options.GatewayId,
                 open.Round,
-                open.Accepted.Count,
+                open.Accumulator.Count,
                 open.Declined.Count,
                 open.Rejected,
                 open.Samples,
@@ -235,7 +269,10 @@ internal sealed class RoundCoordinator
                 open.EnergyMah,
                 _time.GetElapsedTime(open.OpenedAt),
                 reason,
-                updated);
+                updated)
+            {
+                Stale = open.Stale,
+            };
         }
     }
 
@@ -279,6 +316,11 @@ internal sealed class RoundCoordinator
         public HashSet<string> Accepted { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> Declined { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>(device, the round it trained on): one update each.</summary>
+        public HashSet<(string Device, long BaseRound)> Contributions { get; } = [];
+
+        public int Stale { get; set; }
 
         public int Rejected { get; set; }
 

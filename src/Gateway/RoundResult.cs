@@ -3,7 +3,7 @@ namespace EdgeFL.Gateway;
 /// <summary>What one closed round at a gateway produced.</summary>
 /// <param name="GatewayId">The gateway.</param>
 /// <param name="Round">The round number.</param>
-/// <param name="Accepted">Updates folded into the aggregate.</param>
+/// <param name="Accepted">Updates folded into the aggregate (stale ones included, see <see cref="Stale"/>).</param>
 /// <param name="Declined">Devices that said they would not take part.</param>
 /// <param name="Rejected">Updates refused (wrong round, repeats, malformed, invalid).</param>
 /// <param name="Samples">Sum of the accepted updates' sample counts.</param>
@@ -23,4 +23,8 @@ public sealed record RoundResult(
     double EnergyMah,
     TimeSpan Duration,
     RoundCloseReason CloseReason,
-    bool ModelUpdated);
+    bool ModelUpdated)
+{
+    /// <summary>Accepted updates trained on an older round, folded with a staleness discount.</summary>
+    public int Stale { get; init; }
+}

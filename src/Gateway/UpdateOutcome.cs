@@ -18,10 +18,13 @@ public enum UpdateOutcome
     /// <summary>No round is open.</summary>
     NoOpenRound,
 
-    /// <summary>Trained for another round than the open one.</summary>
+    /// <summary>Trained for a round after the open one (no such model was published).</summary>
     WrongRound,
 
-    /// <summary>The device already has an update in this round.</summary>
+    /// <summary>Trained on a model more than Gateway:Staleness:MaxRounds rounds old.</summary>
+    TooStale,
+
+    /// <summary>The device already has an update for that base round in this round.</summary>
     Duplicate,
 
     /// <summary>Wrong tensors, non-finite values or a sample count out of bounds.</summary>

@@ -87,6 +87,10 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         if (length > _options.MaxMessageBytes)
         {
             args.ProcessPublish = false;
+
+            // Tell a QoS 1 publisher (MQTT 5) that it was refused, rather than acknowledging a drop.
+            args.Response.ReasonCode = MQTTnet.Protocol.MqttPubAckReasonCode.QuotaExceeded;
+            args.Response.ReasonString = $"payload over {_options.MaxMessageBytes} bytes";
             Interlocked.Increment(ref _oversizeDropped);
             MessagingLog.OversizeDropped(_logger, args.ClientId, args.ApplicationMessage.Topic, length, _options.MaxMessageBytes);
         }

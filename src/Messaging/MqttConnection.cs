@@ -331,12 +331,13 @@ public sealed class MqttConnection : IAsyncDisposable
             timeout.CancelAfter(_options.ConnectTimeout);
             await _client.PingAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
-            MessagingLog.PingFailed(_logger, ClientId, ex.Message);
-        }
-        catch (OperationCanceledException)
-        {
+            // A failed ping only means the link is suspect: the keep-alive or the next connect decides.
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                MessagingLog.PingFailed(_logger, ClientId, ex.Message);
+            }
         }
     }
 

@@ -264,6 +264,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cloud:EmbeddedBroker"] = embedded ? "true" : "false",
+            ["Cloud:StateDirectory"] = ":memory:",
             ["Cloud:Host"] = host,
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cloud:ExpectedGateways"] = options.Gateways.ToString(CultureInfo.InvariantCulture),
@@ -282,6 +283,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = gatewayId,
+            ["Gateway:StateDirectory"] = ":memory:",
             ["Gateway:Broker:Embedded"] = embedded ? "true" : "false",
             ["Gateway:Broker:Host"] = brokerHost,
             ["Gateway:Broker:Port"] = brokerPort.ToString(CultureInfo.InvariantCulture),

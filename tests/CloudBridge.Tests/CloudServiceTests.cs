@@ -22,8 +22,8 @@ public sealed class CloudServiceTests
         using var cloud = BuildCloud(port, expectedGateways: 2, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))));
         await cloud.StartAsync();
         var topics = new TopicScheme();
-        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-1", topics, NullLogger.Instance);
-        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-2", topics, NullLogger.Instance);
+        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-1", topics, MemoryOutbox(), NullLogger.Instance);
+        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-2", topics, MemoryOutbox(), NullLogger.Instance);
         await gw1.StartAsync();
         await gw2.StartAsync();
 
@@ -46,11 +46,13 @@ public sealed class CloudServiceTests
     [Fact]
     public async Task WaitForGlobal_ReturnsNull_OnTimeout()
     {
-        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = TestPorts.Free() }, "gw-1", new TopicScheme(), NullLogger.Instance);
+        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = TestPorts.Free() }, "gw-1", new TopicScheme(), MemoryOutbox(), NullLogger.Instance);
         await uplink.StartAsync();
         Assert.Null(await uplink.WaitForGlobalAsync(1, TimeSpan.FromMilliseconds(200)));
-        await Assert.ThrowsAsync<Messaging.MqttNotConnectedException>(() =>
-            uplink.UploadAsync(new GatewayUpload("gw-1", "gw-1:1", 1, "m", 5, 1, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(1))));
+
+        // With the cloud unreachable, an upload is queued, not lost.
+        await uplink.UploadAsync(new GatewayUpload("gw-1", "gw-1:1", 1, "m", 5, 1, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(1)));
+        Assert.Equal(1, uplink.Outbox.Count);
     }
 
     [Fact]
@@ -61,6 +63,9 @@ public sealed class CloudServiceTests
         Assert.Contains("Cloud:Port", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Cloud:ExpectedGateways", ex.Message, StringComparison.Ordinal);
     }
+
+    internal static Outbox.DurableOutbox MemoryOutbox() =>
+        new(Storage.StateDatabase.Open(":memory:", Outbox.DurableOutbox.Schema, NullLogger.Instance), new Outbox.OutboxOptions(), NullLogger.Instance);
 
     private static async Task UploadWhenConnectedAsync(CloudUplink uplink, GatewayUpload upload)
     {
@@ -79,6 +84,7 @@ public sealed class CloudServiceTests
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:StateDirectory"] = ":memory:",
             ["Cloud:ExpectedGateways"] = expectedGateways.ToString(CultureInfo.InvariantCulture),
         });
         builder.Services.AddSingleton(seed);

@@ -100,6 +100,7 @@ public sealed class GatewayServiceTests : IAsyncLifetime
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = "gw",
+            ["Gateway:StateDirectory"] = Path.Combine(_dir, "state"),
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Rounds:MaxRounds"] = maxRounds.ToString(CultureInfo.InvariantCulture),

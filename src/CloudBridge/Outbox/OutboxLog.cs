@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.CloudBridge.Outbox;
+
+internal static partial class OutboxLog
+{
+    [LoggerMessage(3201, LogLevel.Error, "Outbox refused a {Bytes}-byte message for {Topic}: larger than Gateway:Outbox:MaxBytes ({Limit})")]
+    public static partial void TooLarge(ILogger logger, string topic, long bytes, long limit);
+
+    [LoggerMessage(3202, LogLevel.Information, "Outbox: a newer message for {Key} superseded {Count} queued one(s)")]
+    public static partial void Superseded(ILogger logger, string key, int count);
+
+    [LoggerMessage(3203, LogLevel.Warning, "Outbox full: dropped the {Count} oldest message(s) (limits {MaxMessages} messages, {MaxBytes} bytes)")]
+    public static partial void DroppedOldest(ILogger logger, int count, int maxMessages, long maxBytes);
+
+    [LoggerMessage(3204, LogLevel.Error, "Outbox: message {Id} refused {Attempts} times, moved to the dead-letter table: {Error}")]
+    public static partial void DeadLettered(ILogger logger, long id, int attempts, string error);
+
+    [LoggerMessage(3205, LogLevel.Information, "Outbox: {Count} message(s) waiting ({Bytes} bytes), cloud link {State}")]
+    public static partial void Depth(ILogger logger, int count, long bytes, string state);
+
+    [LoggerMessage(3206, LogLevel.Information, "Outbox: delivered message {Id} to {Topic} ({Bytes} bytes)")]
+    public static partial void Delivered(ILogger logger, long id, string topic, int bytes);
+}

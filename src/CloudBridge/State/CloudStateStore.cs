@@ -1,0 +1,71 @@
+using System.Buffers;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Wire;
+using EdgeFL.Storage;
+
+namespace EdgeFL.CloudBridge.State;
+
+/// <summary>
+/// The cloud aggregator's durable state: the current global model, and for every pending sync round
+/// the uploads applied to it (journaled before the PUBACK). Together with the global model's round
+/// (uploads at or below it are refused as stale), the journal's upload ids make each upload count at
+/// most once across restarts; ids of published rounds are pruned.
+/// </summary>
+internal sealed class CloudStateStore(StateDatabase db)
+{
+    public const string Schema = KeyValue.Schema + """
+        CREATE TABLE IF NOT EXISTS upload_journal (
+            upload_id TEXT PRIMARY KEY,
+            round INTEGER NOT NULL,
+            gateway_id TEXT NOT NULL,
+            payload BLOB NOT NULL);
+        """;
+
+    public bool Durable => db.Path != ":memory:";
+
+    public (ModelMessage? Global, IReadOnlyList<(string GatewayId, byte[] Payload)> Pending) Load() => db.Read(c =>
+    {
+        ModelMessage? global = null;
+        if (KeyValue.GetBlob(c, "global") is { } bytes)
+        {
+            if (!WireCodec.TryDecodeModel(new ReadOnlySequence<byte>(bytes), DecodeLimits.Default, out global, out var error))
+            {
+                throw new InvalidDataException($"stored global model in {db.Path} is unreadable: {error}");
+            }
+        }
+
+        var pending = new List<(string, byte[])>();
+        using var command = c.CreateCommand();
+        command.CommandText = "SELECT gateway_id, payload FROM upload_journal ORDER BY round, rowid;";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            pending.Add((reader.GetString(0), (byte[])reader[1]));
+        }
+
+        return (global, (IReadOnlyList<(string, byte[])>)pending);
+    });
+
+    public void Journal(string uploadId, long round, string gatewayId, ReadOnlySequence<byte> payload) => db.InTransaction((c, tx) =>
+    {
+        using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "INSERT INTO upload_journal (upload_id, round, gateway_id, payload) VALUES ($u, $r, $g, $p);";
+        command.Parameters.AddWithValue("$u", uploadId);
+        command.Parameters.AddWithValue("$r", round);
+        command.Parameters.AddWithValue("$g", gatewayId);
+        command.Parameters.AddWithValue("$p", payload.ToArray());
+        command.ExecuteNonQuery();
+    });
+
+    /// <summary>The new global model; uploads of its round and older leave the journal.</summary>
+    public void SaveGlobal(ModelMessage global) => db.InTransaction((c, tx) =>
+    {
+        KeyValue.Set(c, tx, "global", WireCodec.Encode(global));
+        using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "DELETE FROM upload_journal WHERE round <= $r;";
+        command.Parameters.AddWithValue("$r", global.Round);
+        command.ExecuteNonQuery();
+    });
+}

@@ -1,0 +1,16 @@
+using EdgeFL.Core.Messages;
+
+namespace EdgeFL.Gateway.State;
+
+/// <summary>What a gateway finds on disk at start: its model and counters, and the round it had open, with the updates it had accepted.</summary>
+internal sealed record GatewaySnapshot(
+    ModelMessage Model,
+    long Version,
+    long LastAdoptedGlobal,
+    long SamplesSinceSync,
+    long? OpenRound,
+    DateTimeOffset? OpenIssuedAt,
+    IReadOnlyList<JournaledUpdate> Journal);
+
+/// <summary>An update accepted in the open round, as it arrived.</summary>
+internal sealed record JournaledUpdate(string DeviceId, long BaseRound, byte[] Payload);

@@ -1,0 +1,124 @@
+using System.Buffers;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Wire;
+using EdgeFL.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeFL.Gateway.State;
+
+/// <summary>
+/// A gateway's durable state in its <see cref="StateDatabase"/>: the current model and round, the
+/// counters, and a journal of the updates accepted in the open round. An update is journaled before
+/// the MQTT handler returns (so before the device gets its PUBACK); a restart replays the journal
+/// into a fresh running sum, so memory stays O(model) and no accepted update is lost or counted twice.
+/// </summary>
+internal sealed class GatewayStateStore(StateDatabase db)
+{
+    /// <summary>The gateway's tables.</summary>
+    public const string Schema = KeyValue.Schema + """
+        CREATE TABLE IF NOT EXISTS round_journal (
+            round INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            base_round INTEGER NOT NULL,
+            payload BLOB NOT NULL,
+            PRIMARY KEY (round, device_id, base_round));
+        """;
+
+    /// <summary>The database this store writes to (the outbox lives in it too).</summary>
+    public StateDatabase Database => db;
+
+    /// <summary>True when the state survives the process (a file, not memory).</summary>
+    public bool Durable => db.Path != ":memory:";
+
+    public GatewaySnapshot? Load() => db.Read(c =>
+    {
+        byte[]? model = KeyValue.GetBlob(c, "model");
+        if (model is null)
+        {
+            return null;
+        }
+
+        if (!WireCodec.TryDecodeModel(new ReadOnlySequence<byte>(model), DecodeLimits.Default, out var message, out var error))
+        {
+            throw new InvalidDataException($"stored model in {db.Path} is unreadable: {error}");
+        }
+
+        long? open = KeyValue.GetInt64(c, "open_round");
+        long? issued = KeyValue.GetInt64(c, "open_issued_ms");
+        var journal = new List<JournaledUpdate>();
+        if (open is not null)
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT device_id, base_round, payload FROM round_journal WHERE round = $r ORDER BY rowid;";
+            command.Parameters.AddWithValue("$r", open.Value);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                journal.Add(new JournaledUpdate(reader.GetString(0), reader.GetInt64(1), (byte[])reader[2]));
+            }
+        }
+
+        return new GatewaySnapshot(
+            message!,
+            KeyValue.GetInt64(c, "version") ?? message!.Round,
+            KeyValue.GetInt64(c, "last_adopted_global") ?? -1,
+            KeyValue.GetInt64(c, "samples_since_sync") ?? 0,
+            open,
+            issued is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(issued.Value),
+            journal);
+    });
+
+    /// <summary>Saves an adopted model (initial, or the cloud's global).</summary>
+    public void SaveAdopted(ModelMessage model, long version, long lastAdoptedGlobal) => db.InTransaction((c, tx) =>
+    {
+        SaveModel(c, tx, model, version);
+        KeyValue.Set(c, tx, "last_adopted_global", lastAdoptedGlobal);
+    });
+
+    /// <summary>Records that a round is open, with the issue time of its model message.</summary>
+    public void OpenRound(long round, DateTimeOffset issuedAt) => db.InTransaction((c, tx) =>
+    {
+        KeyValue.Set(c, tx, "open_round", round);
+        KeyValue.Set(c, tx, "open_issued_ms", issuedAt.ToUnixTimeMilliseconds());
+    });
+
+    /// <summary>Journals an accepted update of the open round.</summary>
+    public void Journal(long round, string deviceId, long baseRound, ReadOnlySequence<byte> payload) => db.InTransaction((c, tx) =>
+    {
+        using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "INSERT OR REPLACE INTO round_journal (round, device_id, base_round, payload) VALUES ($r, $d, $b, $p);";
+        command.Parameters.AddWithValue("$r", round);
+        command.Parameters.AddWithValue("$d", deviceId);
+        command.Parameters.AddWithValue("$b", baseRound);
+        command.Parameters.AddWithValue("$p", payload.ToArray());
+        command.ExecuteNonQuery();
+    });
+
+    /// <summary>Inside the caller's transaction: the closed round's model and counters; the journal is cleared.</summary>
+    public void CloseRound(SqliteConnection c, SqliteTransaction tx, ModelMessage model, long version, long samplesSinceSync)
+    {
+        SaveModel(c, tx, model, version);
+        KeyValue.Set(c, tx, "samples_since_sync", samplesSinceSync);
+        KeyValue.Delete(c, tx, "open_round");
+        KeyValue.Delete(c, tx, "open_issued_ms");
+        using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "DELETE FROM round_journal;";
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Inside the caller's transaction: the next upload sequence number (persisted, so ids never repeat).</summary>
+    public long NextUploadSequence(SqliteConnection c, SqliteTransaction tx)
+    {
+        long next = (KeyValue.GetInt64(c, "upload_seq", tx) ?? 0) + 1;
+        KeyValue.Set(c, tx, "upload_seq", next);
+        return next;
+    }
+
+    private static void SaveModel(SqliteConnection c, SqliteTransaction tx, ModelMessage model, long version)
+    {
+        KeyValue.Set(c, tx, "model", WireCodec.Encode(model));
+        KeyValue.Set(c, tx, "version", version);
+    }
+}

@@ -1,0 +1,139 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeFL.Storage;
+
+/// <summary>
+/// One SQLite file holding a service's durable state, in WAL mode with a full sync on every commit:
+/// a committed transaction survives a crash or a power cut. A file that SQLite cannot read as a
+/// database is moved aside (kept for inspection) and replaced by an empty one, with an error log line,
+/// so a corrupt file never becomes a crash loop.
+/// </summary>
+public sealed class StateDatabase : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly Lock _lock = new();
+
+    private StateDatabase(SqliteConnection connection, string path, string? quarantined)
+    {
+        _connection = connection;
+        Path = path;
+        QuarantinedFile = quarantined;
+    }
+
+    /// <summary>The database file (":memory:" for an in-memory database).</summary>
+    public string Path { get; }
+
+    /// <summary>Where a corrupt file found at open was moved, if one was.</summary>
+    public string? QuarantinedFile { get; }
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/>, running <paramref name="schema"/> once.</summary>
+    public static StateDatabase Open(string path, string schema, ILogger logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (path == ":memory:")
+        {
+            return new StateDatabase(Connect(path, schema), path, null);
+        }
+
+        string? directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        try
+        {
+            return new StateDatabase(Connect(path, schema), path, null);
+        }
+        catch (SqliteException ex) when (IsCorruption(ex))
+        {
+            string aside = $"{path}.corrupt-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
+            SqliteConnection.ClearAllPools();
+            foreach (string suffix in new[] { "", "-wal", "-shm" })
+            {
+                if (File.Exists(path + suffix))
+                {
+                    File.Move(path + suffix, aside + suffix, overwrite: true);
+                }
+            }
+
+            StorageLog.Quarantined(logger, path, aside, ex.Message);
+            return new StateDatabase(Connect(path, schema), path, aside);
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> inside one transaction, committed (and synced) when it returns.</summary>
+    public T InTransaction<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    {
+        lock (_lock)
+        {
+            using var tx = _connection.BeginTransaction();
+            T result = work(_connection, tx);
+            tx.Commit();
+            return result;
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> inside one transaction.</summary>
+    public void InTransaction(Action<SqliteConnection, SqliteTransaction> work) =>
+        InTransaction((c, t) =>
+        {
+            work(c, t);
+            return 0;
+        });
+
+    /// <summary>Reads outside a transaction (serialised with writers).</summary>
+    public T Read<T>(Func<SqliteConnection, T> read)
+    {
+        lock (_lock)
+        {
+            return read(_connection);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _connection.Dispose();
+
+    private static SqliteConnection Connect(string path, string schema)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, "PRAGMA synchronous=FULL;");
+            Execute(connection, "PRAGMA foreign_keys=ON;");
+            string check = Scalar(connection, "PRAGMA quick_check;");
+            if (!string.Equals(check, "ok", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SqliteException($"integrity check failed: {check}", 11);
+            }
+
+            Execute(connection, schema);
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private static bool IsCorruption(SqliteException ex) => ex.SqliteErrorCode is 11 or 26; // SQLITE_CORRUPT, SQLITE_NOTADB
+
+    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = tx;
+        command.ExecuteNonQuery();
+    }
+
+    private static string Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";
+    }
+}

@@ -18,11 +18,14 @@ internal sealed class Mosquitto : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<Mosquitto> StartAsync(CancellationToken cancellationToken = default)
+    public static async Task<Mosquitto> StartAsync(CancellationToken cancellationToken = default) => await StartAsync(null, cancellationToken);
+
+    /// <summary>Starts mosquitto on <paramref name="fixedPort"/> (to restart a broker where clients expect it) or on a free port.</summary>
+    public static async Task<Mosquitto> StartAsync(int? fixedPort, CancellationToken cancellationToken = default)
     {
         string binary = new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("mosquitto is not installed: apt-get install mosquitto (.ci/run does this)");
-        int port = TestPorts.Free();
+        int port = fixedPort ?? TestPorts.Free();
         string dir = Directory.CreateTempSubdirectory("edgefl-mosquitto-").FullName;
         string config = Path.Combine(dir, "mosquitto.conf");
         await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n", cancellationToken);

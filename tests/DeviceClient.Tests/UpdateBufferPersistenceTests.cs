@@ -1,0 +1,36 @@
+using EdgeFL.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeFL.DeviceClient.Tests;
+
+public sealed class UpdateBufferPersistenceTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-device-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private StateDatabase Open() => StateDatabase.Open(Path.Combine(_dir, "device.db"), UpdateBuffer.Schema, NullLogger.Instance);
+
+    [Fact]
+    public void BufferedUpdates_SurviveARestart_OldestFirst_WithinCapacity()
+    {
+        using (var db = Open())
+        {
+            var buffer = new UpdateBuffer(2, db);
+            buffer.Add(new BufferedUpdate(1, [1]));
+            buffer.Add(new BufferedUpdate(2, [2]));
+            buffer.Add(new BufferedUpdate(3, [3]));   // drops round 1
+            buffer.Remove(buffer.Peek()!);            // round 2 sent
+        }
+
+        using var again = Open();
+        var restored = new UpdateBuffer(2, again);
+        Assert.Equal(1, restored.Count);
+        Assert.Equal(3, restored.Peek()!.Round);
+        Assert.Equal([3], restored.Peek()!.Payload);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Buffers;
+using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Models;
+using EdgeFL.Core.Wire;
+using EdgeFL.Gateway.State;
+using EdgeFL.Storage;
+using EdgeFL.Tests.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeFL.Gateway.Tests;
+
+public sealed class GatewayStateTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-state-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private StateDatabase Open() => StateDatabase.Open(Path.Combine(_dir, "gateway.db"), GatewayStateStore.Schema + DurableOutbox.Schema, NullLogger.Instance);
+
+    private static ReadOnlySequence<byte> Encode(string device, long round, long samples, ModelState model) =>
+        new(WireCodec.Encode(TestModels.Update(device, round, samples, model)));
+
+    [Fact]
+    public void OpenRound_IsRebuiltFromTheJournal_AfterACrash_WithoutCountingTwice()
+    {
+        var a = TestModels.Filled(1);
+        var b = TestModels.Filled(4);
+        DateTimeOffset issued;
+        using (var db = Open())
+        {
+            var store = new GatewayStateStore(db);
+            var coordinator = new RoundCoordinator(new GatewayOptions(), new GatewayMetrics(), NullLogger.Instance, new ManualTimeProvider(), store);
+            var seed = TestModels.Message(TestModels.Filled(0));
+            coordinator.Adopt(seed);
+            store.SaveAdopted(seed, 0, -1);
+            issued = coordinator.BeginRound().IssuedAt;
+            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 300, a)));
+            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 1, 100, b)));
+        } // kill -9 here: the round is open, two updates were acknowledged
+
+        using var again = Open();
+        var restored = new GatewayStateStore(again).Load()!;
+        Assert.Equal(1, restored.OpenRound);
+        Assert.Equal(issued, restored.OpenIssuedAt);
+        Assert.Equal(2, restored.Journal.Count);
+
+        var resumed = new RoundCoordinator(new GatewayOptions(), new GatewayMetrics(), NullLogger.Instance, new ManualTimeProvider(), new GatewayStateStore(again));
+        resumed.Adopt(restored.Model with { Round = restored.Version });
+        Assert.Equal(issued, resumed.BeginRound(restored.OpenIssuedAt).IssuedAt);
+        Assert.Equal(2, resumed.Replay(restored.Journal));
+        Assert.Equal(UpdateOutcome.Duplicate, resumed.OnUpdate("a", Encode("a", 1, 300, a))); // redelivered after the restart
+        resumed.CloseRound(RoundCloseReason.Quorum);
+
+        var expected = Aggregate.WeightedMean([(a, 300), (b, 100)]);
+        Assert.Equal(expected.Tensors[0].AsFloat32().ToArray(), resumed.Snapshot(0).Model.Tensors[0].AsFloat32().ToArray());
+    }
+
+    [Fact]
+    public void StaleUpdates_CountWithADiscount_AndTooStaleOnesAreDropped()
+    {
+        var options = new GatewayOptions { Staleness = new StalenessOptions { MaxRounds = 2, Exponent = 1 } };
+        var metrics = new GatewayMetrics();
+        var coordinator = new RoundCoordinator(options, metrics, NullLogger.Instance, new ManualTimeProvider());
+        coordinator.Adopt(TestModels.Message(TestModels.Filled(0), round: 4)); // next round is 5
+        coordinator.BeginRound();
+        var fresh = TestModels.Filled(3);
+        var stale = TestModels.Filled(9);
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 5, 100, fresh)));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 3, 300, stale)));   // 2 rounds stale: weight 300/3
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 5, 100, fresh)));   // the same device, now fresh
+        Assert.Equal(UpdateOutcome.TooStale, coordinator.OnUpdate("c", Encode("c", 2, 100, stale)));   // 3 rounds stale
+        Assert.True(coordinator.IsQuorumReached(["a", "b"]));
+
+        var result = coordinator.CloseRound(RoundCloseReason.Quorum);
+        Assert.Equal((3, 1), (result.Accepted, result.Stale));
+        var expected = Aggregate.WeightedMean([(fresh, 100), (stale, 100), (fresh, 100)]);
+        Assert.Equal(expected.Tensors[0].AsFloat32()[0], coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0], 4);
+        Assert.Equal(1, metrics.RejectedByReason["TooStale"]);
+    }
+}

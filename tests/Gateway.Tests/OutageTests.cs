@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeFL.CloudBridge;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Storage;
+using EdgeFL.Core.Wire;
+using EdgeFL.Tests.Shared;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Xunit.Abstractions;
+
+namespace EdgeFL.Gateway.Tests;
+
+/// <summary>
+/// Breaks things for real: mosquitto is the cloud broker; it is stopped, the gateway process queues
+/// uploads, is killed with SIGKILL during the outage, started again, and the broker comes back. The
+/// cloud must apply every queued upload (or, with coalescing, its newest successor) exactly once, in order.
+/// </summary>
+public sealed class OutageTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-outage-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Uploads_SurviveCloudOutageAndKill9_AndAreAppliedExactlyOnceInOrder(bool coalesce)
+    {
+        string modelPath = Path.Combine(_dir, "initial.efm");
+        // The MLP's size (25,818 floats), so that the outbox figures are those of a real model.
+        await ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(0, size: 25818)));
+        var broker = await Mosquitto.StartAsync();
+        int cloudPort = broker.Port;
+        var applied = new ConcurrentQueue<long>();
+        using var cloud = BuildCloud(cloudPort, modelPath, applied);
+        await cloud.StartAsync();
+
+        string stateDir = Path.Combine(_dir, "gateway-state");
+        var gateway = StartGateway(cloudPort, modelPath, stateDir, coalesce);
+        try
+        {
+            // Online first: uploads flow.
+            await WaitUntilAsync(() => !applied.IsEmpty, "an upload applied while the cloud is up");
+
+            // Outage: stop the cloud broker; the gateway keeps closing rounds and queueing uploads.
+            await broker.DisposeAsync();
+            long appliedBeforeOutage = applied.Count;
+            await WaitUntilAsync(() => QueuedUploads(stateDir).Count >= (coalesce ? 1 : 5) && RoundsClosed(stateDir) >= 5, "uploads queued during the outage");
+            await Task.Delay(coalesce ? 1500 : 0);
+
+            gateway.Kill(entireProcessTree: true); // SIGKILL: no shutdown, no flush
+            await gateway.WaitForExitAsync();
+            var queuedAtKill = QueuedUploads(stateDir);
+            long dbBytes = new FileInfo(Path.Combine(stateDir, "gateway.db")).Length + FileSize(Path.Combine(stateDir, "gateway.db-wal"));
+            output.WriteLine($"coalesce={coalesce}: {queuedAtKill.Count} upload(s) queued at kill -9: rounds {string.Join(",", queuedAtKill.Select(q => q.Round))}; state db {dbBytes} bytes, {queuedAtKill.Sum(q => q.Bytes) / Math.Max(1, queuedAtKill.Count)} payload bytes per queued model");
+            if (!coalesce)
+            {
+                Assert.True(queuedAtKill.Count >= 5);
+            }
+            else
+            {
+                Assert.Single(queuedAtKill);
+            }
+
+            // Restart the gateway during the outage, then bring the broker back on the same port.
+            gateway = StartGateway(cloudPort, modelPath, stateDir, coalesce);
+            await Task.Delay(1000);
+            var clock = Stopwatch.StartNew();
+            broker = await Mosquitto.StartAsync(cloudPort);
+            long lastQueued = queuedAtKill.Max(q => q.Round);
+            await WaitUntilAsync(() => applied.Any(r => r >= lastQueued), "the queued uploads applied after the broker returned");
+            output.WriteLine($"drained the queued uploads {clock.ElapsedMilliseconds} ms after the broker returned");
+
+            var rounds = applied.ToArray();
+            Assert.Equal(rounds.Distinct().Count(), rounds.Length);      // nothing applied twice
+            Assert.Equal(rounds.Order().ToArray(), rounds);               // in order
+            if (!coalesce)
+            {
+                // Every upload queued at the kill arrived.
+                Assert.All(queuedAtKill, q => Assert.Contains(q.Round, rounds));
+            }
+            else
+            {
+                // The newest model superseded the older ones: it arrived.
+                Assert.Contains(lastQueued, rounds);
+            }
+
+            output.WriteLine($"applied rounds: {string.Join(",", rounds)} (before outage: {appliedBeforeOutage})");
+        }
+        finally
+        {
+            if (!gateway.HasExited)
+            {
+                gateway.Kill(entireProcessTree: true);
+                await gateway.WaitForExitAsync();
+            }
+
+            gateway.Dispose();
+            await cloud.StopAsync();
+            await broker.DisposeAsync();
+        }
+    }
+
+    private static long FileSize(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    private static List<(long Round, long Bytes)> QueuedUploads(string stateDir)
+    {
+        string db = Path.Combine(stateDir, "gateway.db");
+        if (!File.Exists(db))
+        {
+            return [];
+        }
+
+        using var c = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        c.Open();
+        using var command = c.CreateCommand();
+        command.CommandText = "SELECT payload FROM outbox ORDER BY id;";
+        var result = new List<(long, long)>();
+        try
+        {
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                byte[] payload = (byte[])reader[0];
+                Assert.True(WireCodec.TryDecodeUpload(new ReadOnlySequence<byte>(payload), DecodeLimits.Default, out var upload, out var error), error.ToString());
+                result.Add((upload!.Round, payload.Length));
+            }
+        }
+        catch (SqliteException)
+        {
+            // The schema may not exist yet while the gateway starts.
+        }
+
+        return result;
+    }
+
+    private static long RoundsClosed(string stateDir)
+    {
+        using var c = new SqliteConnection($"Data Source={Path.Combine(stateDir, "gateway.db")};Mode=ReadOnly;Pooling=False");
+        c.Open();
+        using var command = c.CreateCommand();
+        command.CommandText = "SELECT value FROM kv WHERE key = 'version';";
+        try
+        {
+            return Convert.ToInt64(command.ExecuteScalar() ?? 0L, CultureInfo.InvariantCulture);
+        }
+        catch (SqliteException)
+        {
+            return 0;
+        }
+    }
+
+    private static Process StartGateway(int cloudPort, string modelPath, string stateDir, bool coalesce)
+    {
+        string binary = Path.Combine(AppContext.BaseDirectory, "EdgeFL.Gateway");
+        var info = new ProcessStartInfo(binary)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = stateDir.Length > 0 ? Path.GetDirectoryName(stateDir)! : AppContext.BaseDirectory,
+        };
+        foreach (var arg in new[]
+        {
+            "--Gateway:GatewayId=gw-outage",
+            $"--Gateway:InitialModelPath={modelPath}",
+            $"--Gateway:StateDirectory={stateDir}",
+            $"--Gateway:Broker:Port={TestPorts.Free()}",
+            "--Gateway:Rounds:Deadline=00:00:00.300",
+            "--Gateway:Rounds:SyncEvery=1",
+            "--Gateway:Rounds:GlobalModelTimeout=00:00:00",
+            "--Gateway:Cloud:Enabled=true",
+            $"--Gateway:Cloud:Port={cloudPort}",
+            $"--Gateway:Outbox:CoalesceModelUploads={coalesce}",
+            "--Logging:LogLevel:Default=Warning",
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static IHost BuildCloud(int port, string modelPath, ConcurrentQueue<long> applied)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cloud:EmbeddedBroker"] = "false",
+            ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:ExpectedGateways"] = "1",
+            ["Cloud:InitialModelPath"] = modelPath,
+            ["Cloud:StateDirectory"] = ":memory:",
+        });
+        builder.Services.AddSingleton<ICloudObserver>(new Recorder(applied));
+        builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
+        return builder.Build();
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private sealed class Recorder(ConcurrentQueue<long> applied) : ICloudObserver
+    {
+        public void GlobalPublished(ModelMessage global, int gateways) => applied.Enqueue(global.Round);
+    }
+}

@@ -90,13 +90,14 @@ public sealed class MqttConnection : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Waits until a session is up (or the token fires).</summary>
+    /// <summary>Waits until a session is up with its subscriptions in place (or the token fires).</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken = default)
     {
         Task signal;
         lock (_gate)
         {
-            signal = _client.IsConnected ? Task.CompletedTask : _connectedSignal.Task;
+            // Not IsConnected: that turns true before the subscriptions are re-sent.
+            signal = _connectedSignal.Task;
         }
 
         return signal.WaitAsync(cancellationToken);

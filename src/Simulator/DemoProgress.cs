@@ -13,6 +13,7 @@ internal sealed class DemoProgress(int gateways, Func<int> offlineDevices) : IGa
     private readonly ConcurrentDictionary<string, long> _finished = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _allFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _lastGlobalRound = -1;
 
     /// <summary>Raised when every gateway has closed a round.</summary>
     public event Action<RoundRow>? RoundDone;
@@ -69,5 +70,16 @@ internal sealed class DemoProgress(int gateways, Func<int> offlineDevices) : IGa
         }
     }
 
-    public void GlobalPublished(ModelMessage global, int gatewayCount) => GlobalModel?.Invoke(global, gatewayCount);
+    /// <summary>The round of the newest global model the cloud published.</summary>
+    public long LastGlobalRound => Interlocked.Read(ref _lastGlobalRound);
+
+    public void GlobalPublished(ModelMessage global, int gatewayCount)
+    {
+        GlobalModel?.Invoke(global, gatewayCount);
+        long current;
+        while ((current = Interlocked.Read(ref _lastGlobalRound)) < global.Round
+               && Interlocked.CompareExchange(ref _lastGlobalRound, global.Round, current) != current)
+        {
+        }
+    }
 }

@@ -141,6 +141,14 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
 
             await progress.AllFinished.WaitAsync(stop.Token).ConfigureAwait(false);
             long lastSync = o.Rounds / o.SyncEvery * o.SyncEvery;
+
+            // A gateway may see the last global model before the cloud has told its observers.
+            var waitUntil = DateTime.UtcNow + o.RoundDeadline;
+            while (lastSync > 0 && progress.LastGlobalRound < lastSync && DateTime.UtcNow < waitUntil)
+            {
+                await Task.Delay(20, stop.Token).ConfigureAwait(false);
+            }
+
             globals.Writer.TryComplete();
             await evaluations.ConfigureAwait(false);
             double final = AccuracyByRound.Count > 0 ? AccuracyByRound[AccuracyByRound.Keys.Max()] : double.NaN;

@@ -113,7 +113,9 @@ public sealed class MqttConnectionTests
         await sub.WaitConnectedAsync().WaitAsync(Timeout);
         await pub.WaitConnectedAsync().WaitAsync(Timeout);
 
-        await pub.PublishAsync("big/large", new byte[5000], MqttQos.AtLeastOnce, retain: false);
+        // MQTT 5: the refusal reaches the publisher as a PUBACK reason code, not as a silent drop.
+        var refused = await Assert.ThrowsAsync<MqttPublishRejectedException>(() => pub.PublishAsync("big/large", new byte[5000], MqttQos.AtLeastOnce, retain: false));
+        Assert.Equal("QuotaExceeded", refused.ReasonCode);
         await pub.PublishAsync("big/small", new byte[100], MqttQos.AtLeastOnce, retain: false);
         await small.Task.WaitAsync(Timeout);
 

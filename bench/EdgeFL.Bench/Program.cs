@@ -13,13 +13,6 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-// Child-process modes used by the footprint benchmark.
-if (args.Length > 0 && args[0] == "--device-swarm")
-{
-    await DeviceSwarm.RunAsync(args[1..]);
-    return 0;
-}
-
 var suites = new (string Name, string What, Func<Report, bool, Task> Run)[]
 {
     ("aggregation", "streaming weighted sum vs scalar loop, TorchSharp and memory copy; q8", AggregationBench.RunAsync),

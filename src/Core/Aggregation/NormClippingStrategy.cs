@@ -102,8 +102,7 @@ public sealed class NormClippingStrategy : IAggregationStrategy
             NamedTensor t = update.Tensors[i];
             if (t.DType == TensorDType.Float32)
             {
-                double d = TensorPrimitives.Distance(t.AsFloat32(), _current[i]);
-                squared += d * d;
+                squared += SquaredDistance(t.AsFloat32(), _current[i]);
             }
             else if (t.DType == TensorDType.QUInt8)
             {
@@ -114,8 +113,7 @@ public sealed class NormClippingStrategy : IAggregationStrategy
                 }
 
                 RetainedUpdates.Dequantize(t.Data.Span, q, Scratch(i));
-                double d = TensorPrimitives.Distance(Scratch(i), _current[i]);
-                squared += d * d;
+                squared += SquaredDistance(Scratch(i), _current[i]);
             }
         }
 
@@ -156,6 +154,17 @@ public sealed class NormClippingStrategy : IAggregationStrategy
 
     /// <inheritdoc/>
     public ModelState Complete() => _inner.Complete();
+
+    private static double SquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        if (x.IsEmpty)
+        {
+            return 0; // TensorPrimitives.Distance refuses empty spans; a zero-sized tensor adds nothing
+        }
+
+        double d = TensorPrimitives.Distance(x, y);
+        return d * d;
+    }
 
     private Span<float> Scratch(int i) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(_scratch[i].AsSpan());
 }

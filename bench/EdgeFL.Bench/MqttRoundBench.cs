@@ -160,13 +160,18 @@ internal static class MqttRoundBench
         await File.WriteAllBytesAsync(file, bytes, cancellationToken).ConfigureAwait(false);
         string p = port.ToString(CultureInfo.InvariantCulture);
         string n = messages.ToString(CultureInfo.InvariantCulture);
-        using var sub = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"exec mosquitto_sub -h 127.0.0.1 -p {p} -q 1 -t bench/baseline -C {n} > /dev/null"]) { UseShellExecute = false })!;
+        using var sub = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"exec mosquitto_sub -V mqttv5 -i bench-sub -h 127.0.0.1 -p {p} -q 1 -t bench/baseline -C {n} > /dev/null"]) { UseShellExecute = false })!;
         await Task.Delay(500, cancellationToken).ConfigureAwait(false); // let it subscribe
         var sw = Stopwatch.StartNew();
-        using var pub = Process.Start(new ProcessStartInfo("mosquitto_pub", ["-h", "127.0.0.1", "-p", p, "-q", "1", "-t", "bench/baseline", "-f", file, "--repeat", n]) { UseShellExecute = false })!;
+        using var pub = Process.Start(new ProcessStartInfo("mosquitto_pub", ["-V", "mqttv5", "-i", "bench-pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-t", "bench/baseline", "-f", file, "--repeat", n]) { UseShellExecute = false })!;
         await sub.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
         double seconds = sw.Elapsed.TotalSeconds;
         await pub.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (sub.ExitCode != 0 || pub.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"mosquitto_sub exited with {sub.ExitCode}, mosquitto_pub with {pub.ExitCode}");
+        }
+
         return seconds;
     }
 

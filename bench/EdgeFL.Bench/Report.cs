@@ -24,7 +24,8 @@ internal sealed class Report
     public static string F(double v) => double.IsNaN(v) ? "-" :
         Math.Abs(v) >= 100 ? v.ToString("F0", CultureInfo.InvariantCulture) :
         Math.Abs(v) >= 10 ? v.ToString("F1", CultureInfo.InvariantCulture) :
-        v.ToString("F2", CultureInfo.InvariantCulture);
+        Math.Abs(v) >= 1 ? v.ToString("F2", CultureInfo.InvariantCulture) :
+        v.ToString("F4", CultureInfo.InvariantCulture);
 
     private static string Format(Row r) =>
         $"  [{r.Figure}] {r.Case}: {F(r.Value)} {r.Unit} | {r.BaselineName}: {F(r.Baseline)} {r.Unit} | ratio {F(r.Value / r.Baseline)}{(r.RatioNote.Length > 0 ? " " + r.RatioNote : "")}";

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Topics;
+using EdgeFL.Core.Wire;
+using EdgeFL.Messaging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeFL.Bench;
+
+/// <summary>
+/// D minimal devices written against the protocol (as in the gateway's service tests): status online with a
+/// will, and on each new model a pre-encoded update for that round, published QoS 1.
+/// </summary>
+internal sealed class BenchDevices : IAsyncDisposable
+{
+    private readonly List<MqttConnection> _connections = [];
+    private readonly TopicScheme _topics = new();
+
+    private BenchDevices()
+    {
+    }
+
+    private int _modelsReceived;
+    private long _highestRound;
+
+    public int ModelsReceived => _modelsReceived;
+
+    /// <summary>The highest round whose model any device has received.</summary>
+    public long HighestRound => Interlocked.Read(ref _highestRound);
+
+    /// <summary>Connects <paramref name="count"/> devices; <paramref name="payloadFor"/>(device, round) gives each one's update bytes (null: send nothing).</summary>
+    public static async Task<BenchDevices> ConnectAsync(int port, string gatewayId, int count, Func<int, long, ReadOnlyMemory<byte>?> payloadFor, CancellationToken cancellationToken)
+    {
+        var devices = new BenchDevices();
+        for (int d = 0; d < count; d++)
+        {
+            int index = d;
+            string id = $"dev-{d:D3}";
+            var conn = new MqttConnection(
+                new MqttConnectionOptions
+                {
+                    Port = port,
+                    ClientId = id,
+                    Will = new LastWill(devices._topics.DeviceStatus(gatewayId, id), WireCodec.Encode(new DeviceStatus(id, false, 1, false, DateTimeOffset.UtcNow)), Retain: true),
+                },
+                NullLogger.Instance);
+            var seen = new ConcurrentDictionary<long, bool>();
+            string updateTopic = devices._topics.DeviceUpdate(gatewayId, id);
+            await conn.SubscribeAsync(devices._topics.GatewayModel(gatewayId), MqttQos.AtLeastOnce, async (m, ct) =>
+            {
+                // Only the header is needed to answer; a real device would decode the whole model.
+                if (!WireCodec.TryDecodeModel(m.Payload, DecodeLimits.Default with { MaxPayloadBytes = long.MaxValue }, out var model, out _) || !seen.TryAdd(model!.Round, true))
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref devices._modelsReceived);
+                long seenRound;
+                while ((seenRound = Interlocked.Read(ref devices._highestRound)) < model.Round && Interlocked.CompareExchange(ref devices._highestRound, model.Round, seenRound) != seenRound)
+                {
+                }
+                if (payloadFor(index, model.Round) is { } payload)
+                {
+                    await conn.PublishAsync(updateTopic, payload, MqttQos.AtLeastOnce, false, ct).ConfigureAwait(false);
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            conn.OnConnected(ct => conn.PublishAsync(devices._topics.DeviceStatus(gatewayId, id), WireCodec.Encode(new DeviceStatus(id, true, 1, false, DateTimeOffset.UtcNow)), MqttQos.AtLeastOnce, true, ct));
+            await conn.StartAsync(cancellationToken).ConfigureAwait(false);
+            devices._connections.Add(conn);
+        }
+
+        foreach (var c in devices._connections)
+        {
+            await c.WaitConnectedAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        }
+
+        return devices;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var c in _connections)
+        {
+            await c.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

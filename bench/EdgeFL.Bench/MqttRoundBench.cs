@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Models;
+using EdgeFL.Core.Storage;
+using EdgeFL.Core.Wire;
+using EdgeFL.Gateway;
+using EdgeFL.Messaging;
+using EdgeFL.Tests.Shared;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeFL.Bench;
+
+/// <summary>
+/// Figure 4: one gateway round over MQTT (model publish to aggregated model) with D devices, through the
+/// gateway's real host (RoundCoordinator + GatewayWorker), against mosquitto_pub/mosquitto_sub moving the
+/// same number of bytes through the same broker.
+/// </summary>
+internal static class MqttRoundBench
+{
+    public static async Task RunAsync(Report report, bool quick)
+    {
+        int[] deviceCounts = quick ? [10] : [10, 50, 200];
+        int[] modelBytes = quick ? [100_000] : [100_000, 4_000_000];
+        int rounds = quick ? 2 : 3;
+        foreach (string broker in new[] { "embedded", "mosquitto" })
+        {
+            foreach (int bytes in modelBytes)
+            {
+                foreach (int d in deviceCounts)
+                {
+                    await OneAsync(report, broker, d, bytes, rounds).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static async Task OneAsync(Report report, string brokerKind, int devices, int modelBytes, int rounds)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        string dir = Directory.CreateTempSubdirectory("edgefl-bench-mqtt-").FullName;
+        Mosquitto? mosquitto = null;
+        EmbeddedBroker? embedded = null;
+        try
+        {
+            int port;
+            if (brokerKind == "mosquitto")
+            {
+                mosquitto = await Mosquitto.StartAsync(cts.Token).ConfigureAwait(false);
+                port = mosquitto.Port;
+            }
+            else
+            {
+                // The gateway's embedded broker class, started here so that the devices are connected before round 1 opens.
+                port = TestPorts.Free();
+                embedded = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, MaxMessageBytes = (2L * modelBytes) + (1 << 20) }, NullLogger.Instance);
+                await embedded.StartAsync(cts.Token).ConfigureAwait(false);
+            }
+
+            int floats = modelBytes / sizeof(float);
+            var rng = new Random(devices);
+            float[] values = Enumerable.Range(0, floats).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+            var model = new ModelState([NamedTensor.FromFloat32("w", [floats], values)]);
+            string modelPath = Path.Combine(dir, "initial.efm");
+            await ModelFile.SaveAsync(modelPath, new ModelMessage("bench", 0, "bench", 0, DateTimeOffset.UtcNow, model), cts.Token).ConfigureAwait(false);
+            int modelPayload = WireCodec.Encode(new ModelMessage("bench", 1, "gw", 0, DateTimeOffset.UtcNow, model)).Length;
+
+            // Pre-encoded updates, one per device and round (the devices' training and encoding are not timed).
+            var payloads = new byte[devices, rounds][];
+            for (int dv = 0; dv < devices; dv++)
+            {
+                for (int r = 0; r < rounds; r++)
+                {
+                    payloads[dv, r] = WireCodec.Encode(new DeviceUpdate($"dev-{dv:D3}", r + 1, 100 + dv, 0.5, 1, 0.1, DateTimeOffset.UtcNow, model));
+                }
+            }
+
+            int updatePayload = payloads[0, 0].Length;
+            await using (var swarm = await BenchDevices.ConnectAsync(port, "gw", devices, (dv, round) => round >= 1 && round <= rounds ? payloads[dv, round - 1] : null, cts.Token).ConfigureAwait(false))
+            {
+                var observer = new RoundObserver();
+                using IHost host = BuildGateway(port, modelPath, observer, devices, rounds, modelBytes);
+                await host.StartAsync(cts.Token).ConfigureAwait(false);
+                await observer.Finished.Task.WaitAsync(cts.Token).ConfigureAwait(false);
+                await host.StopAsync(cts.Token).ConfigureAwait(false);
+                var results = observer.Rounds.OrderBy(r => r.Round).ToArray();
+                if (results.Any(r => r.Accepted != devices || !r.ModelUpdated))
+                {
+                    throw new InvalidOperationException($"a round did not aggregate all {devices} updates: " + string.Join("; ", results.Select(r => $"round {r.Round}: {r.Accepted} accepted, {r.Rejected} rejected, {r.CloseReason}")));
+                }
+
+                // Round 1 carries JIT and connection warm-up; the best of the later rounds is the figure.
+                double roundSeconds = results.Skip(1).Min(r => r.Duration.TotalSeconds);
+                double roundBytes = ((double)devices * modelPayload) + ((double)devices * updatePayload);
+                for (int i = 0; i < payloads.GetLength(0); i++)
+                {
+                    for (int r = 0; r < rounds; r++)
+                    {
+                        payloads[i, r] = [];
+                    }
+                }
+
+                GC.Collect();
+                double baseline = await MosquittoClientsSecondsAsync(port, dir, updatePayload, 2 * devices, cts.Token).ConfigureAwait(false);
+                string c = $"{brokerKind} broker, D={devices}, model {Measure.Bytes(modelBytes)}";
+                report.Add("4 mqtt round", $"{c}: round time ({Measure.Bytes(roundBytes)} moved; first round {results[0].Duration.TotalSeconds:F3} s)", roundSeconds, "s", $"mosquitto_pub --repeat {2 * devices} -> mosquitto_sub", baseline, "(target <= 1.5)");
+            }
+        }
+        finally
+        {
+            if (mosquitto is not null)
+            {
+                await mosquitto.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync().ConfigureAwait(false);
+            }
+
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static IHost BuildGateway(int port, string modelPath, RoundObserver observer, int devices, int rounds, int modelBytes)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:GatewayId"] = "gw",
+            ["Gateway:InitialModelPath"] = modelPath,
+            ["Gateway:Broker:Embedded"] = "false",
+            ["Gateway:Broker:Host"] = "127.0.0.1",
+            ["Gateway:Broker:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:MaxRounds"] = rounds.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:QuorumFraction"] = "1.0",
+            ["Gateway:Rounds:MinUpdates"] = devices.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:Deadline"] = "00:03:00",
+            ["Gateway:Updates:MaxBytes"] = ((2L * modelBytes) + (1 << 20)).ToString(CultureInfo.InvariantCulture),
+        });
+        builder.Services.AddSingleton<IGatewayObserver>(observer);
+        builder.Services.AddEdgeFlGateway(builder.Configuration);
+        return builder.Build();
+    }
+
+    /// <summary>
+    /// Seconds for mosquitto's own clients to move <paramref name="messages"/> messages of <paramref name="size"/>
+    /// bytes, QoS 1, through the broker on <paramref name="port"/>: from starting mosquitto_pub to mosquitto_sub
+    /// having received the last one.
+    /// </summary>
+    internal static async Task<double> MosquittoClientsSecondsAsync(int port, string dir, int size, int messages, CancellationToken cancellationToken)
+    {
+        string file = Path.Combine(dir, "payload.bin");
+        var bytes = new byte[size];
+        new Random(1).NextBytes(bytes);
+        await File.WriteAllBytesAsync(file, bytes, cancellationToken).ConfigureAwait(false);
+        string p = port.ToString(CultureInfo.InvariantCulture);
+        string n = messages.ToString(CultureInfo.InvariantCulture);
+        using var sub = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", $"exec mosquitto_sub -V mqttv5 -i bench-sub -h 127.0.0.1 -p {p} -q 1 -t bench/baseline -C {n} > /dev/null"]) { UseShellExecute = false })!;
+        await Task.Delay(500, cancellationToken).ConfigureAwait(false); // let it subscribe
+        var sw = Stopwatch.StartNew();
+        using var pub = Process.Start(new ProcessStartInfo("mosquitto_pub", ["-V", "mqttv5", "-i", "bench-pub", "-h", "127.0.0.1", "-p", p, "-q", "1", "-t", "bench/baseline", "-f", file, "--repeat", n]) { UseShellExecute = false })!;
+        await sub.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken).ConfigureAwait(false);
+        double seconds = sw.Elapsed.TotalSeconds;
+        await pub.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        if (sub.ExitCode != 0 || pub.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"mosquitto_sub exited with {sub.ExitCode}, mosquitto_pub with {pub.ExitCode}");
+        }
+
+        return seconds;
+    }
+
+    private sealed class RoundObserver : IGatewayObserver
+    {
+        public ConcurrentBag<RoundResult> Rounds { get; } = [];
+
+        public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void RoundCompleted(RoundResult result) => Rounds.Add(result);
+
+        public void GlobalModelAdopted(string gatewayId, ModelMessage global)
+        {
+        }
+
+        void IGatewayObserver.Finished(string gatewayId, long lastRound) => Finished.TrySetResult();
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using EdgeFL.Bench;
+
+// EdgeFL benchmark suite: every figure is printed with a baseline measured in the same run and the ratio.
+// Usage: dotnet run -c Release --project bench/EdgeFL.Bench -- [--short] [--only NAME[,NAME]] [--list]
+bool quick = args.Contains("--short");
+string[]? only = null;
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--only" && i + 1 < args.Length)
+    {
+        only = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+}
+
+var suites = new (string Name, string What, Func<Report, bool, Task> Run)[]
+{
+    ("aggregation", "streaming weighted sum vs scalar loop, TorchSharp and memory copy; q8", AggregationBench.RunAsync),
+    ("robust", "median, trimmed mean, norm clipping vs streaming FedAvg", RobustBench.RunAsync),
+    ("codec", "WireCodec encode/decode of 1e6 floats vs memory copy; allocations (BenchmarkDotNet)", CodecBench.RunAsync),
+    ("mqtt", "one gateway round over MQTT vs mosquitto_pub/mosquitto_sub moving the same bytes", MqttRoundBench.RunAsync),
+    ("footprint", "gateway process RSS, start-up time, publish size", FootprintBench.RunAsync),
+    ("learning", "accuracy vs bytes on the wire, f32 vs q8, vs centralized training", LearningBench.RunAsync),
+};
+
+if (args.Contains("--list"))
+{
+    foreach (var s in suites)
+    {
+        Console.WriteLine($"{s.Name,-12} {s.What}");
+    }
+
+    return 0;
+}
+
+Console.WriteLine($"EdgeFL bench ({(quick ? "short" : "full")} mode), {Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+var report = new Report();
+int failures = 0;
+foreach (var s in suites)
+{
+    if (only is not null && !only.Contains(s.Name, StringComparer.OrdinalIgnoreCase))
+    {
+        continue;
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"== {s.Name}: {s.What}");
+    var sw = Stopwatch.StartNew();
+    try
+    {
+        await s.Run(report, quick);
+    }
+#pragma warning disable CA1031 // one failing suite must not hide the others' figures
+    catch (Exception e)
+#pragma warning restore CA1031
+    {
+        failures++;
+        Console.WriteLine($"  [{s.Name}] FAILED: {e}");
+        report.Note(s.Name, $"FAILED: {e.GetType().Name}: {e.Message}");
+    }
+
+    Console.WriteLine($"  ({s.Name} took {sw.Elapsed.TotalSeconds:F1} s)");
+}
+
+report.PrintSummary(Console.Out);
+return failures == 0 ? 0 : 1;

@@ -186,7 +186,7 @@ public static class WireCodec
 
     private static byte[] ToArray<T>(T message, Writer<T> write, long sizeHint)
     {
-        if (sizeHint > RetainedBufferBytes)
+        if (sizeHint > 64 * 1024)
         {
             // Sized up front: one buffer and one copy out, instead of a chain of doublings on the
             // large object heap (measured: 4x the payload allocated per message before this).

@@ -1,6 +1,8 @@
 using EdgeFL.CloudBridge;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
+using EdgeFL.Gateway.Hosting;
+using EdgeFL.Messaging.Systemd;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,6 +25,10 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<FleetView>();
+        services.TryAddSingleton<ServiceHealth>();
+        services.AddOptions<ServiceOptions>();
+        services.AddOptions<GatewayDiagnosticsOptions>().Bind(configuration.GetSection(GatewayDiagnosticsOptions.Section));
+        services.AddSingleton<GatewayHealth>();
         services.TryAddSingleton<IModelSeed>(sp => new FileModelSeed(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.InitialModelPath));
         services.AddSingleton(sp => new RoundCoordinator(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value,

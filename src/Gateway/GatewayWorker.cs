@@ -3,6 +3,7 @@ using EdgeFL.Core.Messages;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
+using EdgeFL.Gateway.Hosting;
 using EdgeFL.Messaging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,7 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly ICloudUplink? _uplink;
     private readonly IEnumerable<IGatewayObserver> _observers;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly GatewayHealth _health;
     private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -45,8 +47,10 @@ internal sealed class GatewayWorker : BackgroundService
         IEnumerable<IGatewayObserver> observers,
         IHostApplicationLifetime lifetime,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        GatewayHealth health)
     {
+        _health = health;
         _time = time;
         _options = options.Value;
         _rounds = rounds;
@@ -126,6 +130,10 @@ internal sealed class GatewayWorker : BackgroundService
             await _uplink.StartAsync(stoppingToken).ConfigureAwait(false);
         }
 
+        // READY=1 under systemd: the broker listens and our own client got through to it.
+        await _connection.WaitConnectedAsync(stoppingToken).ConfigureAwait(false);
+        _health.Ready(gatewayId, _broker, _connection);
+
         try
         {
             await SeedAsync(stoppingToken).ConfigureAwait(false);
@@ -143,7 +151,7 @@ internal sealed class GatewayWorker : BackgroundService
         {
             // Validated at start: without a seed file the cloud uplink is enabled.
             GatewayLog.WaitingForInitialModel(_logger, _options.GatewayId);
-            seed = await _uplink!.WaitForGlobalAsync(0, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            seed = await _health.Loop.TickWhile(_uplink!.WaitForGlobalAsync(0, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken).ConfigureAwait(false);
             _lastAdoptedGlobal = seed!.Round;
         }
 
@@ -157,6 +165,8 @@ internal sealed class GatewayWorker : BackgroundService
         long samplesSinceSync = 0;
         while (!cancellationToken.IsCancellationRequested && (_options.Rounds.MaxRounds == 0 || roundsRun < _options.Rounds.MaxRounds))
         {
+            _health.Loop.Tick();
+            await _health.StallIfConfiguredAsync(roundsRun, cancellationToken).ConfigureAwait(false);
             AdoptNewerGlobal();
             var model = _rounds.BeginRound();
             GatewayLog.RoundOpened(_logger, _options.GatewayId, model.Round);
@@ -184,7 +194,7 @@ internal sealed class GatewayWorker : BackgroundService
 
             if (_options.Rounds.Pause > TimeSpan.Zero)
             {
-                await Task.Delay(_options.Rounds.Pause, cancellationToken).ConfigureAwait(false);
+                await _health.Loop.TickWhile(Task.Delay(_options.Rounds.Pause, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -220,7 +230,7 @@ internal sealed class GatewayWorker : BackgroundService
             return;
         }
 
-        var global = await _uplink.WaitForGlobalAsync(round, _options.Rounds.GlobalModelTimeout, cancellationToken).ConfigureAwait(false);
+        var global = await _health.Loop.TickWhile(_uplink.WaitForGlobalAsync(round, _options.Rounds.GlobalModelTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (global is null)
         {
             GatewayLog.GlobalTimeout(_logger, _options.GatewayId, round, _options.Rounds.GlobalModelTimeout);
@@ -256,6 +266,7 @@ internal sealed class GatewayWorker : BackgroundService
         byte[] payload = WireCodec.Encode(model);
         while (true)
         {
+            _health.Loop.Tick();
             try
             {
                 await _connection!.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
@@ -275,6 +286,7 @@ internal sealed class GatewayWorker : BackgroundService
         long opened = _time.GetTimestamp();
         while (true)
         {
+            _health.Loop.Tick();
             if (_rounds.IsQuorumReached(_fleet.OnlineDevices()))
             {
                 return RoundCloseReason.Quorum;

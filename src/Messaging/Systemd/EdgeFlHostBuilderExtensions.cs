@@ -55,6 +55,7 @@ public static class EdgeFlHostBuilderExtensions
         services.AddSingleton(health);
         services.AddOptions<ServiceOptions>().Bind(builder.Configuration.GetSection(ServiceOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
+        services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = service.Value.ShutdownTimeout);
         services.AddHostedService<SystemdNotificationService>();
         return health;
     }

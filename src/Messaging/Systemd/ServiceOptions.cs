@@ -17,4 +17,10 @@ public sealed class ServiceOptions
     /// reconnect loop's business).
     /// </summary>
     public TimeSpan ConnectionGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a graceful stop may take (the host's shutdown timeout); keep it below the unit's
+    /// <c>TimeoutStopSec</c> (30 s) so the service finishes before systemd sends SIGKILL.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(20);
 }

@@ -18,6 +18,11 @@ internal sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>
             errors.Add($"{ServiceOptions.Section}:ConnectionGrace must not be negative (was {options.ConnectionGrace})");
         }
 
+        if (options.ShutdownTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{ServiceOptions.Section}:ShutdownTimeout must be positive (was {options.ShutdownTimeout})");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

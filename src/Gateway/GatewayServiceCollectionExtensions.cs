@@ -2,6 +2,7 @@ using EdgeFL.CloudBridge;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Gateway.Hosting;
+using EdgeFL.Gateway.Selection;
 using EdgeFL.Messaging.Systemd;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,15 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<ServiceOptions>();
         services.AddOptions<GatewayDiagnosticsOptions>().Bind(configuration.GetSection(GatewayDiagnosticsOptions.Section));
         services.AddSingleton<GatewayHealth>();
+        services.AddOptions<SelectionOptions>().Bind(configuration.GetSection(SelectionOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SelectionOptions>, SelectionOptionsValidator>();
+        services.AddSingleton(sp => new FleetTelemetry(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<ILogger<FleetTelemetry>>()));
+        services.AddSingleton(sp => new ParticipantSelector(
+            sp.GetRequiredService<IOptions<SelectionOptions>>().Value,
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value,
+            sp.GetRequiredService<FleetTelemetry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ParticipantSelector>>()));
         services.TryAddSingleton<IModelSeed>(sp => new FileModelSeed(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.InitialModelPath));
         services.AddSingleton(sp => new RoundCoordinator(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value,

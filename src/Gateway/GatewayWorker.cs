@@ -4,6 +4,7 @@ using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.Hosting;
+using EdgeFL.Gateway.Selection;
 using EdgeFL.Messaging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,8 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly IEnumerable<IGatewayObserver> _observers;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly GatewayHealth _health;
+    private readonly FleetTelemetry _telemetry;
+    private readonly ParticipantSelector _selector;
     private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -48,9 +51,13 @@ internal sealed class GatewayWorker : BackgroundService
         IHostApplicationLifetime lifetime,
         TimeProvider time,
         ILoggerFactory loggers,
-        GatewayHealth health)
+        GatewayHealth health,
+        FleetTelemetry telemetry,
+        ParticipantSelector selector)
     {
         _health = health;
+        _telemetry = telemetry;
+        _selector = selector;
         _time = time;
         _options = options.Value;
         _rounds = rounds;
@@ -124,6 +131,7 @@ internal sealed class GatewayWorker : BackgroundService
         await _connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, OnStatusAsync, stoppingToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.DeviceDeclineFilter(gatewayId), MqttQos.AtLeastOnce, OnDeclineAsync, stoppingToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.DeviceUpdateFilter(gatewayId), MqttQos.AtLeastOnce, OnUpdateAsync, stoppingToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.DeviceTelemetryFilter(gatewayId), MqttQos.AtMostOnce, _telemetry.OnMessageAsync, stoppingToken).ConfigureAwait(false);
         await _connection.StartAsync(stoppingToken).ConfigureAwait(false);
         if (_uplink is not null)
         {
@@ -168,7 +176,7 @@ internal sealed class GatewayWorker : BackgroundService
             _health.Loop.Tick();
             await _health.StallIfConfiguredAsync(roundsRun, cancellationToken).ConfigureAwait(false);
             AdoptNewerGlobal();
-            var model = _rounds.BeginRound();
+            var model = _rounds.BeginRound(_selector.Choose(_rounds.Version + 1, _fleet.OnlineDevices()));
             GatewayLog.RoundOpened(_logger, _options.GatewayId, model.Round);
             await PublishModelAsync(model, cancellationToken).ConfigureAwait(false);
             var reason = await WaitForCloseAsync(cancellationToken).ConfigureAwait(false);

@@ -8,9 +8,10 @@ namespace EdgeFL.CloudBridge.Hosting;
 
 /// <summary>
 /// The cloud aggregator's report to systemd. A probe client connects to the cloud broker (the
-/// embedded one over loopback, or the external one): READY=1 once that works, and the watchdog's
-/// "cloud-broker" check passes while the probe stays connected (its keep-alive pings the broker),
-/// allowing <see cref="ServiceOptions.ConnectionGrace"/> for a reconnect. Registered after the
+/// embedded one over loopback, or the external one): READY=1 once that works. With the embedded
+/// broker, the watchdog's "cloud-broker" check passes while the probe stays connected (its keep-alive
+/// pings the broker), allowing <see cref="ServiceOptions.ConnectionGrace"/> for a reconnect. The
+/// aggregator's own loop has no heartbeat yet (CloudAggregatorWorker is being reworked for issue 3). Registered after the
 /// aggregator, so the embedded broker has started listening before the probe connects.
 /// </summary>
 internal sealed class CloudHealthProbe(
@@ -55,8 +56,13 @@ internal sealed class CloudHealthProbe(
             return;
         }
 
-        var link = new ConnectionLiveness(() => _probe.IsConnected, service.Value.ConnectionGrace, time);
-        health.AddCheck("cloud-broker", link.IsAlive);
+        if (o.EmbeddedBroker)
+        {
+            // An external broker's outage is not ours to fix by restarting: only the embedded one is checked.
+            var link = new ConnectionLiveness(() => _probe.IsConnected, service.Value.ConnectionGrace, time);
+            health.AddCheck("cloud-broker", link.IsAlive);
+        }
+
         health.MarkReady($"cloud aggregator: broker on port {o.Port} accepts MQTT connections");
     }
 }

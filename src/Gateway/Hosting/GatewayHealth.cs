@@ -8,9 +8,10 @@ namespace EdgeFL.Gateway.Hosting;
 /// <summary>
 /// The gateway's report to systemd: ready once its embedded broker listens and its own client is
 /// connected (and the uplink started); alive while the round loop ticks its heartbeat within
-/// <see cref="ServiceOptions.LivenessTimeout"/>, the embedded broker is started, and the gateway's
-/// client is connected (or dropped less than <see cref="ServiceOptions.ConnectionGrace"/> ago; it
-/// connects over loopback to the embedded broker, so that proves the listener really accepts).
+/// <see cref="ServiceOptions.LivenessTimeout"/>, and, with the embedded broker, while that broker is
+/// started and the gateway's own client is connected to it over loopback (or dropped less than
+/// <see cref="ServiceOptions.ConnectionGrace"/> ago), which proves the listener really accepts.
+/// An external broker's outage does not stop the heartbeat: restarting the gateway would not fix it.
 /// </summary>
 internal sealed class GatewayHealth
 {
@@ -37,13 +38,14 @@ internal sealed class GatewayHealth
     /// <summary>Adds the broker checks and says READY.</summary>
     public void Ready(string gatewayId, EmbeddedBroker? broker, MqttConnection connection)
     {
+        // With an external broker only the loop counts: a restart would not bring that broker back.
         if (broker is not null)
         {
+            var link = new ConnectionLiveness(() => connection.IsConnected, _service.ConnectionGrace, _time);
             _health.AddCheck("embedded-broker", () => broker.IsRunning);
+            _health.AddCheck("broker-connection", link.IsAlive);
         }
 
-        var link = new ConnectionLiveness(() => connection.IsConnected, _service.ConnectionGrace, _time);
-        _health.AddCheck("broker-connection", link.IsAlive);
         Loop.Tick();
         _health.MarkReady(broker is null
             ? $"gateway {gatewayId}: connected to the broker"

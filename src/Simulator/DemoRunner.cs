@@ -77,7 +77,12 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         var churn = new ConnectivityChurn(byGateway, o.OfflineFraction, o.Seed + 7, stop.Token);
         var progress = new DemoProgress(o.Gateways, () => churn.OfflineCount);
         var globals = Channel.CreateUnbounded<(ModelMessage Global, int Gateways)>();
-        progress.GlobalModel += (g, n) => globals.Writer.TryWrite((g, n));
+        long lastPublished = -1;
+        progress.GlobalModel += (g, n) =>
+        {
+            globals.Writer.TryWrite((g, n));
+            Interlocked.Exchange(ref lastPublished, Math.Max(Interlocked.Read(ref lastPublished), g.Round));
+        };
         progress.GatewayRoundDone += r => churn.OnRoundClosed(r.GatewayId);
         progress.RoundDone += row =>
         {
@@ -157,6 +162,15 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
 
             await progress.AllFinished.WaitAsync(stop.Token).ConfigureAwait(false);
             long lastSync = o.Rounds / o.SyncEvery * o.SyncEvery;
+
+            // The gateways may adopt the last global model (it reached them over MQTT) before the cloud
+            // reports having published it: give that report a moment before closing the channel.
+            var waitUntil = DateTime.UtcNow + o.RoundDeadline;
+            while (Interlocked.Read(ref lastPublished) < lastSync && DateTime.UtcNow < waitUntil)
+            {
+                await Task.Delay(50, stop.Token).ConfigureAwait(false);
+            }
+
             globals.Writer.TryComplete();
             await evaluations.ConfigureAwait(false);
             double final = AccuracyByRound.Count > 0 ? AccuracyByRound[AccuracyByRound.Keys.Max()] : double.NaN;

@@ -90,13 +90,21 @@ public sealed class MqttConnection : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Waits until a session is up (or the token fires).</summary>
+    /// <summary>Waits until a session is up, with its subscriptions in place (or the token fires).</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken = default)
     {
         Task signal;
         lock (_gate)
         {
-            signal = _client.IsConnected ? Task.CompletedTask : _connectedSignal.Task;
+            // The client says connected as soon as CONNACK arrives, before the subscriptions are
+            // re-established: only the signal (set after them) means a session is ready. A signal left
+            // set by a session that has since dropped is replaced here if the loop has not done so yet.
+            if (_connectedSignal.Task.IsCompleted && !_client.IsConnected)
+            {
+                _connectedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            signal = _connectedSignal.Task;
         }
 
         return signal.WaitAsync(cancellationToken);

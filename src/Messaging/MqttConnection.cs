@@ -343,8 +343,10 @@ public sealed class MqttConnection : IAsyncDisposable
         {
             MessagingLog.PingFailed(_logger, ClientId, ex.Message);
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: MQTTnet reports a ping cut short by the token as MqttCommunicationTimedOutException,
+            // not as a cancellation; either way it must not escape StopAsync.
         }
     }
 

@@ -5,7 +5,7 @@ set -euo pipefail
 
 usage() {
     cat <<'USAGE'
-Usage: sudo deploy/systemd/install.sh [--help] [component...]
+Usage: sudo deploy/systemd/install.sh [--help] [--hardware] [component...]
 
 Publishes and installs EdgeFL services for systemd. Components: gateway, cloud, device
 (default: all three).
@@ -17,9 +17,13 @@ Publishes and installs EdgeFL services for systemd. Components: gateway, cloud, 
 Then:
   - copies the unit files to /etc/systemd/system (edgefl-gateway.service,
     edgefl-cloud.service, edgefl-device@.service),
-  - creates /etc/edgefl/<component>/appsettings.json from an example if it does not exist,
-  - for the cloud, writes /etc/edgefl/cloud/initial-model.msgpack (a freshly initialised MLP)
+  - creates /etc/edgefl/<component>.json (gateway.json, cloud.json, device.json) from an
+    example if it does not exist; it layers over the published appsettings.json,
+  - for the cloud, writes /etc/edgefl/cloud-initial-model.msgpack (a freshly initialised MLP)
     if it does not exist,
+  - with --hardware, installs the device drop-in edgefl-device@.service.d/hardware.conf (GPIO and
+    I2C access for Device:Power:Source=gpio|ina219; needs the gpio and i2c groups),
+  - checks the installed units with systemd-analyze verify when it is available,
   - copies docs/*.md to /opt/edgefl/docs,
   - runs 'systemctl daemon-reload' when systemd is running.
 It does not enable or start any unit.
@@ -35,9 +39,11 @@ USAGE
 }
 
 components=()
+hardware=0
 for arg in "$@"; do
     case "$arg" in
         -h|--help) usage; exit 0 ;;
+        --hardware) hardware=1 ;;
         gateway|cloud|device) components+=("$arg") ;;
         *) echo "install.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
     esac
@@ -91,7 +97,7 @@ example_config() {
   "Gateway": {
     "GatewayId": "gateway-1",
     // Start from a model file, or leave it out to take the cloud's global model.
-    // "InitialModelPath": "$config/gateway/initial-model.msgpack",
+    // "InitialModelPath": "$config/gateway-initial-model.msgpack",
     "Broker": { "Embedded": true, "BindAddress": "0.0.0.0", "Port": 1883 },
     "Rounds": { "Deadline": "00:01:00", "QuorumFraction": 1.0, "SyncEvery": 5 },
     "Cloud": { "Enabled": true, "Host": "127.0.0.1", "Port": 1884 }
@@ -106,7 +112,7 @@ JSON
     "EmbeddedBroker": true,
     "BindAddress": "127.0.0.1",
     "Port": 1884,
-    "InitialModelPath": "$config/cloud/initial-model.msgpack",
+    "InitialModelPath": "$config/cloud-initial-model.msgpack",
     "ExpectedGateways": 1,
     "SyncDeadline": "00:01:00"
   }
@@ -116,7 +122,7 @@ JSON
         device) cat <<'JSON'
 {
   // See docs/CONFIGURATION.md for every key. Device:DeviceId comes from the unit instance
-  // (edgefl-device@<id>); per-device settings go in /etc/edgefl/device/<id>.env.
+  // (edgefl-device@<id>); per-device settings go in /etc/edgefl/device-<id>.env.
   "Device": {
     "GatewayId": "gateway-1",
     "BrokerHost": "127.0.0.1",
@@ -143,17 +149,37 @@ for c in "${components[@]}"; do
     install -m 0644 "$repo/deploy/systemd/$(unit_of "$c")" "$unit_dir/$(unit_of "$c")"
     echo "installed $unit_dir/$(unit_of "$c")"
 
-    mkdir -p "$config/$c"
-    write_if_absent "$config/$c/appsettings.json" "$(example_config "$c")"
+    if [ "$c" = device ] && [ "$hardware" = 1 ]; then
+        mkdir -p "$unit_dir/edgefl-device@.service.d"
+        install -m 0644 "$repo/deploy/systemd/edgefl-device@.service.d/hardware.conf" "$unit_dir/edgefl-device@.service.d/hardware.conf"
+        echo "installed $unit_dir/edgefl-device@.service.d/hardware.conf"
+    fi
+
+    mkdir -p "$config"
+    write_if_absent "$config/$c.json" "$(example_config "$c")"
     if [ "$c" = cloud ]; then
-        if [ -e "$config/cloud/initial-model.msgpack" ]; then
-            echo "keeping existing $config/cloud/initial-model.msgpack"
+        if [ -e "$config/cloud-initial-model.msgpack" ]; then
+            echo "keeping existing $config/cloud-initial-model.msgpack"
         else
-            "$dotnet" run --project "$repo/src/Simulator" -c Release -- init-model --model mlp --out "$config/cloud/initial-model.msgpack"
-            chmod 0644 "$config/cloud/initial-model.msgpack"
+            "$dotnet" run --project "$repo/src/Simulator" -c Release -- init-model --model mlp --out "$config/cloud-initial-model.msgpack"
+            chmod 0644 "$config/cloud-initial-model.msgpack"
         fi
     fi
 done
+
+# Check what was installed (units name /opt/edgefl, so only for the default prefix; the template
+# is checked through an instance link).
+if command -v systemd-analyze >/dev/null && [ "$prefix" = /opt/edgefl ]; then
+    verify=()
+    for c in "${components[@]}"; do
+        case "$c" in
+            device) ln -sf edgefl-device@.service "$unit_dir/edgefl-device@check.service"; verify+=("$unit_dir/edgefl-device@check.service") ;;
+            *) verify+=("$unit_dir/$(unit_of "$c")") ;;
+        esac
+    done
+    systemd-analyze verify "${verify[@]}" || echo "install.sh: systemd-analyze verify reported problems" >&2
+    rm -f "$unit_dir/edgefl-device@check.service"
+fi
 
 mkdir -p "$prefix/docs"
 install -m 0644 "$repo"/docs/*.md "$prefix/docs/"

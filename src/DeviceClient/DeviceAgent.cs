@@ -4,6 +4,7 @@ using EdgeFL.Core.Models;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.DeviceClient.Power;
+using EdgeFL.DeviceClient.Telemetry;
 using EdgeFL.DeviceClient.Training;
 using EdgeFL.Messaging;
 using Microsoft.Extensions.Logging;
@@ -38,6 +39,9 @@ public sealed class DeviceAgent : IAsyncDisposable
     private long _lastRoundSeen = -1;
     private long _roundsTrained;
     private long _roundsDeclined;
+    private long _roundsNotSelected;
+    private readonly TelemetrySampler _sampler;
+    private TelemetryReporter? _reporter;
     private double _energyMah;
 
     /// <summary>Creates a device; it connects on <see cref="StartAsync"/>.</summary>
@@ -72,7 +76,24 @@ public sealed class DeviceAgent : IAsyncDisposable
             },
             logger);
         _connection.OnConnected(OnConnectedAsync);
+        _sampler = new TelemetrySampler(options, profile, trainer, power, _time);
+        if (power is IObservablePowerSource observable)
+        {
+            observable.Changed += _ => _reporter?.Trigger();
+        }
     }
+
+    /// <summary>How often telemetry is published besides on connect, after each round and on power edges (set before start).</summary>
+    public TimeSpan TelemetryInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>True while the agent's round loop runs (started and not stopped or crashed).</summary>
+    public bool IsRunning => _loop is { IsCompleted: false };
+
+    /// <summary>Rounds this device was not selected for (declined with "not-selected").</summary>
+    public long RoundsNotSelected => Interlocked.Read(ref _roundsNotSelected);
+
+    /// <summary>The telemetry this device would publish now.</summary>
+    public DeviceTelemetry Telemetry => _sampler.Sample(_connection.IsConnected);
 
     /// <summary>The device id.</summary>
     public string DeviceId => _options.DeviceId;
@@ -109,6 +130,8 @@ public sealed class DeviceAgent : IAsyncDisposable
         }
 
         await _connection.StartAsync(_stop.Token).ConfigureAwait(false);
+        _reporter = new TelemetryReporter(TelemetryInterval, PublishTelemetryAsync);
+        _reporter.Start(_stop.Token);
         _loop = Task.Run(() => RunAsync(_stop.Token), CancellationToken.None);
     }
 
@@ -134,6 +157,12 @@ public sealed class DeviceAgent : IAsyncDisposable
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
+        }
+
+        if (_reporter is not null)
+        {
+            await _reporter.DisposeAsync().ConfigureAwait(false);
+            _reporter = null;
         }
 
         // A clean disconnect does not fire the last will: say goodbye so the gateway stops waiting for us.
@@ -196,15 +225,26 @@ public sealed class DeviceAgent : IAsyncDisposable
     {
         var battery = _power.Read();
         string? reason = !_connection.IsConnected ? "offline"
+            : model.Selected is { } selected && !selected.Contains(DeviceId, StringComparer.Ordinal) ? NotSelectedReason
             : battery.Level <= _options.MinBatteryLevel && !battery.Charging ? "battery"
             : null;
         if (reason is not null)
         {
-            Interlocked.Increment(ref _roundsDeclined);
+            Interlocked.Increment(ref reason == NotSelectedReason ? ref _roundsNotSelected : ref _roundsDeclined);
+            if (reason != NotSelectedReason)
+            {
+                _reporter?.Trigger();
+            }
+
             DeviceLog.Declining(_logger, DeviceId, model.Round, reason);
             await TryPublishAsync(_topics.DeviceDecline(_options.GatewayId, DeviceId), WireCodec.Encode(new RoundDecline(DeviceId, model.Round, reason)), retain: false, cancellationToken).ConfigureAwait(false);
             RoundHandled?.Invoke(this, model.Round, false);
             return;
+        }
+
+        if (_trainer is IMemoryAwareTrainer memoryAware)
+        {
+            memoryAware.FitBatchSize(_sampler.FreeMemoryMb());
         }
 
         LocalTrainingOutcome outcome;
@@ -230,6 +270,8 @@ public sealed class DeviceAgent : IAsyncDisposable
 
         double energy = EnergyModel.EnergyMah(seconds);
         _power.Consume(energy);
+        _sampler.RecordTraining(seconds);
+        _reporter?.Trigger();
         Interlocked.Increment(ref _roundsTrained);
         AddEnergy(energy);
         DeviceLog.Trained(_logger, DeviceId, model.Round, outcome.SampleCount, outcome.MeanLoss, seconds, energy, _power.Read().Level);
@@ -250,6 +292,7 @@ public sealed class DeviceAgent : IAsyncDisposable
     private async Task OnConnectedAsync(CancellationToken cancellationToken)
     {
         await TryPublishAsync(_topics.DeviceStatus(_options.GatewayId, DeviceId), WireCodec.Encode(Status(online: true)), retain: true, cancellationToken).ConfigureAwait(false);
+        _reporter?.Trigger();
 
         // Not awaited here: the connect path must not wait on a publish queue.
         _ = Task.Run(() => FlushAsync(cancellationToken), CancellationToken.None);
@@ -283,6 +326,13 @@ public sealed class DeviceAgent : IAsyncDisposable
             _flushLock.Release();
         }
     }
+
+    /// <summary>The decline reason of a device left out of the round's selected list.</summary>
+    public const string NotSelectedReason = "not-selected";
+
+    // Retained, so a gateway that restarts has its fleet view at once; stale ones age out there.
+    private Task PublishTelemetryAsync(CancellationToken cancellationToken) =>
+        TryPublishAsync(_topics.DeviceTelemetry(_options.GatewayId, DeviceId), WireCodec.Encode(_sampler.Sample(_connection.IsConnected)), retain: true, cancellationToken);
 
     private async Task<bool> TryPublishAsync(string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
     {

@@ -1,22 +1,33 @@
+using EdgeFL.DeviceClient.Hosting;
 using EdgeFL.DeviceClient.Power;
 using EdgeFL.DeviceClient.Training;
 using EdgeFL.Training;
 using EdgeFL.Training.Data;
 using EdgeFL.Training.Models;
+using EdgeFL.Messaging.Systemd;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EdgeFL.DeviceClient;
 
-/// <summary>The stand-alone device service: loads its data shard and runs a <see cref="DeviceAgent"/>.</summary>
+/// <summary>
+/// The stand-alone device service: loads its data shard and runs a <see cref="DeviceAgent"/>. Under
+/// systemd it is READY once the data is loaded and the agent started (its connection loop runs; a
+/// gateway that is down does not hold the start up), and alive while the agent's round loop runs.
+/// </summary>
 internal sealed class DeviceWorker(
     IOptions<DeviceOptions> options,
     IOptions<DeviceDataOptions> data,
     IOptions<DeviceProfile> profile,
     IOptions<TrainerOptions> trainer,
+    IOptions<PowerOptions> power,
+    IOptions<DeviceTelemetryOptions> telemetry,
+    ServiceHealth health,
     ILoggerFactory loggers) : BackgroundService
 {
+    private IPowerSource? _power;
+
     private DeviceAgent? _agent;
     private TorchLocalTrainer? _trainer;
 
@@ -29,22 +40,13 @@ internal sealed class DeviceWorker(
         }
 
         _trainer?.Dispose();
+        (_power as IDisposable)?.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var d = data.Value;
-        if (d.Shards < 1 || d.Shard < 0 || d.Shard >= d.Shards)
-        {
-            throw new InvalidOperationException($"Device:Data:Shard must be in [0, Device:Data:Shards) (was {d.Shard} of {d.Shards})");
-        }
-
-        var kind = d.Model.ToLowerInvariant() switch
-        {
-            "mlp" => ModelKind.Mlp,
-            "mobilenet" => ModelKind.MobileNet,
-            _ => throw new InvalidOperationException($"Device:Data:Model must be 'mlp' or 'mobilenet' (was '{d.Model}')"),
-        };
+        var kind = d.Model.Equals("mobilenet", StringComparison.OrdinalIgnoreCase) ? ModelKind.MobileNet : ModelKind.Mlp;
 
         TorchRuntime.Configure(Math.Max(1, Environment.ProcessorCount / 2));
         var splits = FashionMnist.Load(d.Directory, stoppingToken);
@@ -54,7 +56,15 @@ internal sealed class DeviceWorker(
         var p = profile.Value;
         var o = options.Value;
         o.StateDirectory ??= Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } systemd ? systemd : "state";
-        _agent = new DeviceAgent(o, p, _trainer, new SimulatedBattery(p.BatteryCapacityMah, p.BatteryLevel), loggers.CreateLogger<DeviceAgent>());
+        _power = PowerSourceFactory.Create(power.Value, p);
+        _agent = new DeviceAgent(o, p, _trainer, _power, loggers.CreateLogger<DeviceAgent>())
+        {
+            TelemetryInterval = telemetry.Value.Interval,
+        };
         await _agent.StartAsync(stoppingToken).ConfigureAwait(false);
+        var agent = _agent;
+        // Only the loop: a gateway that is down is normal for a device (it buffers), and a restart would not bring it back.
+        health.AddCheck("device-loop", () => agent.IsRunning);
+        health.MarkReady($"device {agent.DeviceId}: {local.Count} samples loaded, power from {power.Value.Source}");
     }
 }

@@ -1,17 +1,8 @@
-using EdgeFL.DeviceClient;
-using EdgeFL.Training;
-using Microsoft.Extensions.DependencyInjection;
+using EdgeFL.DeviceClient.Hosting;
+using EdgeFL.Messaging.Systemd;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
-builder.Services.AddSystemd();
-builder.Services.AddOptions<DeviceOptions>().Bind(builder.Configuration.GetSection(DeviceOptions.Section))
-    .Validate(o => { o.Validate(); return true; }).ValidateOnStart();
-builder.Services.AddOptions<DeviceDataOptions>().Bind(builder.Configuration.GetSection("Device:Data"));
-builder.Services.AddOptions<DeviceProfile>().Bind(builder.Configuration.GetSection("Device:Profile"))
-    .Validate(p => { p.Validate(); return true; }).ValidateOnStart();
-builder.Services.AddOptions<TrainerOptions>().Bind(builder.Configuration.GetSection("Device:Training"))
-    .Validate(t => { t.Validate(); return true; }).ValidateOnStart();
-builder.Services.AddHostedService<DeviceWorker>();
+builder.AddEdgeFlService("device");
+builder.Services.AddEdgeFlDevice(builder.Configuration);
 await builder.Build().RunAsync().ConfigureAwait(false);

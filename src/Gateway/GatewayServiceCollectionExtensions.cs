@@ -4,6 +4,9 @@ using EdgeFL.Gateway.State;
 using EdgeFL.Storage;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
+using EdgeFL.Gateway.Hosting;
+using EdgeFL.Gateway.Selection;
+using EdgeFL.Messaging.Systemd;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,6 +29,19 @@ public static class GatewayServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<FleetView>();
+        services.TryAddSingleton<ServiceHealth>();
+        services.AddOptions<ServiceOptions>();
+        services.AddOptions<GatewayDiagnosticsOptions>().Bind(configuration.GetSection(GatewayDiagnosticsOptions.Section));
+        services.AddSingleton<GatewayHealth>();
+        services.AddOptions<SelectionOptions>().Bind(configuration.GetSection(SelectionOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SelectionOptions>, SelectionOptionsValidator>();
+        services.AddSingleton(sp => new FleetTelemetry(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<ILogger<FleetTelemetry>>()));
+        services.AddSingleton(sp => new ParticipantSelector(
+            sp.GetRequiredService<IOptions<SelectionOptions>>().Value,
+            sp.GetRequiredService<IOptions<GatewayOptions>>().Value,
+            sp.GetRequiredService<FleetTelemetry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ParticipantSelector>>()));
         services.TryAddSingleton<IModelSeed>(sp => new FileModelSeed(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.InitialModelPath));
         services.AddSingleton(sp => StateDatabase.Open(
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value.StatePath,

@@ -5,6 +5,8 @@ using EdgeFL.Core.Messages;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
+using EdgeFL.Gateway.Hosting;
+using EdgeFL.Gateway.Selection;
 using EdgeFL.Messaging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,6 +29,9 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly ICloudUplink? _uplink;
     private readonly IEnumerable<IGatewayObserver> _observers;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly GatewayHealth _health;
+    private readonly FleetTelemetry _telemetry;
+    private readonly ParticipantSelector _selector;
     private readonly ILoggerFactory _loggers;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -50,8 +55,14 @@ internal sealed class GatewayWorker : BackgroundService
         IEnumerable<IGatewayObserver> observers,
         IHostApplicationLifetime lifetime,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        GatewayHealth health,
+        FleetTelemetry telemetry,
+        ParticipantSelector selector)
     {
+        _health = health;
+        _telemetry = telemetry;
+        _selector = selector;
         _time = time;
         _options = options.Value;
         _rounds = rounds;
@@ -127,11 +138,16 @@ internal sealed class GatewayWorker : BackgroundService
         await _connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, OnStatusAsync, stoppingToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.DeviceDeclineFilter(gatewayId), MqttQos.AtLeastOnce, OnDeclineAsync, stoppingToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.DeviceUpdateFilter(gatewayId), MqttQos.AtLeastOnce, OnUpdateAsync, stoppingToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.DeviceTelemetryFilter(gatewayId), MqttQos.AtMostOnce, _telemetry.OnMessageAsync, stoppingToken).ConfigureAwait(false);
         await _connection.StartAsync(stoppingToken).ConfigureAwait(false);
         if (_uplink is not null)
         {
             await _uplink.StartAsync(stoppingToken).ConfigureAwait(false);
         }
+
+        // READY=1 under systemd: the broker listens and our own client got through to it.
+        await _connection.WaitConnectedAsync(stoppingToken).ConfigureAwait(false);
+        _health.Ready(gatewayId, _broker, _connection);
 
         try
         {
@@ -174,7 +190,7 @@ internal sealed class GatewayWorker : BackgroundService
         {
             // Validated at start: without a seed file the cloud uplink is enabled.
             GatewayLog.WaitingForInitialModel(_logger, _options.GatewayId);
-            seed = await _uplink!.WaitForGlobalAsync(0, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            seed = await _health.Loop.TickWhile(_uplink!.WaitForGlobalAsync(0, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken).ConfigureAwait(false);
             _lastAdoptedGlobal = seed!.Round;
         }
 
@@ -188,20 +204,23 @@ internal sealed class GatewayWorker : BackgroundService
         long roundsRun = 0;
         while (!cancellationToken.IsCancellationRequested && (_options.Rounds.MaxRounds == 0 || roundsRun < _options.Rounds.MaxRounds))
         {
+            _health.Loop.Tick();
+            await _health.StallIfConfiguredAsync(roundsRun, cancellationToken).ConfigureAwait(false);
             ModelMessage model;
             if (_resume is { } resume)
             {
                 // Reopen the round that was open at the crash, with the same issue time (devices that
-                // answered it do not train again), and fold back the updates it had accepted.
+                // answered it do not train again), and fold back the updates it had accepted. Every
+                // device may answer it: the selection of the lost process is not kept.
                 _resume = null;
-                model = _rounds.BeginRound(resume.OpenIssuedAt);
+                model = _rounds.BeginRound(selected: null, issuedAt: resume.OpenIssuedAt);
                 int replayed = _rounds.Replay(resume.Journal);
                 GatewayLog.RoundResumed(_logger, _options.GatewayId, model.Round, replayed);
             }
             else
             {
                 AdoptNewerGlobal();
-                model = _rounds.BeginRound();
+                model = _rounds.BeginRound(_selector.Choose(_rounds.Version + 1, _fleet.OnlineDevices()));
             }
 
             GatewayLog.RoundOpened(_logger, _options.GatewayId, model.Round);
@@ -230,7 +249,7 @@ internal sealed class GatewayWorker : BackgroundService
 
             if (_options.Rounds.Pause > TimeSpan.Zero)
             {
-                await Task.Delay(_options.Rounds.Pause, cancellationToken).ConfigureAwait(false);
+                await _health.Loop.TickWhile(Task.Delay(_options.Rounds.Pause, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -292,7 +311,7 @@ internal sealed class GatewayWorker : BackgroundService
     private async Task WaitForGlobalAsync(GatewayUpload upload, CancellationToken cancellationToken)
     {
         long round = upload.Round;
-        var global = await _uplink!.WaitForGlobalAsync(round, _options.Rounds.GlobalModelTimeout, cancellationToken).ConfigureAwait(false);
+        var global = await _health.Loop.TickWhile(_uplink!.WaitForGlobalAsync(round, _options.Rounds.GlobalModelTimeout, cancellationToken), cancellationToken).ConfigureAwait(false);
         if (global is null)
         {
             GatewayLog.GlobalTimeout(_logger, _options.GatewayId, round, _options.Rounds.GlobalModelTimeout);
@@ -329,6 +348,7 @@ internal sealed class GatewayWorker : BackgroundService
         byte[] payload = WireCodec.Encode(model);
         while (true)
         {
+            _health.Loop.Tick();
             try
             {
                 await _connection!.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
@@ -348,6 +368,7 @@ internal sealed class GatewayWorker : BackgroundService
         long opened = _time.GetTimestamp();
         while (true)
         {
+            _health.Loop.Tick();
             if (_rounds.IsQuorumReached(_fleet.OnlineDevices()))
             {
                 return RoundCloseReason.Quorum;

@@ -90,8 +90,12 @@ internal sealed class RoundCoordinator
         }
     }
 
-    /// <summary>The current model as a message for round <c>Version + 1</c>: what devices train on.</summary>
-    public ModelMessage BeginRound(DateTimeOffset? issuedAt = null)
+    /// <summary>
+    /// The current model as a message for round <c>Version + 1</c>: what devices train on. With a
+    /// <paramref name="selected"/> list only those devices are asked to train, and the quorum counts
+    /// only them. <paramref name="issuedAt"/> reopens a round after a restart with its original issue time.
+    /// </summary>
+    public ModelMessage BeginRound(IReadOnlyList<string>? selected = null, DateTimeOffset? issuedAt = null)
     {
         lock (_lock)
         {
@@ -105,8 +109,11 @@ internal sealed class RoundCoordinator
                 throw new InvalidOperationException($"round {_open.Round} is still open");
             }
 
-            _open = new OpenRound(_version + 1, new WeightedAverageAccumulator(_model), _time.GetTimestamp());
-            var message = new ModelMessage(_modelId, _open.Round, _options.GatewayId, 0, issuedAt ?? _time.GetUtcNow(), _model);
+            _open = new OpenRound(_version + 1, new WeightedAverageAccumulator(_model), _time.GetTimestamp())
+            {
+                Selected = selected is null ? null : new HashSet<string>(selected, StringComparer.Ordinal),
+            };
+            var message = new ModelMessage(_modelId, _open.Round, _options.GatewayId, 0, issuedAt ?? _time.GetUtcNow(), _model, selected);
             _store?.OpenRound(_open.Round, message.IssuedAt);
             return message;
         }
@@ -205,6 +212,13 @@ internal sealed class RoundCoordinator
                 return;
             }
 
+            if (decline.Reason == NotSelectedReason)
+            {
+                // Not a refusal: the device was not asked. It answers so the round need not wait for it.
+                _open.NotSelected.Add(topicDeviceId);
+                return;
+            }
+
             if (!_open.Declined.Add(topicDeviceId))
             {
                 return;
@@ -232,12 +246,18 @@ internal sealed class RoundCoordinator
             var expected = new HashSet<string>(onlineDevices, StringComparer.Ordinal);
             expected.UnionWith(_open.Accepted);
             expected.UnionWith(_open.Declined);
+            if (_open.Selected is { } selected)
+            {
+                // Only the devices asked to train count, towards both sides of the quorum.
+                expected.IntersectWith(selected);
+            }
+
             if (expected.Count == 0)
             {
                 return false;
             }
 
-            int answered = _open.Accepted.Count + _open.Declined.Count;
+            int answered = _open.Accepted.Count(expected.Contains) + _open.Declined.Count(expected.Contains);
             int needed = Math.Max(1, (int)Math.Ceiling(_options.Rounds.QuorumFraction * expected.Count));
             return answered >= needed;
         }
@@ -290,6 +310,9 @@ internal sealed class RoundCoordinator
         }
     }
 
+    /// <summary>The decline reason of a device that was not in the round's selected list.</summary>
+    public const string NotSelectedReason = "not-selected";
+
     private UpdateOutcome Reject(string deviceId, UpdateOutcome outcome, string detail)
     {
         lock (_lock)
@@ -323,6 +346,11 @@ internal sealed class RoundCoordinator
         public int Stale { get; set; }
 
         public int Rejected { get; set; }
+
+        /// <summary>The devices asked to train; null when every device may.</summary>
+        public HashSet<string>? Selected { get; init; }
+
+        public HashSet<string> NotSelected { get; } = new(StringComparer.Ordinal);
 
         public long Samples { get; set; }
 

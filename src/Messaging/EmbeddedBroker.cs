@@ -44,6 +44,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Publishes dropped because they exceeded <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>.</summary>
     public long OversizeDropped => Interlocked.Read(ref _oversizeDropped);
 
+    /// <summary>True while the server is started (listening).</summary>
+    public bool IsRunning => _server.IsStarted;
+
     /// <summary>Clients connected right now.</summary>
     public int ConnectedClients => Volatile.Read(ref _connectedClients);
 

@@ -96,7 +96,14 @@ public sealed class MqttConnection : IAsyncDisposable
         Task signal;
         lock (_gate)
         {
-            // Not IsConnected: that turns true before the subscriptions are re-sent.
+            // The client says connected as soon as CONNACK arrives, before the subscriptions are
+            // re-established: only the signal (set after them) means a session is ready. A signal left
+            // set by a session that has since dropped is replaced here if the loop has not done so yet.
+            if (_connectedSignal.Task.IsCompleted && !_client.IsConnected)
+            {
+                _connectedSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
             signal = _connectedSignal.Task;
         }
 

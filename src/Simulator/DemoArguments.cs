@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeFL.Gateway.Selection;
 using EdgeFL.Training.Models;
 
 namespace EdgeFL.Simulator;
@@ -32,6 +33,7 @@ public static class DemoArguments
           --data-dir DIR       Fashion-MNIST directory (default /usr/share/datasets/fashion-mnist)
           --csv FILE           history file (default edgefl-history.csv)
           --external-broker H:P  devices meet on this broker instead of embedded ones
+          --selection energy|all  energy-aware participant selection (default) or every device
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line
         """;
@@ -70,6 +72,7 @@ public static class DemoArguments
                 "--data-dir" => o with { DataDirectory = Value() },
                 "--csv" => o with { CsvPath = Value() },
                 "--external-broker" => o with { ExternalBroker = Value() },
+                "--selection" => o with { Selection = ParseSelection(Value()) },
                 "--verbose" => o with { Verbose = true },
                 "--quiet" => o with { Quiet = true },
                 _ => throw new ArgumentException($"unknown flag '{flag}' (see --help)"),
@@ -100,6 +103,13 @@ public static class DemoArguments
 
         return (value[..colon], port);
     }
+
+    private static SelectionMode ParseSelection(string value) => value.ToLowerInvariant() switch
+    {
+        "energy" => SelectionMode.Energy,
+        "all" => SelectionMode.All,
+        _ => throw new ArgumentException($"--selection takes energy or all (got '{value}')"),
+    };
 
     /// <summary>Parses mlp|mobilenet; throws naming --model.</summary>
     public static ModelKind ParseModel(string value) => value.ToLowerInvariant() switch

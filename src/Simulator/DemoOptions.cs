@@ -1,3 +1,4 @@
+using EdgeFL.Gateway.Selection;
 using EdgeFL.Training.Models;
 
 namespace EdgeFL.Simulator;
@@ -64,6 +65,9 @@ public sealed record DemoOptions
 
     /// <summary>Print service logs (warnings and up) to the console.</summary>
     public bool Verbose { get; init; }
+
+    /// <summary>How gateways pick each round's participants: energy-aware (default) or all devices.</summary>
+    public SelectionMode Selection { get; init; } = SelectionMode.Energy;
 
     /// <summary>Print nothing but the last line.</summary>
     public bool Quiet { get; init; }

@@ -31,6 +31,21 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
     /// <summary>Rows of the run, one per round.</summary>
     public List<RoundRow> Rows { get; } = [];
 
+    /// <summary>Mean fraction of the fleet whose update was accepted per round (after the run).</summary>
+    public double Participation { get; private set; }
+
+    /// <summary>Every device's battery level at the end, ascending (after the run).</summary>
+    public IReadOnlyList<double> FinalBatteryLevels { get; private set; } = [];
+
+    /// <summary>
+    /// The demo's training-time budget for energy-aware selection, in the simulated seconds of the
+    /// tutorial's cost model: only devices with the biggest shards on the slowest cores sit out rounds.
+    /// </summary>
+    public static readonly TimeSpan DemoTrainingBudget = TimeSpan.FromSeconds(450);
+
+    /// <summary>Share of the eligible devices picked per round in the demo's energy-aware mode.</summary>
+    public const double DemoParticipantFraction = 0.9;
+
     /// <summary>Rejected updates at all gateways, by reason.</summary>
     public Dictionary<string, long> Rejections { get; } = [];
 
@@ -49,7 +64,8 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         var initial = new ModelMessage(modelId, 0, "cloud", 0, DateTimeOffset.UtcNow, ModelStateConverter.ToModelState(evaluationModel));
         Say($"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
             $"{o.Model} ({evaluationModel.SizeMegabytes:F3} MB, {evaluationModel.ParameterCount} parameters), " +
-            $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}");
+            $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
+            $"selection {o.Selection.ToString().ToLowerInvariant()}");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(o.Verbose ? LogLevel.Information : LogLevel.Critical));
@@ -71,7 +87,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             }
 
             Say(string.Create(CultureInfo.InvariantCulture,
-                $"round {row.Round,3}: devices {row.Participants,2}/{o.Devices} (declined {row.Declined}, offline {row.Offline}, rejected {row.Rejected}), samples {row.Samples,6}, mean loss {row.MeanLoss:F4}, energy {row.EnergyMah:F1} mAh, t={row.ElapsedSeconds:F1}s"));
+                $"round {row.Round,3}: devices {row.Participants,2}/{o.Devices} ({(double)row.Participants / o.Devices:P0}; declined {row.Declined}, offline {row.Offline}, rejected {row.Rejected}), samples {row.Samples,6}, mean loss {row.MeanLoss:F4}, energy {row.EnergyMah:F1} mAh, t={row.ElapsedSeconds:F1}s"));
         };
 
         var evaluations = Task.Run(() => EvaluateGlobalsAsync(globals.Reader, evaluationModel, test, stop.Token), CancellationToken.None);
@@ -235,13 +251,21 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
     {
         int rounds = Rows.Count;
         double participation = rounds == 0 ? 0 : Rows.Average(r => (double)r.Participants) / options.Devices;
+        double energyPerRound = rounds == 0 ? 0 : Rows.Average(r => r.EnergyMah);
+        Participation = participation;
         Say(string.Create(CultureInfo.InvariantCulture,
-            $"participation {participation:P1} of devices per round; {agents.Sum(a => a.RoundsTrained)} updates trained, {agents.Sum(a => a.RoundsDeclined)} declined; energy {agents.Sum(a => a.EnergyMah):F0} mAh"));
+            $"participation over the run: {participation:P1} of devices per round (target above 70%), lowest round {(rounds == 0 ? 0 : Rows.Min(r => r.Participants)) / (double)options.Devices:P0}; " +
+            $"{agents.Sum(a => a.RoundsTrained)} updates trained, {agents.Sum(a => a.RoundsDeclined)} declined, {agents.Sum(a => a.RoundsNotSelected)} not selected ({options.Selection.ToString().ToLowerInvariant()} selection)"));
+        Say(string.Create(CultureInfo.InvariantCulture,
+            $"energy: {agents.Sum(a => a.EnergyMah):F0} mAh in all, {energyPerRound:F1} mAh per round over the fleet"));
         var levels = agents.Select(a => a.Battery.Level).Order().ToArray();
+        FinalBatteryLevels = levels;
         if (levels.Length > 0)
         {
             Say(string.Create(CultureInfo.InvariantCulture,
-                $"battery at the end: min {levels[0]:P0}, median {levels[levels.Length / 2]:P0}, max {levels[^1]:P0}; {levels.Count(l => l <= 0.2)} devices at or below 20%"));
+                $"battery at the end: min {levels[0]:P0}, median {levels[levels.Length / 2]:P0}, mean {levels.Average():P0}, max {levels[^1]:P0}; {levels.Count(l => l <= 0.2)} devices at or below 20%"));
+            Say("battery distribution: " + string.Join(", ", Enumerable.Range(0, 5).Select(b => string.Create(CultureInfo.InvariantCulture,
+                $"{b * 20}-{(b + 1) * 20}%: {levels.Count(l => Math.Min(4, (int)(l * 5)) == b)}"))));
         }
 
         Say(Rejections.Count == 0 ? "rejected updates: none" : "rejected updates: " + string.Join(", ", Rejections.Select(kv => $"{kv.Key} {kv.Value}")));
@@ -302,6 +326,10 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Cloud:Enabled"] = "true",
             ["Gateway:Cloud:Host"] = cloudHost,
             ["Gateway:Cloud:Port"] = cloudPort.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Selection:Mode"] = options.Selection.ToString(),
+            // Simulated training seconds (the tutorial's cost model), not wall time: the budget is in the same unit.
+            ["Gateway:Selection:TrainingBudget"] = DemoTrainingBudget.ToString("c", CultureInfo.InvariantCulture),
+            ["Gateway:Selection:ParticipantFraction"] = DemoParticipantFraction.ToString(CultureInfo.InvariantCulture),
         });
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton<IGatewayObserver>(progress);

@@ -51,7 +51,7 @@ public sealed class GatewayStateTests : IDisposable
 
         var resumed = new RoundCoordinator(new GatewayOptions(), new GatewayMetrics(), NullLogger.Instance, new ManualTimeProvider(), new GatewayStateStore(again));
         resumed.Adopt(restored.Model with { Round = restored.Version });
-        Assert.Equal(issued, resumed.BeginRound(restored.OpenIssuedAt).IssuedAt);
+        Assert.Equal(issued, resumed.BeginRound(issuedAt: restored.OpenIssuedAt).IssuedAt);
         Assert.Equal(2, resumed.Replay(restored.Journal));
         Assert.Equal(UpdateOutcome.Duplicate, resumed.OnUpdate("a", Encode("a", 1, 300, a))); // redelivered after the restart
         resumed.CloseRound(RoundCloseReason.Quorum);

@@ -9,10 +9,15 @@ namespace EdgeFL.Core.Messages;
 /// <param name="TotalSamples">Training samples behind this model, 0 if unknown.</param>
 /// <param name="IssuedAt">When the model was published (millisecond precision on the wire).</param>
 /// <param name="Model">The model state; after decoding it may borrow the payload buffer.</param>
+/// <param name="Selected">
+/// The devices chosen to train this round (energy-aware selection); null means every device may train.
+/// Devices not listed decline with reason <c>"not-selected"</c>.
+/// </param>
 public sealed record ModelMessage(
     string ModelId,
     long Round,
     string Source,
     long TotalSamples,
     DateTimeOffset IssuedAt,
-    ModelState Model);
+    ModelState Model,
+    IReadOnlyList<string>? Selected = null);

@@ -39,6 +39,12 @@ public sealed class TopicScheme
     /// <summary>A device saying it will not take part in a round.</summary>
     public string DeviceDecline(string gatewayId, string deviceId) => $"{Prefix}/{Check(gatewayId)}/devices/{Check(deviceId)}/decline";
 
+    /// <summary>A device's telemetry (battery, link, compute tier, free memory).</summary>
+    public string DeviceTelemetry(string gatewayId, string deviceId) => $"{Prefix}/{Check(gatewayId)}/devices/{Check(deviceId)}/telemetry";
+
+    /// <summary>Filter matching every device's telemetry at a gateway.</summary>
+    public string DeviceTelemetryFilter(string gatewayId) => $"{Prefix}/{Check(gatewayId)}/devices/+/telemetry";
+
     /// <summary>Filter matching every device's update at a gateway.</summary>
     public string DeviceUpdateFilter(string gatewayId) => $"{Prefix}/{Check(gatewayId)}/devices/+/update";
 

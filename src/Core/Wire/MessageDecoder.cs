@@ -68,10 +68,12 @@ internal static class MessageDecoder
         long round = 0, totalSamples = 0;
         DateTimeOffset issuedAt = default;
         ModelState? model = null;
+        string[]? selected = null;
         for (int i = 0; i < n; i++)
         {
             switch (ReadKey(ref r, tensorMap: false, ref seen, Message))
             {
+                case WireKey.Selected: selected = ReadIdList(ref r, WireKey.Selected, l); break;
                 case WireKey.ModelId: modelId = ReadString(ref r, WireKey.ModelId, l.MaxStringLength); break;
                 case WireKey.Round: round = ReadInt64(ref r, WireKey.Round); break;
                 case WireKey.Source: source = ReadString(ref r, WireKey.Source, l.MaxStringLength); break;
@@ -87,7 +89,78 @@ internal static class MessageDecoder
         Require(seen, WireKey.Source, Message);
         Require(seen, WireKey.IssuedAt, Message);
         Require(seen, WireKey.Tensors, Message);
-        return new ModelMessage(modelId!, round, source!, totalSamples, issuedAt, model!);
+        return new ModelMessage(modelId!, round, source!, totalSamples, issuedAt, model!, selected);
+    }
+
+    public static DeviceTelemetry ReadTelemetry(ref MessagePackReader r, DecodeLimits l)
+    {
+        int n = ReadMapHeader(ref r, Message);
+        ulong seen = 0;
+        string? deviceId = null;
+        DateTimeOffset at = default;
+        double battery = 0, bandwidth = 0, estTrain = 0, freeMb = 0;
+        double? volts = null, amps = null;
+        bool charging = false, connected = false;
+        long tier = 0;
+        for (int i = 0; i < n; i++)
+        {
+            switch (ReadKey(ref r, tensorMap: false, ref seen, Message))
+            {
+                case WireKey.DeviceId: deviceId = ReadString(ref r, WireKey.DeviceId, l.MaxStringLength); break;
+                case WireKey.At: at = ReadTimestamp(ref r, WireKey.At); break;
+                case WireKey.Battery: battery = ReadDouble(ref r, WireKey.Battery); break;
+                case WireKey.Charging: charging = ReadBoolean(ref r, WireKey.Charging); break;
+                case WireKey.Connected: connected = ReadBoolean(ref r, WireKey.Connected); break;
+                case WireKey.BandwidthKbps: bandwidth = ReadDouble(ref r, WireKey.BandwidthKbps); break;
+                case WireKey.Tier: tier = ReadInt64(ref r, WireKey.Tier); break;
+                case WireKey.EstTrainS: estTrain = ReadDouble(ref r, WireKey.EstTrainS); break;
+                case WireKey.FreeMb: freeMb = ReadDouble(ref r, WireKey.FreeMb); break;
+                case WireKey.Volts: volts = ReadDouble(ref r, WireKey.Volts); break;
+                case WireKey.Amps: amps = ReadDouble(ref r, WireKey.Amps); break;
+                default: SkipValue(ref r, 2, l); break;
+            }
+        }
+
+        Require(seen, WireKey.DeviceId, Message);
+        Require(seen, WireKey.At, Message);
+        Require(seen, WireKey.Battery, Message);
+        Require(seen, WireKey.Charging, Message);
+        if (!(battery >= 0 && battery <= 1))
+        {
+            throw Error(WireErrorReason.Malformed, $"'battery' must be in [0, 1] (was {battery})");
+        }
+
+        if (tier is < 0 or > 2)
+        {
+            throw Error(WireErrorReason.Malformed, $"'tier' must be 0, 1 or 2 (was {tier})");
+        }
+
+        if (!double.IsFinite(bandwidth) || bandwidth < 0 || !double.IsFinite(estTrain) || estTrain < 0 || !double.IsFinite(freeMb) || freeMb < 0)
+        {
+            throw Error(WireErrorReason.Malformed, "'bandwidth_kbps', 'est_train_s' and 'free_mb' must be finite and not negative");
+        }
+
+        return new DeviceTelemetry(deviceId!, at, battery, charging, connected, bandwidth, (int)tier, estTrain, freeMb, volts, amps);
+    }
+
+    /// <summary>Most ids a "selected" list may hold: far more devices than one gateway serves.</summary>
+    internal const int MaxSelected = 65536;
+
+    private static string[] ReadIdList(ref MessagePackReader r, WireKey key, DecodeLimits l)
+    {
+        int count = ReadArrayHeader(ref r, $"'{WireKeys.Text(key)}'");
+        if (count > MaxSelected)
+        {
+            throw Error(WireErrorReason.LimitExceeded, $"'{WireKeys.Text(key)}': {count} ids exceed the limit of {MaxSelected}");
+        }
+
+        var ids = new string[count];
+        for (int i = 0; i < count; i++)
+        {
+            ids[i] = ReadString(ref r, key, l.MaxStringLength);
+        }
+
+        return ids;
     }
 
     public static DeviceUpdate ReadUpdate(ref MessagePackReader r, DecodeLimits l)

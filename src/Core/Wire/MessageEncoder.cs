@@ -9,14 +9,48 @@ internal static class MessageEncoder
 {
     public static void Write(ref MessagePackWriter w, ModelMessage m)
     {
-        w.WriteMapHeader(8);
+        w.WriteMapHeader(m.Selected is null ? 8 : 9);
         WriteHeader(ref w, WireMessageType.Model);
         Key(ref w, WireKey.ModelId); w.Write(m.ModelId);
         Key(ref w, WireKey.Round); w.Write(m.Round);
         Key(ref w, WireKey.Source); w.Write(m.Source);
         Key(ref w, WireKey.TotalSamples); w.Write(m.TotalSamples);
         Key(ref w, WireKey.IssuedAt); w.Write(m.IssuedAt.ToUnixTimeMilliseconds());
+        if (m.Selected is { } selected)
+        {
+            Key(ref w, WireKey.Selected);
+            w.WriteArrayHeader(selected.Count);
+            foreach (string id in selected)
+            {
+                w.Write(id);
+            }
+        }
+
         Key(ref w, WireKey.Tensors); WriteTensors(ref w, m.Model);
+    }
+
+    public static void Write(ref MessagePackWriter w, DeviceTelemetry m)
+    {
+        w.WriteMapHeader(11 + (m.Volts.HasValue ? 1 : 0) + (m.Amps.HasValue ? 1 : 0));
+        WriteHeader(ref w, WireMessageType.Telemetry);
+        Key(ref w, WireKey.DeviceId); w.Write(m.DeviceId);
+        Key(ref w, WireKey.At); w.Write(m.At.ToUnixTimeMilliseconds());
+        Key(ref w, WireKey.Battery); w.Write(m.BatteryLevel);
+        Key(ref w, WireKey.Charging); w.Write(m.Charging);
+        Key(ref w, WireKey.Connected); w.Write(m.Connected);
+        Key(ref w, WireKey.BandwidthKbps); w.Write(m.BandwidthKbps);
+        Key(ref w, WireKey.Tier); w.Write(m.ComputeTier);
+        Key(ref w, WireKey.EstTrainS); w.Write(m.EstimatedTrainingSeconds);
+        Key(ref w, WireKey.FreeMb); w.Write(m.FreeMemoryMb);
+        if (m.Volts is { } volts)
+        {
+            Key(ref w, WireKey.Volts); w.Write(volts);
+        }
+
+        if (m.Amps is { } amps)
+        {
+            Key(ref w, WireKey.Amps); w.Write(amps);
+        }
     }
 
     public static void Write(ref MessagePackWriter w, DeviceUpdate m)

@@ -42,6 +42,12 @@ public static class WireCodec
     /// <summary>Writes a round decline to <paramref name="output"/>.</summary>
     public static void Encode(IBufferWriter<byte> output, RoundDecline message) => Write(output, message, MessageEncoder.Write);
 
+    /// <summary>Writes a device telemetry report to <paramref name="output"/>.</summary>
+    public static void Encode(IBufferWriter<byte> output, DeviceTelemetry message) => Write(output, message, MessageEncoder.Write);
+
+    /// <summary>Encodes a device telemetry report into a new exactly-sized array.</summary>
+    public static byte[] Encode(DeviceTelemetry message) => ToArray(message, MessageEncoder.Write);
+
     /// <summary>Encodes a model message into a new exactly-sized array.</summary>
     public static byte[] Encode(ModelMessage message) => ToArray(message, MessageEncoder.Write, SizeHint(message.Model));
 
@@ -72,6 +78,10 @@ public static class WireCodec
     /// <summary>Decodes a <c>"status"</c> message.</summary>
     public static bool TryDecodeStatus(ReadOnlySequence<byte> payload, DecodeLimits limits, out DeviceStatus? message, out WireError error) =>
         TryDecode(payload, limits, WireMessageType.Status, MessageDecoder.ReadStatus, out message, out error);
+
+    /// <summary>Decodes a <c>"telemetry"</c> message.</summary>
+    public static bool TryDecodeTelemetry(ReadOnlySequence<byte> payload, DecodeLimits limits, out DeviceTelemetry? message, out WireError error) =>
+        TryDecode(payload, limits, WireMessageType.Telemetry, MessageDecoder.ReadTelemetry, out message, out error);
 
     /// <summary>Decodes a <c>"decline"</c> message.</summary>
     public static bool TryDecodeDecline(ReadOnlySequence<byte> payload, DecodeLimits limits, out RoundDecline? message, out WireError error) =>

@@ -32,4 +32,14 @@ internal enum WireKey
     Data,
     Scale,
     Zp,
+
+    // Message keys added after the tensor keys (WireKeys.ParseMessageKey scans both ranges).
+    Selected,
+    Connected,
+    BandwidthKbps,
+    Tier,
+    EstTrainS,
+    FreeMb,
+    Volts,
+    Amps,
 }

@@ -12,6 +12,7 @@ internal static class WireKeys
         WireMessageType.Upload => "upload"u8,
         WireMessageType.Status => "status"u8,
         WireMessageType.Decline => "decline"u8,
+        WireMessageType.Telemetry => "telemetry"u8,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown message type"),
     };
 
@@ -21,6 +22,7 @@ internal static class WireKeys
         : name.SequenceEqual("upload"u8) ? WireMessageType.Upload
         : name.SequenceEqual("status"u8) ? WireMessageType.Status
         : name.SequenceEqual("decline"u8) ? WireMessageType.Decline
+        : name.SequenceEqual("telemetry"u8) ? WireMessageType.Telemetry
         : null;
 
     public static ReadOnlySpan<byte> Utf8(WireKey key) => key switch
@@ -53,6 +55,14 @@ internal static class WireKeys
         WireKey.Data => "data"u8,
         WireKey.Scale => "scale"u8,
         WireKey.Zp => "zp"u8,
+        WireKey.Selected => "selected"u8,
+        WireKey.Connected => "connected"u8,
+        WireKey.BandwidthKbps => "bandwidth_kbps"u8,
+        WireKey.Tier => "tier"u8,
+        WireKey.EstTrainS => "est_train_s"u8,
+        WireKey.FreeMb => "free_mb"u8,
+        WireKey.Volts => "volts"u8,
+        WireKey.Amps => "amps"u8,
         _ => throw new ArgumentOutOfRangeException(nameof(key), key, "no wire spelling"),
     };
 
@@ -63,6 +73,14 @@ internal static class WireKeys
     public static WireKey ParseMessageKey(ReadOnlySpan<byte> k)
     {
         for (var key = WireKey.V; key <= WireKey.Tensors; key++)
+        {
+            if (k.SequenceEqual(Utf8(key)))
+            {
+                return key;
+            }
+        }
+
+        for (var key = WireKey.Selected; key <= WireKey.Amps; key++)
         {
             if (k.SequenceEqual(Utf8(key)))
             {

@@ -17,4 +17,7 @@ public enum WireMessageType
 
     /// <summary><c>"decline"</c>: <see cref="Messages.RoundDecline"/>.</summary>
     Decline = 5,
+
+    /// <summary><c>"telemetry"</c>: <see cref="Messages.DeviceTelemetry"/>.</summary>
+    Telemetry = 6,
 }

@@ -1,4 +1,7 @@
 namespace EdgeFL.DeviceClient.Power;
 
-/// <summary>A battery reading: charge as a fraction 0-1, and whether external power is present.</summary>
-public readonly record struct PowerReading(double Level, bool Charging);
+/// <summary>
+/// A battery reading: charge as a fraction 0-1, whether external power is present, and the battery's
+/// voltage and current when the source measures them (current positive while discharging).
+/// </summary>
+public readonly record struct PowerReading(double Level, bool Charging, double? Volts = null, double? Amps = null);

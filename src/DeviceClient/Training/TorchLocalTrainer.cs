@@ -9,13 +9,15 @@ namespace EdgeFL.DeviceClient.Training;
 /// Local training with TorchSharp. An optional shared semaphore caps how many devices of one process
 /// train at once, so in-process devices do not fight over the cores.
 /// </summary>
-public sealed class TorchLocalTrainer : ILocalTrainer, IDisposable
+public sealed class TorchLocalTrainer : IMemoryAwareTrainer, IDisposable
 {
     private readonly EdgeModel _model;
     private readonly LabeledDataset _data;
     private readonly TrainerOptions _options;
     private readonly SemaphoreSlim? _slots;
     private readonly SemaphoreSlim _own = new(1, 1);
+    private readonly ModelKind _kind;
+    private int _batchSize;
 
     /// <summary>Creates the trainer with its own model instance.</summary>
     public TorchLocalTrainer(ModelKind kind, LabeledDataset data, TrainerOptions options, SemaphoreSlim? trainingSlots = null)
@@ -26,6 +28,8 @@ public sealed class TorchLocalTrainer : ILocalTrainer, IDisposable
         _data = data;
         _options = options;
         _slots = trainingSlots;
+        _kind = kind;
+        _batchSize = options.BatchSize;
     }
 
     /// <inheritdoc />
@@ -35,7 +39,18 @@ public sealed class TorchLocalTrainer : ILocalTrainer, IDisposable
     public int Epochs => _options.Epochs;
 
     /// <inheritdoc />
-    public int BatchSize => _options.BatchSize;
+    public int BatchSize => Volatile.Read(ref _batchSize);
+
+    /// <inheritdoc />
+    public int ConfiguredBatchSize => _options.BatchSize;
+
+    /// <inheritdoc />
+    public int FitBatchSize(double freeMemoryMb)
+    {
+        int batch = BatchSizePolicy.Fit(_options.BatchSize, freeMemoryMb, BatchSizePolicy.MegabytesPerSample(_kind));
+        Volatile.Write(ref _batchSize, batch);
+        return batch;
+    }
 
     /// <inheritdoc />
     public async Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default)
@@ -54,7 +69,7 @@ public sealed class TorchLocalTrainer : ILocalTrainer, IDisposable
                     () =>
                     {
                         ModelStateConverter.Load(_model, Quantizer.Dequantize(start));
-                        var result = LocalTrainer.Train(_model, _data, _options, cancellationToken);
+                        var result = LocalTrainer.Train(_model, _data, _options with { BatchSize = BatchSize }, cancellationToken);
                         return new LocalTrainingOutcome(ModelStateConverter.ToModelState(_model), result.SampleCount, result.MeanLoss, result.Elapsed);
                     },
                     cancellationToken).ConfigureAwait(false);

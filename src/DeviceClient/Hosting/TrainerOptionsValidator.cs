@@ -1,0 +1,37 @@
+using EdgeFL.Training;
+using Microsoft.Extensions.Options;
+
+namespace EdgeFL.DeviceClient.Hosting;
+
+/// <summary>Checks the device's <see cref="TrainerOptions"/> (section <c>Device:Training</c>) at start, naming keys.</summary>
+internal sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
+{
+    public const string Section = "Device:Training";
+
+    public ValidateOptionsResult Validate(string? name, TrainerOptions t)
+    {
+        const string s = Section;
+        var errors = new List<string>();
+        if (t.BatchSize <= 0)
+        {
+            errors.Add($"{s}:BatchSize must be positive (was {t.BatchSize})");
+        }
+
+        if (!(t.LearningRate > 0) || double.IsInfinity(t.LearningRate))
+        {
+            errors.Add($"{s}:LearningRate must be positive and finite (was {t.LearningRate})");
+        }
+
+        if (t.Epochs <= 0)
+        {
+            errors.Add($"{s}:Epochs must be positive (was {t.Epochs})");
+        }
+
+        if (!(t.Momentum >= 0 && t.Momentum < 1))
+        {
+            errors.Add($"{s}:Momentum must be in [0, 1) (was {t.Momentum})");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -212,6 +212,9 @@ internal static class FootprintBench
         psi.ArgumentList.Add(dll);
         psi.ArgumentList.Add($"--Gateway:InitialModelPath={modelPath}");
         psi.ArgumentList.Add($"--Gateway:Broker:Port={port}");
+
+        // A fresh state folder per process: the gateway's real durable state, never a resumed one.
+        psi.ArgumentList.Add($"--Gateway:StateDirectory={Directory.CreateTempSubdirectory("edgefl-bench-state-").FullName}");
         foreach (string a in extra)
         {
             psi.ArgumentList.Add(a);

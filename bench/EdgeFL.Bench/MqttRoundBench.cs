@@ -132,6 +132,7 @@ internal static class MqttRoundBench
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = "gw",
+            ["Gateway:StateDirectory"] = ":memory:",
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Embedded"] = "false",
             ["Gateway:Broker:Host"] = "127.0.0.1",

@@ -3,6 +3,7 @@ using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Systemd;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     private readonly ILogger<CloudAggregatorWorker> _logger;
     private readonly ILoggerFactory _loggers;
     private readonly TopicScheme _topics;
+    private readonly LoopHeartbeat _heartbeat;
     private static readonly TimeSpan RetainedGrace = TimeSpan.FromSeconds(2);
 
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
@@ -36,8 +38,15 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         CloudAggregator aggregator,
         IModelSeed seed,
         IEnumerable<ICloudObserver> observers,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        TimeProvider? time = null,
+        ServiceHealth? health = null,
+        IOptions<ServiceOptions>? service = null)
     {
+        // The watchdog (systemd) is fed only while this loop turns; it wakes at least every 5 s.
+        _heartbeat = new LoopHeartbeat(time ?? TimeProvider.System);
+        var timeout = service?.Value.LivenessTimeout ?? TimeSpan.FromSeconds(15);
+        health?.AddCheck("cloud-aggregation-loop", () => _heartbeat.IsAlive(timeout));
         _options = options.Value;
         _aggregator = aggregator;
         _seed = seed;
@@ -113,7 +122,8 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, stoppingToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, stoppingToken).ConfigureAwait(false);
         await _connection.StartAsync(stoppingToken).ConfigureAwait(false);
-        await _connection.WaitConnectedAsync(stoppingToken).ConfigureAwait(false);
+        // An external broker may be down for long: waiting for it is not being stuck.
+        await _heartbeat.TickWhile(_connection.WaitConnectedAsync(stoppingToken), stoppingToken).ConfigureAwait(false);
         if (!_options.EmbeddedBroker)
         {
             // An external broker may hold a newer global model from before a restart; it arrives right
@@ -124,6 +134,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         bool publishedSeed = false;
         while (!stoppingToken.IsCancellationRequested)
         {
+            _heartbeat.Tick();
             if (!publishedSeed && _aggregator.Global is { } current)
             {
                 // Retained, so every gateway that connects later finds the current global model.

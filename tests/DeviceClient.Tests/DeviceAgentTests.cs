@@ -16,32 +16,12 @@ namespace EdgeFL.DeviceClient.Tests;
 
 public sealed class DeviceAgentTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly TopicScheme _topics = new();
-    private readonly int _port = TestPorts.Free();
-    private readonly Channel<(string Topic, byte[] Payload)> _inbox = Channel.CreateUnbounded<(string, byte[])>();
-    private EmbeddedBroker? _broker;
-    private MqttConnection? _gateway;
+    private static readonly TimeSpan Timeout = FakeGateway.Timeout;
+    private readonly FakeGateway _gw = new();
 
-    public async Task InitializeAsync()
-    {
-        _broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = _port }, NullLogger.Instance);
-        await _broker.StartAsync();
-        _gateway = new MqttConnection(new MqttConnectionOptions { Port = _port, ClientId = "test-gateway" }, NullLogger.Instance);
-        await _gateway.SubscribeAsync("edgefl/v1/gw/devices/#", MqttQos.AtLeastOnce, (m, _) =>
-        {
-            _inbox.Writer.TryWrite((m.Topic, System.Buffers.BuffersExtensions.ToArray(m.Payload)));
-            return Task.CompletedTask;
-        });
-        await _gateway.StartAsync();
-        await _gateway.WaitConnectedAsync().WaitAsync(Timeout);
-    }
+    public Task InitializeAsync() => _gw.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _gateway!.DisposeAsync();
-        await _broker!.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _gw.DisposeAsync();
 
     [Fact]
     public async Task Device_TrainsWithTorchSharp_AndPublishesItsUpdate()
@@ -51,11 +31,11 @@ public sealed class DeviceAgentTests : IAsyncLifetime
         using var model = ModelFactory.Create(ModelKind.Mlp, seed: 1);
         var start = ModelStateConverter.ToModelState(model);
         using var trainer = new TorchLocalTrainer(ModelKind.Mlp, data, new TrainerOptions { Seed = 3 });
-        await using var device = Agent("dev-1", trainer, new SimulatedBattery(3000, 0.9), new DeviceOptions { SimulateCost = true });
+        await using var device = _gw.Agent("dev-1", trainer, new SimulatedBattery(3000, 0.9), new DeviceOptions { SimulateCost = true });
         await device.StartAsync();
-        await PublishModelAsync(start, round: 3);
+        await _gw.PublishModelAsync(start, round: 3);
 
-        var update = await NextAsync<DeviceUpdate>("update", p => WireCodec.TryDecodeUpdate(new(p), DecodeLimits.Default, out var u, out _) ? u : null);
+        var update = await _gw.NextAsync<DeviceUpdate>("update", p => WireCodec.TryDecodeUpdate(new(p), DecodeLimits.Default, out var u, out _) ? u : null);
 
         Assert.Equal(("dev-1", 3L, 320L), (update.DeviceId, update.Round, update.SampleCount));
         Assert.True(update.Model.HasSameLayout(start));
@@ -72,11 +52,11 @@ public sealed class DeviceAgentTests : IAsyncLifetime
     public async Task Device_BelowTheBatteryThreshold_DeclinesTheRound()
     {
         var trainer = new GatedTrainer();
-        await using var device = Agent("dev-2", trainer, new SimulatedBattery(3000, 0.15));
+        await using var device = _gw.Agent("dev-2", trainer, new SimulatedBattery(3000, 0.15));
         await device.StartAsync();
-        await PublishModelAsync(Tiny(), round: 1);
+        await _gw.PublishModelAsync(Tiny(), round: 1);
 
-        var decline = await NextAsync<RoundDecline>("decline", p => WireCodec.TryDecodeDecline(new(p), DecodeLimits.Default, out var d, out _) ? d : null);
+        var decline = await _gw.NextAsync<RoundDecline>("decline", p => WireCodec.TryDecodeDecline(new(p), DecodeLimits.Default, out var d, out _) ? d : null);
 
         Assert.Equal(("dev-2", 1L, "battery"), (decline.DeviceId, decline.Round, decline.Reason));
         Assert.Equal(0, trainer.Calls);
@@ -88,10 +68,10 @@ public sealed class DeviceAgentTests : IAsyncLifetime
         var trainer = new GatedTrainer();
         trainer.Release();
         var battery = new SimulatedBattery(3000, 0.1, charging: true);
-        await using var device = Agent("dev-3", trainer, battery);
+        await using var device = _gw.Agent("dev-3", trainer, battery);
         await device.StartAsync();
-        await PublishModelAsync(Tiny(), round: 1);
-        var update = await NextAsync<DeviceUpdate>("update", p => WireCodec.TryDecodeUpdate(new(p), DecodeLimits.Default, out var u, out _) ? u : null);
+        await _gw.PublishModelAsync(Tiny(), round: 1);
+        var update = await _gw.NextAsync<DeviceUpdate>("update", p => WireCodec.TryDecodeUpdate(new(p), DecodeLimits.Default, out var u, out _) ? u : null);
         Assert.Equal(1, update.Round);
     }
 
@@ -99,10 +79,10 @@ public sealed class DeviceAgentTests : IAsyncLifetime
     public async Task Device_OfflineAfterTraining_BuffersTheUpdate_AndSendsItOnReconnect()
     {
         var trainer = new GatedTrainer();
-        await using var device = Agent("dev-4", trainer, new SimulatedBattery(3000, 0.9), new DeviceOptions { QuantizeUpdates = true });
+        await using var device = _gw.Agent("dev-4", trainer, new SimulatedBattery(3000, 0.9), new DeviceOptions { QuantizeUpdates = true });
         await device.StartAsync();
         await device.WaitConnectedAsync().WaitAsync(Timeout);
-        await PublishModelAsync(Tiny(), round: 7);
+        await _gw.PublishModelAsync(Tiny(), round: 7);
         await trainer.Started.Task.WaitAsync(Timeout);
 
         await device.GoOfflineAsync();
@@ -115,41 +95,14 @@ public sealed class DeviceAgentTests : IAsyncLifetime
 
         Assert.Equal(1, device.BufferedUpdates);
         device.GoOnline();
-        var update = await NextAsync<DeviceUpdate>("update", p => WireCodec.TryDecodeUpdate(new(p), DecodeLimits.Default, out var u, out _) ? u : null);
+        var update = await _gw.NextAsync<DeviceUpdate>("update", p => WireCodec.TryDecodeUpdate(new(p), DecodeLimits.Default, out var u, out _) ? u : null);
 
         Assert.Equal(7, update.Round);
         Assert.Equal(TensorDType.QUInt8, update.Model.Tensors[0].DType);
         Assert.Equal(0, device.BufferedUpdates);
     }
 
-    private DeviceAgent Agent(string id, ILocalTrainer trainer, IPowerSource power, DeviceOptions? options = null)
-    {
-        var o = options ?? new DeviceOptions();
-        o.DeviceId = id;
-        o.GatewayId = "gw";
-        o.BrokerPort = _port;
-        return new DeviceAgent(o, new DeviceProfile(), trainer, power, NullLogger.Instance);
-    }
-
     private static ModelState Tiny() => new([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]);
-
-    private Task PublishModelAsync(ModelState model, long round) =>
-        _gateway!.PublishAsync(_topics.GatewayModel("gw"), WireCodec.Encode(new ModelMessage("m", round, "gw", 0, DateTimeOffset.UtcNow, model)), MqttQos.AtLeastOnce, retain: true);
-
-    private async Task<T> NextAsync<T>(string leaf, Func<byte[], T?> decode)
-        where T : class
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        await foreach (var (topic, payload) in _inbox.Reader.ReadAllAsync(cts.Token))
-        {
-            if (topic.EndsWith("/" + leaf, StringComparison.Ordinal) && decode(payload) is { } message)
-            {
-                return message;
-            }
-        }
-
-        throw new TimeoutException($"no {leaf} message");
-    }
 
     /// <summary>A trainer that waits until the test lets it finish, returning its input scaled by 2.</summary>
     private sealed class GatedTrainer : ILocalTrainer

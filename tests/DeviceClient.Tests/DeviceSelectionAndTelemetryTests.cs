@@ -17,42 +17,22 @@ namespace EdgeFL.DeviceClient.Tests;
 
 public sealed class DeviceSelectionAndTelemetryTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly TopicScheme _topics = new();
-    private readonly int _port = TestPorts.Free();
-    private readonly Channel<(string Topic, byte[] Payload)> _inbox = Channel.CreateUnbounded<(string, byte[])>();
-    private EmbeddedBroker? _broker;
-    private MqttConnection? _gateway;
+    private static readonly TimeSpan Timeout = FakeGateway.Timeout;
+    private readonly FakeGateway _gw = new();
 
-    public async Task InitializeAsync()
-    {
-        _broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = _port }, NullLogger.Instance);
-        await _broker.StartAsync();
-        _gateway = new MqttConnection(new MqttConnectionOptions { Port = _port, ClientId = "test-gateway" }, NullLogger.Instance);
-        await _gateway.SubscribeAsync("edgefl/v1/gw/devices/#", MqttQos.AtLeastOnce, (m, _) =>
-        {
-            _inbox.Writer.TryWrite((m.Topic, System.Buffers.BuffersExtensions.ToArray(m.Payload)));
-            return Task.CompletedTask;
-        });
-        await _gateway.StartAsync();
-        await _gateway.WaitConnectedAsync().WaitAsync(Timeout);
-    }
+    public Task InitializeAsync() => _gw.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _gateway!.DisposeAsync();
-        await _broker!.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _gw.DisposeAsync();
 
     [Fact]
     public async Task Device_NotInTheSelectedList_DeclinesNotSelected_WithoutTraining()
     {
         var trainer = new CountingTrainer();
-        await using var device = Agent("dev-1", trainer, new SimulatedBattery(3000, 0.9));
+        await using var device = _gw.Agent("dev-1", trainer, new SimulatedBattery(3000, 0.9));
         await device.StartAsync();
-        await PublishModelAsync(round: 1, selected: ["dev-2", "dev-3"]);
+        await _gw.PublishModelAsync(new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]), 1, ["dev-2", "dev-3"]);
 
-        var decline = await NextAsync("decline", p => WireCodec.TryDecodeDecline(new(p), DecodeLimits.Default, out var d, out _) ? d : null);
+        var decline = await _gw.NextAsync("decline", p => WireCodec.TryDecodeDecline(new(p), DecodeLimits.Default, out var d, out _) ? d : null);
 
         Assert.Equal(new RoundDecline("dev-1", 1, "not-selected"), decline);
         Assert.Equal(0, trainer.Calls);
@@ -64,11 +44,11 @@ public sealed class DeviceSelectionAndTelemetryTests : IAsyncLifetime
     public async Task Device_InTheSelectedList_Trains()
     {
         var trainer = new CountingTrainer();
-        await using var device = Agent("dev-2", trainer, new SimulatedBattery(3000, 0.9));
+        await using var device = _gw.Agent("dev-2", trainer, new SimulatedBattery(3000, 0.9));
         await device.StartAsync();
-        await PublishModelAsync(round: 4, selected: ["dev-2"]);
+        await _gw.PublishModelAsync(new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]), 4, ["dev-2"]);
 
-        var update = await NextAsync("update", p => WireCodec.TryDecodeUpdate(new(p), DecodeLimits.Default, out var u, out _) ? u : null);
+        var update = await _gw.NextAsync("update", p => WireCodec.TryDecodeUpdate(new(p), DecodeLimits.Default, out var u, out _) ? u : null);
         Assert.Equal(("dev-2", 4L), (update.DeviceId, update.Round));
     }
 
@@ -76,10 +56,10 @@ public sealed class DeviceSelectionAndTelemetryTests : IAsyncLifetime
     public async Task Device_PublishesTelemetry_FromItsProfileAndPowerSource()
     {
         var profile = new DeviceProfile { ComputeFlops = 1.5e9, MemoryMb = 300, BandwidthKbps = 800 };
-        await using var device = Agent("dev-3", new CountingTrainer(), new SimulatedBattery(3000, 0.66, charging: true), new DeviceOptions { SimulateCost = true }, profile);
+        await using var device = _gw.Agent("dev-3", new CountingTrainer(), new SimulatedBattery(3000, 0.66, charging: true), new DeviceOptions { SimulateCost = true }, profile);
         await device.StartAsync();
 
-        var telemetry = await NextAsync("telemetry", p => WireCodec.TryDecodeTelemetry(new(p), DecodeLimits.Default, out var t, out _) ? t : null);
+        var telemetry = await _gw.NextAsync("telemetry", p => WireCodec.TryDecodeTelemetry(new(p), DecodeLimits.Default, out var t, out _) ? t : null);
 
         Assert.Equal("dev-3", telemetry.DeviceId);
         Assert.Equal(0.66, telemetry.BatteryLevel, 6);
@@ -97,15 +77,15 @@ public sealed class DeviceSelectionAndTelemetryTests : IAsyncLifetime
         var driver = new FakeGpioDriver();
         using var controller = new GpioController(driver);
         using var power = new GpioPowerSource(new GpioPowerOptions { Pin = 5, LowLevel = 0.05 }, controller);
-        await using var device = Agent("dev-4", new CountingTrainer(), power);
+        await using var device = _gw.Agent("dev-4", new CountingTrainer(), power);
         device.TelemetryInterval = TimeSpan.FromHours(1);
         await device.StartAsync();
-        var first = await NextAsync("telemetry", p => WireCodec.TryDecodeTelemetry(new(p), DecodeLimits.Default, out var t, out _) ? t : null);
+        var first = await _gw.NextAsync("telemetry", p => WireCodec.TryDecodeTelemetry(new(p), DecodeLimits.Default, out var t, out _) ? t : null);
         Assert.Equal(1.0, first.BatteryLevel);
 
         driver.SetInput(5, PinValue.Low);
 
-        var low = await NextAsync("telemetry", p => WireCodec.TryDecodeTelemetry(new(p), DecodeLimits.Default, out var t, out _) is true && t!.BatteryLevel < 1 ? t : null);
+        var low = await _gw.NextAsync("telemetry", p => WireCodec.TryDecodeTelemetry(new(p), DecodeLimits.Default, out var t, out _) is true && t!.BatteryLevel < 1 ? t : null);
         Assert.Equal(0.05, low.BatteryLevel);
     }
 
@@ -129,37 +109,6 @@ public sealed class DeviceSelectionAndTelemetryTests : IAsyncLifetime
         Assert.Contains("Device:Training:BatchSize", new TrainerOptionsValidator().Validate(null, new TrainerOptions { BatchSize = 0 }).FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Device:Telemetry:Interval", new DeviceTelemetryOptionsValidator().Validate(null, new DeviceTelemetryOptions { Interval = TimeSpan.Zero }).FailureMessage, StringComparison.Ordinal);
         Assert.True(new DeviceOptionsValidator().Validate(null, new DeviceOptions { DeviceId = "dev-1" }).Succeeded);
-    }
-
-    private DeviceAgent Agent(string id, ILocalTrainer trainer, IPowerSource power, DeviceOptions? options = null, DeviceProfile? profile = null)
-    {
-        var o = options ?? new DeviceOptions();
-        o.DeviceId = id;
-        o.GatewayId = "gw";
-        o.BrokerPort = _port;
-        return new DeviceAgent(o, profile ?? new DeviceProfile(), trainer, power, NullLogger.Instance);
-    }
-
-    private Task PublishModelAsync(long round, IReadOnlyList<string>? selected) =>
-        _gateway!.PublishAsync(
-            _topics.GatewayModel("gw"),
-            WireCodec.Encode(new ModelMessage("m", round, "gw", 0, DateTimeOffset.UtcNow, new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]), selected)),
-            MqttQos.AtLeastOnce,
-            retain: true);
-
-    private async Task<T> NextAsync<T>(string leaf, Func<byte[], T?> decode)
-        where T : class
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        await foreach (var (topic, payload) in _inbox.Reader.ReadAllAsync(cts.Token))
-        {
-            if (topic.EndsWith("/" + leaf, StringComparison.Ordinal) && decode(payload) is { } message)
-            {
-                return message;
-            }
-        }
-
-        throw new TimeoutException($"no {leaf} message");
     }
 
     private sealed class CountingTrainer : ILocalTrainer

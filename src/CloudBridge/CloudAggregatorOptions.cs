@@ -60,6 +60,12 @@ public sealed class CloudAggregatorOptions
     /// <summary>The path of the state database.</summary>
     public string StatePath => StateDirectory == ":memory:" ? ":memory:" : Path.Combine(StateDirectory, "cloud.db");
 
+    /// <summary>
+    /// Seconds the broker keeps the aggregator's session (its subscription and the QoS 1 uploads
+    /// for it) while the aggregator is down; it connects with clean start off.
+    /// </summary>
+    public uint SessionExpirySeconds { get; set; } = 7 * 24 * 3600;
+
     /// <summary>Socket buffer size of the aggregator's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 }

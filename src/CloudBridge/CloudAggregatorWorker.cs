@@ -95,6 +95,10 @@ internal sealed class CloudAggregatorWorker : BackgroundService
                 Username = _options.Username,
                 Password = _options.Password,
                 SocketBufferBytes = _options.SocketBufferBytes,
+
+                // A persistent session: uploads sent while the aggregator is down wait at the broker.
+                CleanStart = false,
+                SessionExpirySeconds = _options.SessionExpirySeconds,
             },
             _loggers.CreateLogger<MqttConnection>());
 

@@ -128,7 +128,9 @@ internal sealed class CloudAggregator
 
             if (!_pending.TryGetValue(upload.Round, out var round))
             {
-                if (_pending.Count >= _options.MaxOpenRounds)
+                // Rounds that have all their gateways are only waiting for the publishing loop: they
+                // do not count against the limit (a burst after an outage must not be refused).
+                if (_pending.Values.Count(p => !IsComplete(p)) >= _options.MaxOpenRounds)
                 {
                     return Reject(topicGatewayId, UploadOutcome.TooManyRounds, $"round {upload.Round}");
                 }
@@ -166,7 +168,7 @@ internal sealed class CloudAggregator
         {
             foreach (var (round, pending) in _pending.ToArray())
             {
-                bool complete = _options.ExpectedGateways > 0 && pending.Gateways.Count >= _options.ExpectedGateways;
+                bool complete = IsComplete(pending);
                 bool late = _time.GetElapsedTime(pending.FirstArrival) >= _options.SyncDeadline;
                 if (!complete && !late)
                 {
@@ -191,6 +193,8 @@ internal sealed class CloudAggregator
 
         return published;
     }
+
+    private bool IsComplete(PendingRound pending) => _options.ExpectedGateways > 0 && pending.Gateways.Count >= _options.ExpectedGateways;
 
     private UploadOutcome Reject(string gatewayId, UploadOutcome outcome, string detail)
     {

@@ -102,4 +102,18 @@ public sealed class CloudAggregatorTests
         var aggregator = new CloudAggregator(new CloudAggregatorOptions(), NullLogger.Instance, _time);
         Assert.Equal(UploadOutcome.NoModel, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 1, Filled(1))));
     }
+
+    [Fact]
+    public void CompleteRounds_WaitingToBePublished_DoNotCountAgainstTheOpenRoundLimit()
+    {
+        // After an outage a gateway's outbox drains in a burst, faster than the publishing loop runs.
+        var aggregator = new CloudAggregator(new CloudAggregatorOptions { ExpectedGateways = 1, MaxOpenRounds = 2 }, NullLogger.Instance, _time);
+        aggregator.Adopt(new ModelMessage("m", 0, "cloud", 0, DateTimeOffset.UnixEpoch, Filled(0)));
+        for (int i = 1; i <= 6; i++)
+        {
+            Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", i, i, 1, Filled(i))));
+        }
+
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], aggregator.CloseDue().Select(g => g.Global.Round));
+    }
 }

@@ -35,7 +35,10 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
         string modelPath = Path.Combine(_dir, "initial.efm");
         // The MLP's size (25,818 floats), so that the outbox figures are those of a real model.
         await ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(0, size: 25818)));
-        var broker = await Mosquitto.StartAsync();
+        // The cloud broker persists sessions, as a production one must: the aggregator's subscription
+        // and the uploads queued for it survive the broker's restart.
+        string brokerData = Path.Combine(_dir, "mosquitto-data");
+        var broker = await Mosquitto.StartAsync(null, brokerData);
         int cloudPort = broker.Port;
         var applied = new ConcurrentQueue<long>();
         using var cloud = BuildCloud(cloudPort, modelPath, applied);
@@ -49,6 +52,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             await WaitUntilAsync(() => !applied.IsEmpty, "an upload applied while the cloud is up");
 
             // Outage: stop the cloud broker; the gateway keeps closing rounds and queueing uploads.
+            await broker.StopAsync();
             await broker.DisposeAsync();
             long appliedBeforeOutage = applied.Count;
             await WaitUntilAsync(() => QueuedUploads(stateDir).Count >= (coalesce ? 1 : 5) && RoundsClosed(stateDir) >= 5, "uploads queued during the outage");
@@ -72,12 +76,14 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             gateway = StartGateway(cloudPort, modelPath, stateDir, coalesce);
             await Task.Delay(1000);
             var clock = Stopwatch.StartNew();
-            broker = await Mosquitto.StartAsync(cloudPort);
+            broker = await Mosquitto.StartAsync(cloudPort, brokerData);
             long lastQueued = queuedAtKill.Max(q => q.Round);
             await WaitUntilAsync(() => applied.Any(r => r >= lastQueued), "the queued uploads applied after the broker returned");
             output.WriteLine($"drained the queued uploads {clock.ElapsedMilliseconds} ms after the broker returned");
 
             var rounds = applied.ToArray();
+            output.WriteLine($"applied rounds: {string.Join(",", rounds)} (before outage: {appliedBeforeOutage})");
+            output.WriteLine("cloud rejections: " + string.Join(", ", cloud.Services.GetRequiredService<CloudAggregator>().RejectedByReason.Select(kv => $"{kv.Key} {kv.Value}")));
             Assert.Equal(rounds.Distinct().Count(), rounds.Length);      // nothing applied twice
             Assert.Equal(rounds.Order().ToArray(), rounds);               // in order
             if (!coalesce)

@@ -20,21 +20,36 @@ internal sealed class Mosquitto : IAsyncDisposable
 
     public static async Task<Mosquitto> StartAsync(CancellationToken cancellationToken = default) => await StartAsync(null, cancellationToken);
 
+    /// <summary>
+    /// Starts mosquitto keeping its sessions and queued messages in <paramref name="persistenceDirectory"/>
+    /// across a graceful stop and start, as a production cloud broker would.
+    /// </summary>
+    public static async Task<Mosquitto> StartAsync(int? fixedPort, string persistenceDirectory, CancellationToken cancellationToken = default) =>
+        await StartAsync(fixedPort, cancellationToken, persistenceDirectory);
+
     /// <summary>Starts mosquitto on <paramref name="fixedPort"/> (to restart a broker where clients expect it) or on a free port.</summary>
-    public static async Task<Mosquitto> StartAsync(int? fixedPort, CancellationToken cancellationToken = default)
+    public static async Task<Mosquitto> StartAsync(int? fixedPort, CancellationToken cancellationToken = default, string? persistenceDirectory = null)
     {
         string binary = new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("mosquitto is not installed: apt-get install mosquitto (.ci/run does this)");
         int port = fixedPort ?? TestPorts.Free();
         string dir = Directory.CreateTempSubdirectory("edgefl-mosquitto-").FullName;
         string config = Path.Combine(dir, "mosquitto.conf");
-        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n", cancellationToken);
+        string persistence = persistenceDirectory is null
+            ? "persistence false\n"
+            : $"persistence true\npersistence_location {persistenceDirectory.TrimEnd('/')}/\n";
+        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\n{persistence}", cancellationToken);
 
         // Started as root, mosquitto drops to its own user, which must still read the config.
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
             File.SetUnixFileMode(config, (UnixFileMode)0b110_100_100);
+            if (persistenceDirectory is not null)
+            {
+                Directory.CreateDirectory(persistenceDirectory);
+                File.SetUnixFileMode(persistenceDirectory, (UnixFileMode)0b111_111_111);
+            }
         }
         var process = Process.Start(new ProcessStartInfo(binary, ["-c", config])
         {
@@ -61,6 +76,25 @@ internal sealed class Mosquitto : IAsyncDisposable
                 string err = process.HasExited ? await process.StandardError.ReadToEndAsync(cancellationToken) : "";
                 await broker.DisposeAsync();
                 throw new InvalidOperationException($"mosquitto did not listen on port {port}: {err}");
+            }
+        }
+    }
+
+    /// <summary>Stops the broker gracefully (SIGTERM), so that a persistent broker saves its state.</summary>
+    public async Task StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await term!.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
             }
         }
     }

@@ -135,7 +135,9 @@ internal sealed class CloudAggregator
                     return Reject(topicGatewayId, UploadOutcome.TooManyRounds, $"round {upload.Round}");
                 }
 
-                round = new PendingRound(new WeightedAverageAccumulator(_global.Model), _time.GetTimestamp());
+                var strategy = _options.Aggregation.CreateStrategy();
+                strategy.BeginRound(_global.Model);
+                round = new PendingRound(strategy, _time.GetTimestamp());
                 _pending.Add(upload.Round, round);
             }
 
@@ -150,7 +152,15 @@ internal sealed class CloudAggregator
                 _store.Journal(upload.UploadId, upload.Round, upload.GatewayId, payload);
             }
 
-            round.Accumulator.Add(upload.Model, upload.TotalSamples);
+            try
+            {
+                round.Accumulator.Add(upload.Model, upload.TotalSamples);
+            }
+            catch (InvalidOperationException ex)
+            {
+                round.Gateways.Remove(upload.GatewayId);
+                return Reject(topicGatewayId, UploadOutcome.Invalid, ex.Message);
+            }
             round.TotalSamples += upload.TotalSamples;
             round.UploadIds.Add(upload.UploadId);
             _applied.Add(upload.UploadId);
@@ -207,9 +217,9 @@ internal sealed class CloudAggregator
         return outcome;
     }
 
-    private sealed class PendingRound(WeightedAverageAccumulator accumulator, long firstArrival)
+    private sealed class PendingRound(IAggregationStrategy accumulator, long firstArrival)
     {
-        public WeightedAverageAccumulator Accumulator { get; } = accumulator;
+        public IAggregationStrategy Accumulator { get; } = accumulator;
 
         public long FirstArrival { get; } = firstArrival;
 

@@ -41,6 +41,9 @@ public sealed class CloudAggregatorOptions
     /// <summary>How long after a round's first upload the aggregate is published with whatever has arrived.</summary>
     public TimeSpan SyncDeadline { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The aggregation rule over the gateways' models (FedAvg, or a robust one).</summary>
+    public Core.Aggregation.AggregationOptions Aggregation { get; set; } = new();
+
     /// <summary>Largest upload accepted, checked before decoding.</summary>
     public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
 

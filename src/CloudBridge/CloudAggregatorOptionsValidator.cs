@@ -58,6 +58,8 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
             errors.Add($"{s}:MaxTotalSamples must be at least 1");
         }
 
+        errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
+
         if (o.MaxOpenRounds < 1)
         {
             errors.Add($"{s}:MaxOpenRounds must be at least 1");

@@ -29,6 +29,9 @@ public sealed class GatewayOptions
     /// <summary>Limits on what devices may send.</summary>
     public UpdateLimitOptions Updates { get; set; } = new();
 
+    /// <summary>The aggregation rule (FedAvg, or a robust one).</summary>
+    public Core.Aggregation.AggregationOptions Aggregation { get; set; } = new();
+
     /// <summary>How updates trained on older rounds count.</summary>
     public StalenessOptions Staleness { get; set; } = new();
 

@@ -111,6 +111,8 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Rounds:GlobalModelTimeout must not be negative");
         }
 
+        errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
+
         if (o.Staleness.MaxRounds < 0)
         {
             errors.Add($"{s}:Staleness:MaxRounds must be 0 or more (was {o.Staleness.MaxRounds})");

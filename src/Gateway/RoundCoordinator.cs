@@ -109,7 +109,9 @@ internal sealed class RoundCoordinator
                 throw new InvalidOperationException($"round {_open.Round} is still open");
             }
 
-            _open = new OpenRound(_version + 1, new WeightedAverageAccumulator(_model), _time.GetTimestamp())
+            var strategy = _options.Aggregation.CreateStrategy();
+            strategy.BeginRound(_model);
+            _open = new OpenRound(_version + 1, strategy, _time.GetTimestamp())
             {
                 Selected = selected is null ? null : new HashSet<string>(selected, StringComparer.Ordinal),
             };
@@ -179,7 +181,16 @@ internal sealed class RoundCoordinator
                 _store.Journal(_open.Round, topicDeviceId, update.Round, payload);
             }
 
-            _open.Accumulator.Add(update.Model, update.SampleCount * _options.Staleness.Discount(staleness));
+            try
+            {
+                _open.Accumulator.Add(update.Model, update.SampleCount * _options.Staleness.Discount(staleness));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A robust rule holds at most Gateway:Aggregation:MaxUpdates updates per round.
+                _open.Contributions.Remove((topicDeviceId, update.Round));
+                return Reject(topicDeviceId, UpdateOutcome.Invalid, ex.Message);
+            }
             if (staleness == 0)
             {
                 // Only an update for the open round answers it (counts towards the quorum).
@@ -328,11 +339,11 @@ internal sealed class RoundCoordinator
         return outcome;
     }
 
-    private sealed class OpenRound(long round, WeightedAverageAccumulator accumulator, long openedAt)
+    private sealed class OpenRound(long round, IAggregationStrategy accumulator, long openedAt)
     {
         public long Round { get; } = round;
 
-        public WeightedAverageAccumulator Accumulator { get; } = accumulator;
+        public IAggregationStrategy Accumulator { get; } = accumulator;
 
         public long OpenedAt { get; } = openedAt;
 

@@ -146,4 +146,40 @@ public sealed class RoundCoordinatorTests
         Assert.False(result.ModelUpdated);
         Assert.Equal(2, coordinator.BeginRound().Round);
     }
+
+    [Fact]
+    public void RobustMedian_IgnoresAnOutlier_ThatWouldDragFedAvg()
+    {
+        var options = new GatewayOptions { Aggregation = new AggregationOptions { Strategy = "median" } };
+        var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
+        coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
+        coordinator.BeginRound();
+        coordinator.OnUpdate("a", Encode("a", 1, 100, TestModels.Filled(1)));
+        coordinator.OnUpdate("b", Encode("b", 1, 100, TestModels.Filled(2)));
+        coordinator.OnUpdate("evil", Encode("evil", 1, 100, TestModels.Filled(1000)));
+        coordinator.CloseRound(RoundCloseReason.Quorum);
+        Assert.Equal(2f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
+    }
+
+    [Fact]
+    public void RobustRule_RefusesUpdatesPastItsCapacity()
+    {
+        var options = new GatewayOptions { Aggregation = new AggregationOptions { Strategy = "trimmed-mean", MaxUpdates = 2 } };
+        var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
+        coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
+        coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 100, TestModels.Filled(1))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 1, 100, TestModels.Filled(2))));
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("c", Encode("c", 1, 100, TestModels.Filled(3))));
+        Assert.Equal(2, coordinator.CloseRound(RoundCloseReason.Quorum).Accepted);
+    }
+
+    [Fact]
+    public void AggregationOptions_NameTheBadKey()
+    {
+        var problems = new AggregationOptions { Strategy = "mode", TrimFraction = 0.7, ClipNorm = -1, MaxUpdates = 0 }.Problems("Gateway:Aggregation").ToArray();
+        Assert.Equal(4, problems.Length);
+        Assert.Contains(problems, p => p.StartsWith("Gateway:Aggregation:Strategy", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Gateway:Aggregation:TrimFraction", StringComparison.Ordinal));
+    }
 }

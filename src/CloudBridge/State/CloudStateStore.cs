@@ -50,7 +50,7 @@ internal sealed class CloudStateStore(StateDatabase db)
     {
         using var command = c.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = "INSERT INTO upload_journal (upload_id, round, gateway_id, payload) VALUES ($u, $r, $g, $p);";
+        command.CommandText = "INSERT OR REPLACE INTO upload_journal (upload_id, round, gateway_id, payload) VALUES ($u, $r, $g, $p);";
         command.Parameters.AddWithValue("$u", uploadId);
         command.Parameters.AddWithValue("$r", round);
         command.Parameters.AddWithValue("$g", gatewayId);

@@ -52,6 +52,9 @@ internal static partial class GatewayLog
     [LoggerMessage(2017, LogLevel.Error, "{GatewayId}: saved state is unreadable ({Error}); starting from the initial model")]
     public static partial void StateUnreadable(ILogger logger, string gatewayId, string error);
 
+    [LoggerMessage(2018, LogLevel.Warning, "{GatewayId}: {Suppressed} more rejections from {DeviceId} were not logged (at most 5 lines per device per minute)")]
+    public static partial void RejectionsSuppressed(ILogger logger, string gatewayId, string deviceId, long suppressed);
+
     [LoggerMessage(2013, LogLevel.Information, "{GatewayId}: starting from model '{ModelId}' of round {Round}")]
     public static partial void Seeded(ILogger logger, string gatewayId, string modelId, long round);
 }

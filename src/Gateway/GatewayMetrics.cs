@@ -6,6 +6,8 @@ namespace EdgeFL.Gateway;
 public sealed class GatewayMetrics
 {
     private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private const int MaxDevicePairs = 10_000;
+    private readonly ConcurrentDictionary<(string Device, string Reason), long> _byDevice = new();
     private long _accepted;
     private long _declined;
     private long _rounds;
@@ -31,5 +33,16 @@ public sealed class GatewayMetrics
 
     internal void CountRound() => Interlocked.Increment(ref _rounds);
 
-    internal void CountRejected(string reason) => _rejected.AddOrUpdate(reason, 1, (_, n) => n + 1);
+    /// <summary>Rejected updates by device and reason (bounded: past 10,000 pairs new ones count under device "*").</summary>
+    public IReadOnlyDictionary<(string Device, string Reason), long> RejectedByDevice => new Dictionary<(string, string), long>(_byDevice);
+
+    internal void CountRejected(string reason, string? deviceId = null)
+    {
+        _rejected.AddOrUpdate(reason, 1, (_, n) => n + 1);
+        if (deviceId is not null)
+        {
+            var key = _byDevice.Count < MaxDevicePairs || _byDevice.ContainsKey((deviceId, reason)) ? (deviceId, reason) : ("*", reason);
+            _byDevice.AddOrUpdate(key, 1, (_, n) => n + 1);
+        }
+    }
 }

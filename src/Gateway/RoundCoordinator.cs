@@ -23,6 +23,7 @@ internal sealed class RoundCoordinator
     private readonly DecodeLimits _limits;
     private readonly UpdateValidator _validator;
     private readonly GatewayStateStore? _store;
+    private readonly RejectionLogLimiter _logLimiter;
     private readonly Lock _lock = new();
     private ModelState? _model;
     private string _modelId = "";
@@ -32,6 +33,7 @@ internal sealed class RoundCoordinator
     public RoundCoordinator(GatewayOptions options, GatewayMetrics metrics, ILogger logger, TimeProvider time, GatewayStateStore? store = null)
     {
         _store = store is { Durable: true } ? store : null;
+        _logLimiter = new RejectionLogLimiter(time);
         _options = options;
         _metrics = metrics;
         _logger = logger;
@@ -334,8 +336,17 @@ internal sealed class RoundCoordinator
             }
         }
 
-        _metrics.CountRejected(outcome.ToString());
-        GatewayLog.UpdateRejected(_logger, _options.GatewayId, deviceId, outcome.ToString(), detail);
+        _metrics.CountRejected(outcome.ToString(), deviceId);
+        if (_logLimiter.ShouldLog(deviceId, out long suppressed))
+        {
+            if (suppressed > 0)
+            {
+                GatewayLog.RejectionsSuppressed(_logger, _options.GatewayId, deviceId, suppressed);
+            }
+
+            GatewayLog.UpdateRejected(_logger, _options.GatewayId, deviceId, outcome.ToString(), detail);
+        }
+
         return outcome;
     }
 

@@ -60,7 +60,9 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
 
             gateway.Kill(entireProcessTree: true); // SIGKILL: no shutdown, no flush
             await gateway.WaitForExitAsync();
-            var queuedAtKill = QueuedUploads(stateDir);
+            // Read-write now that the gateway is dead: SQLite must replay its WAL to show the last commits
+            // (a read-only reader of a crashed writer's database may see an older state).
+            var queuedAtKill = QueuedUploads(stateDir, readOnly: false);
             long dbBytes = new FileInfo(Path.Combine(stateDir, "gateway.db")).Length + FileSize(Path.Combine(stateDir, "gateway.db-wal"));
             output.WriteLine($"coalesce={coalesce}: {queuedAtKill.Count} upload(s) queued at kill -9: rounds {string.Join(",", queuedAtKill.Select(q => q.Round))}; state db {dbBytes} bytes, {queuedAtKill.Sum(q => q.Bytes) / Math.Max(1, queuedAtKill.Count)} payload bytes per queued model");
             if (!coalesce)
@@ -116,7 +118,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
 
     private static long FileSize(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
-    private static List<(long Round, long Bytes)> QueuedUploads(string stateDir)
+    private static List<(long Round, long Bytes)> QueuedUploads(string stateDir, bool readOnly = true)
     {
         string db = Path.Combine(stateDir, "gateway.db");
         if (!File.Exists(db))
@@ -124,7 +126,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             return [];
         }
 
-        using var c = new SqliteConnection($"Data Source={db};Mode=ReadOnly;Pooling=False");
+        using var c = new SqliteConnection($"Data Source={db};Mode={(readOnly ? "ReadOnly" : "ReadWrite")};Pooling=False");
         c.Open();
         using var command = c.CreateCommand();
         command.CommandText = "SELECT payload FROM outbox ORDER BY id;";

@@ -1,0 +1,33 @@
+using EdgeFL.Tests.Shared;
+
+namespace EdgeFL.Gateway.Tests;
+
+public sealed class RejectionLogLimiterTests
+{
+    [Fact]
+    public void AFloodingDevice_GetsFiveLinesAMinute_AndTheRestAreCounted()
+    {
+        var time = new ManualTimeProvider();
+        var limiter = new RejectionLogLimiter(time);
+        int logged = Enumerable.Range(0, 100).Count(_ => limiter.ShouldLog("evil", out long _));
+        Assert.Equal(RejectionLogLimiter.PerWindow, logged);
+        Assert.True(limiter.ShouldLog("honest", out long none));
+        Assert.Equal(0, none);
+
+        time.Advance(RejectionLogLimiter.Window);
+        Assert.True(limiter.ShouldLog("evil", out long suppressed));
+        Assert.Equal(95, suppressed);
+    }
+
+    [Fact]
+    public void Rejections_AreCountedPerDeviceAndReason()
+    {
+        var metrics = new GatewayMetrics();
+        metrics.CountRejected("Malformed", "a");
+        metrics.CountRejected("Malformed", "a");
+        metrics.CountRejected("WrongRound", "b");
+        Assert.Equal(2, metrics.RejectedByDevice[("a", "Malformed")]);
+        Assert.Equal(1, metrics.RejectedByDevice[("b", "WrongRound")]);
+        Assert.Equal(3, metrics.Rejected);
+    }
+}

@@ -57,11 +57,10 @@ public sealed class CloudAggregatorOptions
     /// Folder of the durable state (cloud.db: global model, pending uploads). Defaults to systemd's
     /// $STATE_DIRECTORY, else ./state. ":memory:" keeps nothing across restarts.
     /// </summary>
-    public string StateDirectory { get; set; } =
-        Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } systemd ? systemd : "state";
+    public string StateDirectory { get; set; } = Storage.StateDatabase.DefaultDirectory();
 
     /// <summary>The path of the state database.</summary>
-    public string StatePath => StateDirectory == ":memory:" ? ":memory:" : Path.Combine(StateDirectory, "cloud.db");
+    public string StatePath => Storage.StateDatabase.PathIn(StateDirectory, "cloud.db");
 
     /// <summary>
     /// Seconds the broker keeps the aggregator's session (its subscription and the QoS 1 uploads

@@ -56,9 +56,9 @@ public sealed class DeviceAgent : IAsyncDisposable
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _topics = new TopicScheme(options.TopicPrefix);
-        if (options.StateDirectory is { Length: > 0 } dir && dir != ":memory:")
+        if (options.StateDirectory is { Length: > 0 } dir && dir != Storage.StateDatabase.InMemory)
         {
-            _state = Storage.StateDatabase.Open(Path.Combine(dir, "device.db"), UpdateBuffer.Schema, logger);
+            _state = Storage.StateDatabase.Open(Storage.StateDatabase.PathIn(dir, "device.db"), UpdateBuffer.Schema, logger);
         }
 
         _buffer = new UpdateBuffer(options.MaxBufferedUpdates, _state);

@@ -55,7 +55,7 @@ internal sealed class DeviceWorker(
         _trainer = new TorchLocalTrainer(kind, local, trainer.Value);
         var p = profile.Value;
         var o = options.Value;
-        o.StateDirectory ??= Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } systemd ? systemd : "state";
+        o.StateDirectory ??= Storage.StateDatabase.DefaultDirectory();
         _power = PowerSourceFactory.Create(power.Value, p);
         _agent = new DeviceAgent(o, p, _trainer, _power, loggers.CreateLogger<DeviceAgent>())
         {

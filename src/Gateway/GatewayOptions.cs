@@ -39,13 +39,11 @@ public sealed class GatewayOptions
     /// Folder of the durable state (gateway.db: model, round, journal, outbox). Defaults to systemd's
     /// $STATE_DIRECTORY, else ./state. ":memory:" keeps nothing across restarts (demo, tests).
     /// </summary>
-    public string StateDirectory { get; set; } = DefaultStateDirectory();
+    public string StateDirectory { get; set; } = Storage.StateDatabase.DefaultDirectory();
 
     /// <summary>The path of the state database.</summary>
-    public string StatePath => StateDirectory == ":memory:" ? ":memory:" : Path.Combine(StateDirectory, "gateway.db");
+    public string StatePath => Storage.StateDatabase.PathIn(StateDirectory, "gateway.db");
 
-    internal static string DefaultStateDirectory() =>
-        Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } systemd ? systemd : "state";
 }
 
 /// <summary>Where the gateway's devices meet: an embedded broker (default) or an external one.</summary>

@@ -21,8 +21,22 @@ public sealed class StateDatabase : IDisposable
         QuarantinedFile = quarantined;
     }
 
-    /// <summary>The database file (":memory:" for an in-memory database).</summary>
+    /// <summary>The directory value that keeps state in memory only: nothing survives a restart.</summary>
+    public const string InMemory = ":memory:";
+
+    /// <summary>The database file (<see cref="InMemory"/> for an in-memory database).</summary>
     public string Path { get; }
+
+    /// <summary>True when the state survives the process (a file, not memory).</summary>
+    public bool IsDurable => Path != InMemory;
+
+    /// <summary>The state folder a service uses by default: systemd's $STATE_DIRECTORY, else ./state.</summary>
+    public static string DefaultDirectory() =>
+        Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } systemd ? systemd : "state";
+
+    /// <summary>The database file <paramref name="file"/> in <paramref name="directory"/>, or <see cref="InMemory"/>.</summary>
+    public static string PathIn(string directory, string file) =>
+        directory == InMemory ? InMemory : System.IO.Path.Combine(directory, file);
 
     /// <summary>Where a corrupt file found at open was moved, if one was.</summary>
     public string? QuarantinedFile { get; }
@@ -31,7 +45,7 @@ public sealed class StateDatabase : IDisposable
     public static StateDatabase Open(string path, string schema, ILogger logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (path == ":memory:")
+        if (path == InMemory)
         {
             return new StateDatabase(Connect(path, schema), path, null);
         }

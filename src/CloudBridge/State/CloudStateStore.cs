@@ -21,7 +21,7 @@ internal sealed class CloudStateStore(StateDatabase db)
             payload BLOB NOT NULL);
         """;
 
-    public bool Durable => db.Path != ":memory:";
+    public bool Durable => db.IsDurable;
 
     public (ModelMessage? Global, IReadOnlyList<(string GatewayId, byte[] Payload)> Pending) Load() => db.Read(c =>
     {

@@ -28,7 +28,7 @@ internal sealed class GatewayStateStore(StateDatabase db)
     public StateDatabase Database => db;
 
     /// <summary>True when the state survives the process (a file, not memory).</summary>
-    public bool Durable => db.Path != ":memory:";
+    public bool Durable => db.IsDurable;
 
     public GatewaySnapshot? Load() => db.Read(c =>
     {

@@ -26,6 +26,7 @@ internal sealed class CloudAggregator
     private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private readonly CloudStateStore? _store;
     private ModelMessage? _global;
+    private long _clipped;
 
     public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null)
     {
@@ -45,6 +46,9 @@ internal sealed class CloudAggregator
     {
         get { lock (_lock) { return new Dictionary<string, long>(_rejected); } }
     }
+
+    /// <summary>Uploads accepted with their change clipped to Cloud:MaxUploadNorm.</summary>
+    public long Clipped => Interlocked.Read(ref _clipped);
 
     /// <summary>Takes a global model as current (initial seed, or a retained one found at start).</summary>
     public void Adopt(ModelMessage global)
@@ -98,6 +102,7 @@ internal sealed class CloudAggregator
             return Reject(topicGatewayId, UploadOutcome.GatewayMismatch, $"payload says '{upload.GatewayId}'");
         }
 
+        double norm, deltaScale;
         lock (_lock)
         {
             if (_global is null)
@@ -126,7 +131,16 @@ internal sealed class CloudAggregator
                 return Reject(topicGatewayId, UploadOutcome.Invalid, check.ToString());
             }
 
-            if (!_pending.TryGetValue(upload.Round, out var round))
+            // The change is measured from the model the upload's sync round averages around: the global
+            // model its pending round started from, or the current one for a new round.
+            _pending.TryGetValue(upload.Round, out var round);
+            var bounded = new UpdateNormBound(_options.MaxUploadNorm, _options.UploadNormPolicy).Check(upload.Model, round?.Reference ?? _global.Model, out norm, out deltaScale);
+            if (!bounded.IsAccepted)
+            {
+                return Reject(topicGatewayId, bounded.Reason == RejectReason.NormTooLarge ? UploadOutcome.NormTooLarge : UploadOutcome.Invalid, bounded.Detail);
+            }
+
+            if (round is null)
             {
                 // Rounds that have all their gateways are only waiting for the publishing loop: they
                 // do not count against the limit (a burst after an outage must not be refused).
@@ -137,7 +151,7 @@ internal sealed class CloudAggregator
 
                 var strategy = _options.Aggregation.CreateStrategy();
                 strategy.BeginRound(_global.Model);
-                round = new PendingRound(strategy, _time.GetTimestamp());
+                round = new PendingRound(strategy, _global.Model, _time.GetTimestamp());
                 _pending.Add(upload.Round, round);
             }
 
@@ -154,7 +168,7 @@ internal sealed class CloudAggregator
 
             try
             {
-                round.Accumulator.Add(upload.Model, upload.TotalSamples);
+                round.Accumulator.Add(upload.Model, upload.TotalSamples, deltaScale);
             }
             catch (InvalidOperationException ex)
             {
@@ -164,6 +178,12 @@ internal sealed class CloudAggregator
             round.TotalSamples += upload.TotalSamples;
             round.UploadIds.Add(upload.UploadId);
             _applied.Add(upload.UploadId);
+        }
+
+        if (deltaScale < 1)
+        {
+            Interlocked.Increment(ref _clipped);
+            CloudLog.UploadClipped(_logger, upload.UploadId, upload.GatewayId, norm, _options.MaxUploadNorm);
         }
 
         CloudLog.UploadAccepted(_logger, upload.UploadId, upload.GatewayId, upload.Round, upload.TotalSamples);
@@ -217,9 +237,12 @@ internal sealed class CloudAggregator
         return outcome;
     }
 
-    private sealed class PendingRound(IAggregationStrategy accumulator, long firstArrival)
+    private sealed class PendingRound(IAggregationStrategy accumulator, ModelState reference, long firstArrival)
     {
         public IAggregationStrategy Accumulator { get; } = accumulator;
+
+        /// <summary>The global model the round's uploads are averaged around (their changes are measured from it).</summary>
+        public ModelState Reference { get; } = reference;
 
         public long FirstArrival { get; } = firstArrival;
 

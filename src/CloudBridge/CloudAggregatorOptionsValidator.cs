@@ -59,6 +59,7 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
         }
 
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
+        errors.AddRange(Core.Validation.UpdateNormBound.Problems(o.MaxUploadNorm, o.UploadNormPolicy, $"{s}:MaxUploadNorm", $"{s}:UploadNormPolicy"));
 
         if (o.MaxOpenRounds < 1)
         {

@@ -19,6 +19,9 @@ internal static partial class CloudLog
     [LoggerMessage(3102, LogLevel.Warning, "Cloud rejected an upload from {GatewayId}: {Reason} ({Detail})")]
     public static partial void UploadRejected(ILogger logger, string gatewayId, string reason, string detail);
 
+    [LoggerMessage(3108, LogLevel.Information, "Cloud clipped upload {UploadId} from {GatewayId}: its change has L2 norm {Norm:G4}, over Cloud:MaxUploadNorm {MaxNorm:G4}")]
+    public static partial void UploadClipped(ILogger logger, string uploadId, string gatewayId, double norm, double maxNorm);
+
     [LoggerMessage(3103, LogLevel.Information, "Published global model of round {Round} from {Gateways} gateways ({Samples} samples)")]
     public static partial void GlobalPublished(ILogger logger, long round, int gateways, long samples);
 

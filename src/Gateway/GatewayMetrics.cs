@@ -11,12 +11,16 @@ public sealed class GatewayMetrics
     private long _accepted;
     private long _declined;
     private long _rounds;
+    private long _clipped;
 
     /// <summary>Updates accepted into an aggregate.</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
 
     /// <summary>Declines received.</summary>
     public long Declined => Interlocked.Read(ref _declined);
+
+    /// <summary>Accepted updates whose change was clipped to Gateway:Updates:MaxUpdateNorm.</summary>
+    public long Clipped => Interlocked.Read(ref _clipped);
 
     /// <summary>Rounds closed.</summary>
     public long Rounds => Interlocked.Read(ref _rounds);
@@ -30,6 +34,8 @@ public sealed class GatewayMetrics
     internal void CountAccepted() => Interlocked.Increment(ref _accepted);
 
     internal void CountDeclined() => Interlocked.Increment(ref _declined);
+
+    internal void CountClipped() => Interlocked.Increment(ref _clipped);
 
     internal void CountRound() => Interlocked.Increment(ref _rounds);
 

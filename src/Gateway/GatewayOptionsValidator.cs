@@ -148,6 +148,8 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Updates:MinSampleCount must be >= 1 and <= {s}:Updates:MaxSampleCount");
         }
 
+        errors.AddRange(Core.Validation.UpdateNormBound.Problems(u.MaxUpdateNorm, u.NormPolicy, $"{s}:Updates:MaxUpdateNorm", $"{s}:Updates:NormPolicy"));
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

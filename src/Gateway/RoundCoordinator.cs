@@ -22,6 +22,7 @@ internal sealed class RoundCoordinator
     private readonly TimeProvider _time;
     private readonly DecodeLimits _limits;
     private readonly UpdateValidator _validator;
+    private readonly UpdateNormBound _normBound;
     private readonly GatewayStateStore? _store;
     private readonly RejectionLogLimiter _logLimiter;
     private readonly Lock _lock = new();
@@ -45,6 +46,7 @@ internal sealed class RoundCoordinator
             MaxSampleCount = options.Updates.MaxSampleCount,
             MaxStaleness = options.Staleness.MaxRounds,
         });
+        _normBound = options.Updates.NormBound;
     }
 
     /// <summary>Raised after an update or decline changed the open round (the round loop re-checks its quorum).</summary>
@@ -147,6 +149,7 @@ internal sealed class RoundCoordinator
             return Reject(topicDeviceId, UpdateOutcome.DeviceMismatch, $"payload says '{update.DeviceId}'");
         }
 
+        double norm, deltaScale;
         lock (_lock)
         {
             if (_open is null || _model is null)
@@ -177,6 +180,14 @@ internal sealed class RoundCoordinator
                 return Reject(topicDeviceId, UpdateOutcome.Invalid, verdict.ToString());
             }
 
+            // The change from the round's model, bounded (Gateway:Updates:MaxUpdateNorm): clipped or refused.
+            var bounded = _normBound.Check(update.Model, _model, out norm, out deltaScale);
+            if (!bounded.IsAccepted)
+            {
+                _open.Contributions.Remove((topicDeviceId, update.Round));
+                return Reject(topicDeviceId, bounded.Reason == RejectReason.NormTooLarge ? UpdateOutcome.NormTooLarge : UpdateOutcome.Invalid, bounded.Detail);
+            }
+
             if (!replaying && _store is not null)
             {
                 // On disk before the handler returns, so before the device's PUBACK.
@@ -185,7 +196,7 @@ internal sealed class RoundCoordinator
 
             try
             {
-                _open.Accumulator.Add(update.Model, update.SampleCount * _options.Staleness.Discount(staleness));
+                _open.Accumulator.Add(update.Model, update.SampleCount * _options.Staleness.Discount(staleness), deltaScale);
             }
             catch (InvalidOperationException ex)
             {
@@ -210,6 +221,15 @@ internal sealed class RoundCoordinator
         }
 
         _metrics.CountAccepted();
+        if (deltaScale < 1)
+        {
+            _metrics.CountClipped();
+            if (MayLog(topicDeviceId))
+            {
+                GatewayLog.UpdateClipped(_logger, _options.GatewayId, topicDeviceId, update.Round, norm, _normBound.MaxNorm);
+            }
+        }
+
         GatewayLog.UpdateAccepted(_logger, _options.GatewayId, topicDeviceId, update.Round, update.SampleCount, update.Loss);
         Progress?.Invoke();
         return UpdateOutcome.Accepted;
@@ -337,17 +357,28 @@ internal sealed class RoundCoordinator
         }
 
         _metrics.CountRejected(outcome.ToString(), deviceId);
-        if (_logLimiter.ShouldLog(deviceId, out long suppressed))
+        if (MayLog(deviceId))
         {
-            if (suppressed > 0)
-            {
-                GatewayLog.RejectionsSuppressed(_logger, _options.GatewayId, deviceId, suppressed);
-            }
-
             GatewayLog.UpdateRejected(_logger, _options.GatewayId, deviceId, outcome.ToString(), detail);
         }
 
         return outcome;
+    }
+
+    /// <summary>True when a line about this device's update may be logged (rate-limited per device); reports the lines suppressed before it.</summary>
+    private bool MayLog(string deviceId)
+    {
+        if (!_logLimiter.ShouldLog(deviceId, out long suppressed))
+        {
+            return false;
+        }
+
+        if (suppressed > 0)
+        {
+            GatewayLog.RejectionsSuppressed(_logger, _options.GatewayId, deviceId, suppressed);
+        }
+
+        return true;
     }
 
     private sealed class OpenRound(long round, IAggregationStrategy accumulator, long openedAt)

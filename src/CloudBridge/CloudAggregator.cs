@@ -27,6 +27,7 @@ internal sealed class CloudAggregator
     private readonly CloudStateStore? _store;
     private ModelMessage? _global;
     private long _clipped;
+    private long _aggregatesRefused;
 
     public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null)
     {
@@ -49,6 +50,9 @@ internal sealed class CloudAggregator
 
     /// <summary>Uploads accepted with their change clipped to Cloud:MaxUploadNorm.</summary>
     public long Clipped => Interlocked.Read(ref _clipped);
+
+    /// <summary>Sync rounds whose aggregate was not finite (float32 overflow) and was replaced by the previous global model.</summary>
+    public long AggregatesRefused => Interlocked.Read(ref _aggregatesRefused);
 
     /// <summary>Takes a global model as current (initial seed, or a retained one found at start).</summary>
     public void Adopt(ModelMessage global)
@@ -168,7 +172,8 @@ internal sealed class CloudAggregator
 
             try
             {
-                round.Accumulator.Add(upload.Model, upload.TotalSamples, deltaScale);
+                // Weights scaled into (0, 1] (by Cloud:MaxTotalSamples) keep float32 sums of finite models finite.
+                round.Accumulator.Add(upload.Model, upload.TotalSamples / (double)_options.MaxTotalSamples, deltaScale);
             }
             catch (InvalidOperationException ex)
             {
@@ -205,7 +210,16 @@ internal sealed class CloudAggregator
                     continue;
                 }
 
+                // Finite uploads can still overflow float32 once weighted and summed: such an aggregate is
+                // not published; the round completes with the previous global model, as with no uploads.
                 var model = pending.Accumulator.Complete();
+                if (UpdateValidator.ValidateValues(model) is { IsAccepted: false } refused)
+                {
+                    Interlocked.Increment(ref _aggregatesRefused);
+                    CloudLog.AggregateRefused(_logger, round, refused.Detail);
+                    model = _global!.Model;
+                }
+
                 _global = new ModelMessage(_global!.ModelId, round, "cloud", pending.TotalSamples, _time.GetUtcNow(), model);
                 published.Add((_global, pending.Gateways.Count));
 

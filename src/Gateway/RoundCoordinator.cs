@@ -196,7 +196,10 @@ internal sealed class RoundCoordinator
 
             try
             {
-                _open.Accumulator.Add(update.Model, update.SampleCount * _options.Staleness.Discount(staleness), deltaScale);
+                // Weights are scaled into (0, 1] by the largest sample count allowed: the float32 sums of
+                // finite updates then overflow only for values near float32's own limit.
+                double weight = update.SampleCount * _options.Staleness.Discount(staleness) / _options.Updates.MaxSampleCount;
+                _open.Accumulator.Add(update.Model, weight, deltaScale);
             }
             catch (InvalidOperationException ex)
             {
@@ -306,7 +309,20 @@ internal sealed class RoundCoordinator
             bool updated = open.Accumulator.Count >= _options.Rounds.MinUpdates;
             if (updated)
             {
-                _model = open.Accumulator.Complete();
+                // Finite updates can still overflow float32 once weighted and summed (values near 1e38):
+                // such an aggregate never replaces the model.
+                var aggregate = open.Accumulator.Complete();
+                var check = UpdateValidator.ValidateValues(aggregate);
+                if (check.IsAccepted)
+                {
+                    _model = aggregate;
+                }
+                else
+                {
+                    updated = false;
+                    _metrics.CountAggregateRefused();
+                    GatewayLog.AggregateRefused(_logger, _options.GatewayId, open.Round, check.Detail);
+                }
             }
 
             _version = open.Round;

@@ -172,8 +172,8 @@ internal sealed class CloudAggregator
 
             try
             {
-                // Weights scaled into (0, 1] (by Cloud:MaxTotalSamples) keep float32 sums of finite models finite.
-                round.Accumulator.Add(upload.Model, upload.TotalSamples / (double)_options.MaxTotalSamples, deltaScale);
+                // Weights in (0, 1] keep float32 sums of finite models finite (AggregationWeights).
+                round.Accumulator.Add(upload.Model, upload.TotalSamples / AggregationWeights.UnitFor(_options.MaxTotalSamples), deltaScale);
             }
             catch (InvalidOperationException ex)
             {

@@ -23,6 +23,7 @@ internal sealed class RoundCoordinator
     private readonly DecodeLimits _limits;
     private readonly UpdateValidator _validator;
     private readonly UpdateNormBound _normBound;
+    private readonly double _weightUnit; // weights in (0, 1]: see AggregationWeights
     private readonly GatewayStateStore? _store;
     private readonly RejectionLogLimiter _logLimiter;
     private readonly Lock _lock = new();
@@ -47,6 +48,7 @@ internal sealed class RoundCoordinator
             MaxStaleness = options.Staleness.MaxRounds,
         });
         _normBound = options.Updates.NormBound;
+        _weightUnit = AggregationWeights.UnitFor(options.Updates.MaxSampleCount);
     }
 
     /// <summary>Raised after an update or decline changed the open round (the round loop re-checks its quorum).</summary>
@@ -196,9 +198,7 @@ internal sealed class RoundCoordinator
 
             try
             {
-                // Weights are scaled into (0, 1] by the largest sample count allowed: the float32 sums of
-                // finite updates then overflow only for values near float32's own limit.
-                double weight = update.SampleCount * _options.Staleness.Discount(staleness) / _options.Updates.MaxSampleCount;
+                double weight = update.SampleCount * _options.Staleness.Discount(staleness) / _weightUnit;
                 _open.Accumulator.Add(update.Model, weight, deltaScale);
             }
             catch (InvalidOperationException ex)

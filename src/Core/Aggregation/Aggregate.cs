@@ -59,7 +59,7 @@ public static class Aggregate
                 var mean = new long[sums.Length];
                 for (int k = 0; k < sums.Length; k++)
                 {
-                    mean[k] = Int64Rounding.RoundSaturating(sums[k] / totalWeight);
+                    mean[k] = (long)Math.Round(sums[k] / totalWeight, MidpointRounding.ToEven);
                 }
 
                 result[i] = NamedTensor.FromInt64(layout.Name, (int[])layout.Shape.Clone(), mean);

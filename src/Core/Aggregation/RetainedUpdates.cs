@@ -131,7 +131,7 @@ internal sealed class RetainedUpdates
                         values[k] = _slots[k].Doubles[i]![j];
                     }
 
-                    output[j] = Int64Rounding.RoundSaturating(reduce(values));
+                    output[j] = (long)Math.Round(reduce(values), MidpointRounding.ToEven);
                 }
 
                 result[i] = NamedTensor.FromInt64(l.Name, shape, output);

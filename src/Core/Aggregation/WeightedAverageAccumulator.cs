@@ -138,7 +138,7 @@ public sealed class WeightedAverageAccumulator
                 Span<long> mean = MemoryMarshal.Cast<byte, long>(bytes.AsSpan());
                 for (int k = 0; k < isums.Length; k++)
                 {
-                    mean[k] = Int64Rounding.RoundSaturating(isums[k] / TotalWeight);
+                    mean[k] = (long)Math.Round(isums[k] / TotalWeight, MidpointRounding.ToEven);
                 }
 
                 result[i] = new NamedTensor(layout.Name, shape, TensorDType.Int64, bytes);

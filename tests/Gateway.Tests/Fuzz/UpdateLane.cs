@@ -292,15 +292,12 @@ internal sealed class UpdateLane
                     }
                 }
 
-                tensors[i] = NamedTensor.FromInt64(m.Name, m.Shape, sums.Select(s => Saturate(Math.Round(s / total, MidpointRounding.ToEven))).ToArray());
+                tensors[i] = NamedTensor.FromInt64(m.Name, m.Shape, sums.Select(s => (long)Math.Round(s / total, MidpointRounding.ToEven)).ToArray());
             }
         }
 
         return new ModelState(tensors);
     }
-
-    /// <summary>A mean beyond the int64 range is the nearest int64, never a wrapped one.</summary>
-    private static long Saturate(double v) => v >= 9.2233720368547758E18 ? long.MaxValue : v <= -9.2233720368547758E18 ? long.MinValue : (long)v;
 
     private static ModelState Perturbed(ModelState model, Random rng, double std) =>
         new(model.Tensors.Select(t => t.DType == TensorDType.Int64

@@ -1,0 +1,71 @@
+using System.Buffers;
+using EdgeFL.Core.Models;
+using EdgeFL.Core.Wire;
+using EdgeFL.Tests.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeFL.Gateway.Tests.Fuzz;
+
+/// <summary>Regression tests for what the update fuzzing found, each as the smallest input that showed it.</summary>
+public sealed class FoundByFuzzingTests
+{
+    private readonly GatewayMetrics _metrics = new();
+
+    private RoundCoordinator Create()
+    {
+        var coordinator = new RoundCoordinator(new GatewayOptions(), _metrics, NullLogger.Instance, new ManualTimeProvider());
+        coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
+        coordinator.BeginRound();
+        return coordinator;
+    }
+
+    private static ReadOnlySequence<byte> Encode(string device, long samples, ModelState model) =>
+        new(WireCodec.Encode(TestModels.Update(device, 1, samples, model)));
+
+    /// <summary>A q8 tensor with a finite scale so large that scale x (q - zp) is infinite in float32 was accepted.</summary>
+    [Fact]
+    public void QuantizedTensor_ThatDequantizesToInfinity_IsInvalid()
+    {
+        var coordinator = Create();
+        var q = Quantizer.Quantize(TestModels.Filled(1));
+        var w = q.Tensors[0];
+        var huge = new ModelState([new NamedTensor(w.Name, w.Shape, w.DType, w.Data, new Quantization(3e37f, 0)), q.Tensors[1], q.Tensors[2]]);
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", Encode("a", 10, huge)));
+        Assert.False(coordinator.CloseRound(RoundCloseReason.Deadline).ModelUpdated);
+    }
+
+    /// <summary>Finite values near float32's limit, weighted by their sample counts, summed to infinity: the model became Inf/NaN.</summary>
+    [Fact]
+    public void FiniteButHugeUpdates_NeverMakeTheModelNonFinite()
+    {
+        var coordinator = Create();
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1000, TestModels.Filled(3e38f))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 1000, TestModels.Filled(2e38f))));
+        coordinator.CloseRound(RoundCloseReason.Quorum);
+
+        // The weights are scaled into (0, 1]: the mean of finite values is computed, not an overflow.
+        Assert.All(coordinator.Snapshot(0).Model.Tensors[0].AsFloat32().ToArray(), v => Assert.Equal(2.5e38f, v, 1e32f));
+        Assert.Equal(0, _metrics.AggregatesRefused);
+    }
+
+    /// <summary>When the sums still overflow (many updates at the limit), the round keeps the model instead of a non-finite one.</summary>
+    [Fact]
+    public void AnAggregateThatOverflows_IsRefused_AndTheModelCarriesOver()
+    {
+        var options = new GatewayOptions { Updates = new UpdateLimitOptions { MaxSampleCount = 1000 } };
+        var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
+        coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
+        coordinator.BeginRound();
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate($"d{i}", Encode($"d{i}", 1000, TestModels.Filled(float.MaxValue))));
+        }
+
+        var result = coordinator.CloseRound(RoundCloseReason.Quorum);
+
+        Assert.Equal(4, result.Accepted);
+        Assert.False(result.ModelUpdated);
+        Assert.Equal(1, _metrics.AggregatesRefused);
+        Assert.All(coordinator.Snapshot(0).Model.Tensors[0].AsFloat32().ToArray(), v => Assert.Equal(0f, v));
+    }
+}

@@ -223,7 +223,8 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         }
     }
 
-    private Task OnGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
+    /// <summary>The handler of the retained global model: size check, decoding, newest round kept (internal for the fuzz tests).</summary>
+    internal Task OnGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
     {
         if (message.Payload.Length > _options.MaxModelBytes)
         {

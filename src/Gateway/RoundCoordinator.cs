@@ -71,8 +71,9 @@ internal sealed class RoundCoordinator
     }
 
     /// <summary>
-    /// Replaces the current model (initial model, or the cloud's global); only between rounds. Once a
-    /// model is held, a replacement must have the same tensors and finite values, else it is refused.
+    /// Replaces the current model (initial model, saved state, or the cloud's global); only between rounds.
+    /// Any model must have tensors, finite values and a round that leaves room for the next one; once a
+    /// model is held, a replacement must also have the same tensors. Otherwise it is refused.
     /// </summary>
     public ValidationResult Adopt(ModelMessage message)
     {
@@ -83,7 +84,7 @@ internal sealed class RoundCoordinator
                 throw new InvalidOperationException("cannot adopt a model while a round is open");
             }
 
-            if (_model is not null && UpdateValidator.ValidateModel(message.Model, _model) is { IsAccepted: false } refused)
+            if (CheckAdoptable(message) is { IsAccepted: false } refused)
             {
                 _metrics.CountRejected("GlobalModel" + refused.Reason);
                 return refused;
@@ -94,6 +95,23 @@ internal sealed class RoundCoordinator
             _version = Math.Max(_version, message.Round);
             return ValidationResult.Accepted;
         }
+    }
+
+    private ValidationResult CheckAdoptable(ModelMessage message)
+    {
+        if (message.Round == long.MaxValue)
+        {
+            return ValidationResult.Reject(RejectReason.WrongRound, "round 9223372036854775807 leaves no next round");
+        }
+
+        if (_model is not null)
+        {
+            return UpdateValidator.ValidateModel(message.Model, _model);
+        }
+
+        return message.Model.Tensors.Count == 0
+            ? ValidationResult.Reject(RejectReason.LayoutMismatch, "the model has no tensors")
+            : UpdateValidator.ValidateValues(message.Model);
     }
 
     /// <summary>

@@ -68,4 +68,26 @@ public sealed class FoundByFuzzingTests
         Assert.Equal(1, _metrics.AggregatesRefused);
         Assert.All(coordinator.Snapshot(0).Model.Tensors[0].AsFloat32().ToArray(), v => Assert.Equal(0f, v));
     }
+
+    /// <summary>A gateway waiting for its first model took the cloud's global model without any check: NaN and infinity included.</summary>
+    [Fact]
+    public void TheFirstModel_MustBeFinite_AndHaveTensors()
+    {
+        var coordinator = new RoundCoordinator(new GatewayOptions(), _metrics, NullLogger.Instance, new ManualTimeProvider());
+        Assert.False(coordinator.Adopt(TestModels.Message(TestModels.Filled(float.NegativeInfinity))).IsAccepted);
+        Assert.False(coordinator.Adopt(TestModels.Message(new ModelState([]))).IsAccepted);
+        Assert.False(coordinator.HasModel);
+        Assert.True(coordinator.Adopt(TestModels.Message(TestModels.Filled(1))).IsAccepted);
+    }
+
+    /// <summary>A global model of round long.MaxValue was adopted, and the next round number overflowed to long.MinValue.</summary>
+    [Fact]
+    public void AModelWhoseRoundLeavesNoNextRound_IsRefused()
+    {
+        var coordinator = Create();
+        coordinator.CloseRound(RoundCloseReason.Deadline);
+        Assert.False(coordinator.Adopt(TestModels.Message(TestModels.Filled(1), round: long.MaxValue)).IsAccepted);
+        Assert.True(coordinator.Adopt(TestModels.Message(TestModels.Filled(1), round: long.MaxValue - 1)).IsAccepted);
+        Assert.Equal(long.MaxValue, coordinator.BeginRound().Round);
+    }
 }

@@ -90,4 +90,36 @@ public sealed class FoundByFuzzingTests
         Assert.True(coordinator.Adopt(TestModels.Message(TestModels.Filled(1), round: long.MaxValue - 1)).IsAccepted);
         Assert.Equal(long.MaxValue, coordinator.BeginRound().Round);
     }
+
+    /// <summary>Telemetry with NaN or infinite volts/amps was kept in the fleet view.</summary>
+    [Fact]
+    public void Telemetry_WithNonFiniteVoltsOrAmps_IsRejected()
+    {
+        var clock = new ManualTimeProvider();
+        var fleet = new Selection.FleetTelemetry(new GatewayOptions { GatewayId = "gw" }, NullLogger<Selection.FleetTelemetry>.Instance, clock);
+        foreach (var (volts, amps) in new (double?, double?)[] { (double.NaN, null), (null, double.PositiveInfinity) })
+        {
+            var report = new Core.Messages.DeviceTelemetry("dev-1", clock.GetUtcNow(), 0.5, false, true, 1, 1, 1, 1, volts, amps);
+            fleet.OnMessageAsync(new Messaging.InboundMessage("edgefl/v1/gw/devices/dev-1/telemetry", new ReadOnlySequence<byte>(WireCodec.Encode(report)), true), default).GetAwaiter().GetResult();
+        }
+
+        Assert.Null(fleet.Get("dev-1"));
+        Assert.Equal(2, fleet.Rejected);
+    }
+
+    /// <summary>One report dated far ahead (year 9999) outranked every later honest report of the device, for ever.</summary>
+    [Fact]
+    public void Telemetry_DatedFarAhead_IsRejected_SoLaterReportsStillLand()
+    {
+        var clock = new ManualTimeProvider();
+        var fleet = new Selection.FleetTelemetry(new GatewayOptions { GatewayId = "gw" }, NullLogger<Selection.FleetTelemetry>.Instance, clock);
+        void Send(DateTimeOffset at, double battery) => fleet.OnMessageAsync(
+            new Messaging.InboundMessage("edgefl/v1/gw/devices/dev-1/telemetry", new ReadOnlySequence<byte>(WireCodec.Encode(new Core.Messages.DeviceTelemetry("dev-1", at, battery, false, true, 1, 1, 1, 1))), true),
+            default).GetAwaiter().GetResult();
+
+        Send(new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero), 0.99);
+        Send(clock.GetUtcNow().AddMinutes(4), 0.42); // within the drift allowed
+        Assert.Equal(0.42, fleet.Get("dev-1")!.BatteryLevel);
+        Assert.Equal(1, fleet.Rejected);
+    }
 }

@@ -1,6 +1,9 @@
 using System.Buffers;
+using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
 using EdgeFL.Core.Wire;
+using EdgeFL.Gateway.Selection;
+using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -96,11 +99,11 @@ public sealed class FoundByFuzzingTests
     public void Telemetry_WithNonFiniteVoltsOrAmps_IsRejected()
     {
         var clock = new ManualTimeProvider();
-        var fleet = new Selection.FleetTelemetry(new GatewayOptions { GatewayId = "gw" }, NullLogger<Selection.FleetTelemetry>.Instance, clock);
+        var fleet = new FleetTelemetry(new GatewayOptions { GatewayId = "gw" }, NullLogger<FleetTelemetry>.Instance, clock);
         foreach (var (volts, amps) in new (double?, double?)[] { (double.NaN, null), (null, double.PositiveInfinity) })
         {
-            var report = new Core.Messages.DeviceTelemetry("dev-1", clock.GetUtcNow(), 0.5, false, true, 1, 1, 1, 1, volts, amps);
-            fleet.OnMessageAsync(new Messaging.InboundMessage("edgefl/v1/gw/devices/dev-1/telemetry", new ReadOnlySequence<byte>(WireCodec.Encode(report)), true), default).GetAwaiter().GetResult();
+            var report = new DeviceTelemetry("dev-1", clock.GetUtcNow(), 0.5, false, true, 1, 1, 1, 1, volts, amps);
+            fleet.OnMessageAsync(new InboundMessage("edgefl/v1/gw/devices/dev-1/telemetry", new ReadOnlySequence<byte>(WireCodec.Encode(report)), true), default).GetAwaiter().GetResult();
         }
 
         Assert.Null(fleet.Get("dev-1"));
@@ -112,9 +115,9 @@ public sealed class FoundByFuzzingTests
     public void Telemetry_DatedFarAhead_IsRejected_SoLaterReportsStillLand()
     {
         var clock = new ManualTimeProvider();
-        var fleet = new Selection.FleetTelemetry(new GatewayOptions { GatewayId = "gw" }, NullLogger<Selection.FleetTelemetry>.Instance, clock);
+        var fleet = new FleetTelemetry(new GatewayOptions { GatewayId = "gw" }, NullLogger<FleetTelemetry>.Instance, clock);
         void Send(DateTimeOffset at, double battery) => fleet.OnMessageAsync(
-            new Messaging.InboundMessage("edgefl/v1/gw/devices/dev-1/telemetry", new ReadOnlySequence<byte>(WireCodec.Encode(new Core.Messages.DeviceTelemetry("dev-1", at, battery, false, true, 1, 1, 1, 1))), true),
+            new InboundMessage("edgefl/v1/gw/devices/dev-1/telemetry", new ReadOnlySequence<byte>(WireCodec.Encode(new DeviceTelemetry("dev-1", at, battery, false, true, 1, 1, 1, 1))), true),
             default).GetAwaiter().GetResult();
 
         Send(new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero), 0.99);

@@ -96,14 +96,14 @@ public sealed class FoundByFuzzingTests
 
     /// <summary>Telemetry with NaN or infinite volts/amps was kept in the fleet view.</summary>
     [Fact]
-    public void Telemetry_WithNonFiniteVoltsOrAmps_IsRejected()
+    public async Task Telemetry_WithNonFiniteVoltsOrAmps_IsRejected()
     {
         var clock = new ManualTimeProvider();
         var fleet = new FleetTelemetry(new GatewayOptions { GatewayId = "gw" }, NullLogger<FleetTelemetry>.Instance, clock);
         foreach (var (volts, amps) in new (double?, double?)[] { (double.NaN, null), (null, double.PositiveInfinity) })
         {
             var report = new DeviceTelemetry("dev-1", clock.GetUtcNow(), 0.5, false, true, 1, 1, 1, 1, volts, amps);
-            fleet.OnMessageAsync(new InboundMessage("edgefl/v1/gw/devices/dev-1/telemetry", new ReadOnlySequence<byte>(WireCodec.Encode(report)), true), default).GetAwaiter().GetResult();
+            await fleet.OnMessageAsync(new InboundMessage("edgefl/v1/gw/devices/dev-1/telemetry", new ReadOnlySequence<byte>(WireCodec.Encode(report)), true), default);
         }
 
         Assert.Null(fleet.Get("dev-1"));
@@ -112,16 +112,16 @@ public sealed class FoundByFuzzingTests
 
     /// <summary>One report dated far ahead (year 9999) outranked every later honest report of the device, for ever.</summary>
     [Fact]
-    public void Telemetry_DatedFarAhead_IsRejected_SoLaterReportsStillLand()
+    public async Task Telemetry_DatedFarAhead_IsRejected_SoLaterReportsStillLand()
     {
         var clock = new ManualTimeProvider();
         var fleet = new FleetTelemetry(new GatewayOptions { GatewayId = "gw" }, NullLogger<FleetTelemetry>.Instance, clock);
-        void Send(DateTimeOffset at, double battery) => fleet.OnMessageAsync(
+        Task Send(DateTimeOffset at, double battery) => fleet.OnMessageAsync(
             new InboundMessage("edgefl/v1/gw/devices/dev-1/telemetry", new ReadOnlySequence<byte>(WireCodec.Encode(new DeviceTelemetry("dev-1", at, battery, false, true, 1, 1, 1, 1))), true),
-            default).GetAwaiter().GetResult();
+            default);
 
-        Send(new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero), 0.99);
-        Send(clock.GetUtcNow().AddMinutes(4), 0.42); // within the drift allowed
+        await Send(new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero), 0.99);
+        await Send(clock.GetUtcNow().AddMinutes(4), 0.42); // within the drift allowed
         Assert.Equal(0.42, fleet.Get("dev-1")!.BatteryLevel);
         Assert.Equal(1, fleet.Rejected);
     }

@@ -54,16 +54,27 @@ internal sealed class CloudAggregator
     /// <summary>Sync rounds whose aggregate was not finite (float32 overflow) and was replaced by the previous global model.</summary>
     public long AggregatesRefused => Interlocked.Read(ref _aggregatesRefused);
 
-    /// <summary>Takes a global model as current (initial seed, or a retained one found at start).</summary>
-    public void Adopt(ModelMessage global)
+    /// <summary>
+    /// Takes a global model as current (initial seed, or a retained one found at start) when it is newer
+    /// than the current one and fit (tensors, finite values, the current layout: UpdateValidator.ValidateAdoptable).
+    /// </summary>
+    public ValidationResult Adopt(ModelMessage global)
     {
         lock (_lock)
         {
-            if (_global is null || global.Round > _global.Round)
+            if (_global is not null && global.Round <= _global.Round)
+            {
+                return ValidationResult.Reject(RejectReason.WrongRound, $"round {global.Round} is not newer than the current global model's {_global.Round}");
+            }
+
+            var check = UpdateValidator.ValidateAdoptable(global, _global?.Model);
+            if (check.IsAccepted)
             {
                 _global = global with { Model = global.Model.Detach() };
                 _store?.SaveGlobal(_global);
             }
+
+            return check;
         }
     }
 
@@ -127,6 +138,12 @@ internal sealed class CloudAggregator
             if (upload.TotalSamples < 1 || upload.TotalSamples > _options.MaxTotalSamples)
             {
                 return Reject(topicGatewayId, UploadOutcome.Invalid, $"total samples {upload.TotalSamples}");
+            }
+
+            if (upload.Round == long.MaxValue)
+            {
+                // Its global model would leave gateways no next round, and the cloud no newer upload.
+                return Reject(topicGatewayId, UploadOutcome.Invalid, $"round {upload.Round} leaves no next round");
             }
 
             var check = UpdateValidator.ValidateModel(upload.Model, _global.Model);

@@ -25,6 +25,9 @@ internal static partial class CloudLog
     [LoggerMessage(3109, LogLevel.Error, "Cloud: the aggregate of sync round {Round} is not finite ({Detail}); publishing the previous global model for it. Set Cloud:MaxUploadNorm to bound what one upload can do")]
     public static partial void AggregateRefused(ILogger logger, long round, string detail);
 
+    [LoggerMessage(3110, LogLevel.Error, "Cloud aggregator refused {Source} (round {Round}): {Reason}")]
+    public static partial void GlobalNotAdopted(ILogger logger, string source, long round, string reason);
+
     [LoggerMessage(3103, LogLevel.Information, "Published global model of round {Round} from {Gateways} gateways ({Samples} samples)")]
     public static partial void GlobalPublished(ILogger logger, long round, int gateways, long samples);
 

@@ -84,7 +84,7 @@ internal sealed class RoundCoordinator
                 throw new InvalidOperationException("cannot adopt a model while a round is open");
             }
 
-            if (CheckAdoptable(message) is { IsAccepted: false } refused)
+            if (UpdateValidator.ValidateAdoptable(message, _model) is { IsAccepted: false } refused)
             {
                 _metrics.CountRejected("GlobalModel" + refused.Reason);
                 return refused;
@@ -95,23 +95,6 @@ internal sealed class RoundCoordinator
             _version = Math.Max(_version, message.Round);
             return ValidationResult.Accepted;
         }
-    }
-
-    private ValidationResult CheckAdoptable(ModelMessage message)
-    {
-        if (message.Round == long.MaxValue)
-        {
-            return ValidationResult.Reject(RejectReason.WrongRound, "round 9223372036854775807 leaves no next round");
-        }
-
-        if (_model is not null)
-        {
-            return UpdateValidator.ValidateModel(message.Model, _model);
-        }
-
-        return message.Model.Tensors.Count == 0
-            ? ValidationResult.Reject(RejectReason.LayoutMismatch, "the model has no tensors")
-            : UpdateValidator.ValidateValues(message.Model);
     }
 
     /// <summary>

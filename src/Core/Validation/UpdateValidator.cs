@@ -61,6 +61,30 @@ public sealed class UpdateValidator
     }
 
     /// <summary>
+    /// Checks a model offered to replace <paramref name="current"/> (null when none is held yet): the
+    /// initial model, saved state, the cloud's global model. It must have tensors, finite values, the
+    /// current model's layout when there is one, and a round below long.MaxValue (a gateway opens
+    /// round + 1 next).
+    /// </summary>
+    public static ValidationResult ValidateAdoptable(ModelMessage message, ModelState? current)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Round == long.MaxValue)
+        {
+            return ValidationResult.Reject(RejectReason.WrongRound, $"round {message.Round} leaves no next round");
+        }
+
+        if (current is not null)
+        {
+            return ValidateModel(message.Model, current);
+        }
+
+        return message.Model.Tensors.Count == 0
+            ? ValidationResult.Reject(RejectReason.LayoutMismatch, "the model has no tensors")
+            : CheckValues(message.Model);
+    }
+
+    /// <summary>
     /// Checks that every value of a model is a finite float32 (f32 tensors, and q8 tensors once dequantized)
     /// and that q8 parameters are usable: what an aggregate must satisfy before it replaces a model.
     /// </summary>

@@ -26,7 +26,7 @@ public sealed class GlobalModelFuzzTests(ITestOutputHelper output)
     private static readonly TopicScheme Topics = new();
 
     [Fact]
-    public async Task MutatedGlobalModels_AreAdopted_OnlyWhenFit()
+    public void MutatedGlobalModels_AreAdopted_OnlyWhenFit()
     {
         using var db = StateDatabase.Open(StateDatabase.InMemory, DurableOutbox.Schema, NullLogger.Instance);
         var outbox = new DurableOutbox(db, new OutboxOptions(), NullLogger.Instance);
@@ -68,7 +68,6 @@ public sealed class GlobalModelFuzzTests(ITestOutputHelper output)
         var layout = coordinator.Snapshot(0).Model;
         Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(WireCodec.Encode(TestModels.Update("a", model.Round, 10, layout)))));
         Assert.True(coordinator.CloseRound(RoundCloseReason.Quorum).ModelUpdated);
-        await Task.CompletedTask;
     }
 
     /// <summary>One uplink and one coordinator, fed mutated global models; the oracle follows what they must hold.</summary>

@@ -1,6 +1,6 @@
 using EdgeFL.Core.Models;
 
-namespace EdgeFL.Gateway.Tests.Fuzz;
+namespace EdgeFL.Tests.Shared;
 
 /// <summary>What makes a model fit to adopt, checked plainly (no validator): the oracle of the model ingresses.</summary>
 internal static class ModelOracle
@@ -38,7 +38,7 @@ internal static class ModelOracle
         return null;
     }
 
-    /// <summary>Small models like <see cref="TestModels.Filled"/>, moved at random: seeds for model payloads.</summary>
+    /// <summary>A model with every float moved by up to 1 and fresh int64 values: seeds for model payloads.</summary>
     public static ModelState Perturbed(ModelState model, Random rng) =>
         new(model.Tensors.Select(t => t.DType == TensorDType.Int64
             ? NamedTensor.FromInt64(t.Name, t.Shape, [rng.Next(1000)])

@@ -96,6 +96,16 @@ internal static class FuzzCampaign
         return new FuzzResult(iterations, accepted, iterations - accepted, slowest, total.Elapsed);
     }
 
+    /// <summary>
+    /// A fresh folder for fuzzed files, in memory (/dev/shm) where there is one: thousands of SQLite
+    /// opens with synchronous=FULL cost nothing there. The caller deletes it.
+    /// </summary>
+    public static string ScratchDirectory(string name)
+    {
+        string root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        return Directory.CreateDirectory(Path.Combine(root, $"edgefl-fuzz-{name}-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
+    }
+
     private static string Describe(FuzzCase c) =>
-        $"target '{c.Target}', made by: {c.How}\nbytes ({c.Bytes.Length}): {Convert.ToHexString(c.Bytes.AsSpan(0, Math.Min(c.Bytes.Length, 4096)))}";
+        $"target '{c.Target}', made by: {c.How}\nbytes ({c.Bytes.Length}{(c.Bytes.Length > 1024 ? ", the first 1024" : "")}): {Convert.ToHexString(c.Bytes.AsSpan(0, Math.Min(c.Bytes.Length, 1024)))}";
 }

@@ -144,14 +144,12 @@ internal sealed class FuzzMutator(int seed)
     /// <summary>A MessagePack-aware change to one value of the buffer.</summary>
     private string MutateToken(List<byte> d)
     {
-        List<MessagePackToken> tokens = MessagePackTokens.Scan(d.ToArray());
-        if (tokens.Count == 0)
+        if (!MessagePackTokens.TryPick(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(d), _rng, out MessagePackToken t))
         {
             d.Add(Pick(TypeBytes));
             return "append type byte";
         }
 
-        MessagePackToken t = tokens[_rng.Next(tokens.Count)];
         switch (t.Kind, _rng.Next(3))
         {
             case (TokenKind.Int, 1) when d[t.Offset] <= 0x7f:

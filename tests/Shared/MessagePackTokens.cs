@@ -17,23 +17,49 @@ internal enum TokenKind
 internal readonly record struct MessagePackToken(int Offset, TokenKind Kind, int HeaderLength, long Length);
 
 /// <summary>
-/// A lenient scan of a MessagePack buffer into its values, for structure-aware mutations. It never throws:
-/// on a byte it cannot follow (or a length running past the end) it returns what it found so far.
+/// A lenient walk over a MessagePack buffer's values, for structure-aware mutations. It never throws: on
+/// a byte it cannot follow (or a length running past the end) it stops with what it found so far.
 /// </summary>
 internal static class MessagePackTokens
 {
-    public static List<MessagePackToken> Scan(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Picks one of the buffer's values uniformly at random: one walk to count them, one to reach the
+    /// chosen one; nothing is allocated, so a large file costs two cheap passes. False when not even the
+    /// first byte is a value.
+    /// </summary>
+    public static bool TryPick(ReadOnlySpan<byte> data, Random rng, out MessagePackToken picked)
     {
-        var tokens = new List<MessagePackToken>();
-        int at = 0;
-        while (at < data.Length && tokens.Count < 100_000)
+        // A large buffer (a database file) is not one MessagePack value: walk a window of it from a
+        // random place instead of all of it, so each mutation stays cheap.
+        int start = data.Length > LargeBuffer ? rng.Next(data.Length) : 0;
+        ReadOnlySpan<byte> window = data[start..];
+        int count = Walk(window, data.Length > LargeBuffer ? WindowTokens : int.MaxValue, out _);
+        if (count == 0)
         {
-            if (!TryRead(data, at, out MessagePackToken token))
+            picked = default;
+            return false;
+        }
+
+        Walk(window, rng.Next(count), out picked);
+        picked = picked with { Offset = picked.Offset + start };
+        return true;
+    }
+
+    private const int LargeBuffer = 16 * 1024;
+    private const int WindowTokens = 256;
+
+    /// <summary>Walks values until the one numbered <paramref name="stopAt"/> (returned in <paramref name="token"/>); returns how many were walked.</summary>
+    private static int Walk(ReadOnlySpan<byte> data, int stopAt, out MessagePackToken token)
+    {
+        token = default;
+        int seen = 0;
+        int at = 0;
+        while (at < data.Length && seen < 1_000_000 && TryRead(data, at, out token))
+        {
+            if (seen++ == stopAt)
             {
                 break;
             }
-
-            tokens.Add(token);
 
             // Containers are entered (their elements follow the header); scalars are stepped over.
             long skip = token.Kind is TokenKind.Map or TokenKind.Array ? 0 : token.Length;
@@ -46,7 +72,7 @@ internal static class MessagePackTokens
             at = (int)next;
         }
 
-        return tokens;
+        return seen;
     }
 
     private static bool TryRead(ReadOnlySpan<byte> d, int at, out MessagePackToken token)

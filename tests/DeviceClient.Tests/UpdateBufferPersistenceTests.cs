@@ -21,9 +21,9 @@ public sealed class UpdateBufferPersistenceTests : IDisposable
         using (var db = Open())
         {
             var buffer = new UpdateBuffer(2, db);
-            buffer.Add(new BufferedUpdate(1, [1]));
-            buffer.Add(new BufferedUpdate(2, [2]));
-            buffer.Add(new BufferedUpdate(3, [3]));   // drops round 1
+            buffer.Add(new BufferedUpdate(1, Payload(1)));
+            buffer.Add(new BufferedUpdate(2, Payload(2)));
+            buffer.Add(new BufferedUpdate(3, Payload(3)));   // drops round 1
             buffer.Remove(buffer.Peek()!);            // round 2 sent
         }
 
@@ -31,6 +31,9 @@ public sealed class UpdateBufferPersistenceTests : IDisposable
         var restored = new UpdateBuffer(2, again);
         Assert.Equal(1, restored.Count);
         Assert.Equal(3, restored.Peek()!.Round);
-        Assert.Equal([3], restored.Peek()!.Payload);
+        Assert.Equal(Payload(3), restored.Peek()!.Payload);
     }
+
+    private static byte[] Payload(long round) => Core.Wire.WireCodec.Encode(new Core.Messages.DeviceUpdate(
+        "dev-1", round, 10, 0.5, 1, 0.1, DateTimeOffset.UnixEpoch, new Core.Models.ModelState([Core.Models.NamedTensor.FromFloat32("w", [1], [round])])));
 }

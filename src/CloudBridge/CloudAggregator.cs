@@ -78,7 +78,11 @@ internal sealed class CloudAggregator
         }
     }
 
-    /// <summary>Restores the saved global model and folds back the uploads pending at the last stop; returns how many.</summary>
+    /// <summary>
+    /// Restores the saved global model and folds back the uploads pending at the last stop; returns how
+    /// many. Saved state that is unreadable, or whose model is unfit, is discarded and reported as
+    /// <see cref="InvalidDataException"/>: the aggregator then starts from its seed.
+    /// </summary>
     public int Restore()
     {
         if (_store is null)
@@ -86,7 +90,22 @@ internal sealed class CloudAggregator
             return 0;
         }
 
-        var (global, pending) = _store.Load();
+        ModelMessage? global;
+        IReadOnlyList<(string GatewayId, byte[] Payload)> pending;
+        try
+        {
+            (global, pending) = _store.Load();
+            if (global is not null && UpdateValidator.ValidateAdoptable(global, null) is { IsAccepted: false } unfit)
+            {
+                throw new InvalidDataException($"the saved global model is unfit: {unfit}");
+            }
+        }
+        catch (InvalidDataException)
+        {
+            _store.Discard();
+            throw;
+        }
+
         if (global is not null)
         {
             lock (_lock)

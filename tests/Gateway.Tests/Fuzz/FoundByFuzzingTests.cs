@@ -125,4 +125,22 @@ public sealed class FoundByFuzzingTests
         Assert.Equal(0.42, fleet.Get("dev-1")!.BatteryLevel);
         Assert.Equal(1, fleet.Rejected);
     }
+
+    /// <summary>Values the validator let through that failed later: timers .NET refuses (at the first sync or pause), an infinite clipping norm (at the first round).</summary>
+    [Theory]
+    [InlineData("Gateway:Rounds:GlobalModelTimeout", "10675199.02:48:05.4775807")]
+    [InlineData("Gateway:Rounds:Pause", "50.00:00:00")]
+    [InlineData("Gateway:Aggregation:ClipNorm", "Infinity")]
+    [InlineData("Gateway:Staleness:Exponent", "1000")]
+    public void ConfigurationThatCannotRun_IsRefusedAtStart_NamingTheKey(string key, string value)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Gateway:InitialModelPath"] = typeof(FoundByFuzzingTests).Assembly.Location,
+            [key] = value,
+        }).Build();
+        var options = Microsoft.Extensions.Configuration.ConfigurationBinder.Get<GatewayOptions>(configuration.GetSection(GatewayOptions.Section))!;
+        var result = new GatewayOptionsValidator(configuration).Validate(null, options);
+        Assert.Contains(result.Failures!, f => f.StartsWith(key, StringComparison.Ordinal));
+    }
 }

@@ -4,6 +4,7 @@ using EdgeFL.Core.Models;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Messaging;
+using Microsoft.Extensions.Configuration;
 using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -134,12 +135,12 @@ public sealed class FoundByFuzzingTests
     [InlineData("Gateway:Staleness:Exponent", "1000")]
     public void ConfigurationThatCannotRun_IsRefusedAtStart_NamingTheKey(string key, string value)
     {
-        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:InitialModelPath"] = typeof(FoundByFuzzingTests).Assembly.Location,
             [key] = value,
         }).Build();
-        var options = Microsoft.Extensions.Configuration.ConfigurationBinder.Get<GatewayOptions>(configuration.GetSection(GatewayOptions.Section))!;
+        var options = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()!;
         var result = new GatewayOptionsValidator(configuration).Validate(null, options);
         Assert.Contains(result.Failures!, f => f.StartsWith(key, StringComparison.Ordinal));
     }

@@ -29,9 +29,6 @@ public sealed class UpdateNormTests
         return coordinator;
     }
 
-    private static ReadOnlySequence<byte> Encode(string device, long round, long samples, ModelState model) =>
-        new(WireCodec.Encode(TestModels.Update(device, round, samples, model)));
-
     private static float[] Weights(RoundCoordinator coordinator) => coordinator.Snapshot(0).Model.Tensors[0].AsFloat32().ToArray();
 
     [Fact]
@@ -39,10 +36,10 @@ public sealed class UpdateNormTests
     {
         var coordinator = Create(maxNorm: 2.01 * Root8, NormPolicy.Reject);
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("honest", Encode("honest", 1, 100, TestModels.Filled(1))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("edge", Encode("edge", 1, 100, TestModels.Filled(2))));
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", Encode("evil", 1, 100, TestModels.Filled(1000))));
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", Encode("evil", 1, 100, TestModels.Filled(-2.1f))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("honest", TestModels.Payload("honest", 1, 100, TestModels.Filled(1))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("edge", TestModels.Payload("edge", 1, 100, TestModels.Filled(2))));
+        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(1000))));
+        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(-2.1f))));
 
         var result = coordinator.CloseRound(RoundCloseReason.Deadline);
 
@@ -58,8 +55,8 @@ public sealed class UpdateNormTests
     {
         var coordinator = Create(maxNorm: Root8, NormPolicy.Reject);
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("a", Encode("a", 1, 100, TestModels.Filled(5))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 100, TestModels.Filled(0.5f))));
+        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(5))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(0.5f))));
         Assert.True(coordinator.IsQuorumReached(["a"]));
     }
 
@@ -68,8 +65,8 @@ public sealed class UpdateNormTests
     {
         var coordinator = Create(maxNorm: 2 * Root8, NormPolicy.Clip);
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("honest", Encode("honest", 1, 300, TestModels.Filled(1))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("evil", Encode("evil", 1, 100, TestModels.Filled(1000))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("honest", TestModels.Payload("honest", 1, 300, TestModels.Filled(1))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(1000))));
 
         var result = coordinator.CloseRound(RoundCloseReason.Quorum);
 
@@ -94,13 +91,13 @@ public sealed class UpdateNormTests
         var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
         coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
         coordinator.BeginRound();
-        coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(0.5f)));
+        coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(0.5f)));
         coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.All(Weights(coordinator), w => Assert.Equal(0.5f, w));
 
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("q", Encode("q", 2, 10, Quantizer.Quantize(TestModels.Filled(50)))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("late", Encode("late", 1, 10, TestModels.Filled(-50))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("q", TestModels.Payload("q", 2, 10, Quantizer.Quantize(TestModels.Filled(50)))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("late", TestModels.Payload("late", 1, 10, TestModels.Filled(-50))));
         coordinator.CloseRound(RoundCloseReason.Quorum);
 
         // From 0.5, each change is cut to 1 per element, up and down: the mean stays at 0.5.
@@ -113,9 +110,9 @@ public sealed class UpdateNormTests
     {
         var coordinator = Create(maxNorm: Root8, NormPolicy.Clip, strategy: "median");
         coordinator.BeginRound();
-        coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(0.5f)));
-        coordinator.OnUpdate("b", Encode("b", 1, 10, TestModels.Filled(40)));
-        coordinator.OnUpdate("c", Encode("c", 1, 10, TestModels.Filled(30)));
+        coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(0.5f)));
+        coordinator.OnUpdate("b", TestModels.Payload("b", 1, 10, TestModels.Filled(40)));
+        coordinator.OnUpdate("c", TestModels.Payload("c", 1, 10, TestModels.Filled(30)));
         coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.All(Weights(coordinator), w => Assert.Equal(1f, w, 5)); // median of 0.5, 1 (clipped), 1 (clipped)
     }
@@ -129,7 +126,7 @@ public sealed class UpdateNormTests
         var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
         coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
         coordinator.BeginRound();
-        coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(1e30f)));
+        coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1e30f)));
         coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.All(Weights(coordinator), w => Assert.Equal(1e30f, w));
     }

@@ -38,6 +38,32 @@ internal static class ModelOracle
         return null;
     }
 
+    /// <summary>
+    /// The L2 distance between two models' float tensors (q8 dequantized; int64 ignored), element by element
+    /// in double: the reference the norm bound is checked against.
+    /// </summary>
+    public static double Distance(ModelState model, ModelState reference)
+    {
+        double squared = 0;
+        for (int i = 0; i < model.Tensors.Count; i++)
+        {
+            if (model.Tensors[i].DType.Logical() != TensorDType.Float32)
+            {
+                continue;
+            }
+
+            float[] a = Quantizer.Dequantize(model.Tensors[i]).AsFloat32().ToArray();
+            float[] b = Quantizer.Dequantize(reference.Tensors[i]).AsFloat32().ToArray();
+            for (int k = 0; k < a.Length; k++)
+            {
+                double d = (double)a[k] - b[k];
+                squared += d * d;
+            }
+        }
+
+        return Math.Sqrt(squared);
+    }
+
     /// <summary>A model with every float moved by up to 1 and fresh int64 values: seeds for model payloads.</summary>
     public static ModelState Perturbed(ModelState model, Random rng) =>
         new(model.Tensors.Select(t => t.DType == TensorDType.Int64

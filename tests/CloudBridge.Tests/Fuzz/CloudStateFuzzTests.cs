@@ -2,7 +2,6 @@ using EdgeFL.CloudBridge.State;
 using EdgeFL.Core.Messages;
 using EdgeFL.Storage;
 using EdgeFL.Tests.Shared;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 using static EdgeFL.CloudBridge.Tests.CloudAggregatorTests;
@@ -91,34 +90,19 @@ public sealed class CloudStateFuzzTests(ITestOutputHelper output) : IDisposable
             aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 300, Filled(2)));
         }
 
-        byte[] valid = File.ReadAllBytes(path);
-        var corpus = new List<byte[]> { valid };
-        foreach (string sql in new[]
-        {
+        string[] edits =
+        [
             "UPDATE kv SET value = 42 WHERE key = 'global';",
             "UPDATE kv SET value = $nan WHERE key = 'global';",
             "UPDATE kv SET value = $other WHERE key = 'global';",
             "UPDATE upload_journal SET payload = 'text' WHERE gateway_id = 'gw-1';",
             "UPDATE upload_journal SET gateway_id = x'ff00' WHERE gateway_id = 'gw-2';",
             "UPDATE upload_journal SET round = 'five';",
-        })
+        ];
+        return DatabaseVariants.Corpus(File.ReadAllBytes(path), _dir, edits, command =>
         {
-            string copy = Path.Combine(_dir, "variant.db");
-            File.WriteAllBytes(copy, valid);
-            using (var c = new SqliteConnection($"Data Source={copy};Pooling=False"))
-            {
-                c.Open();
-                using var command = c.CreateCommand();
-                command.CommandText = sql;
-                command.Parameters.AddWithValue("$nan", Core.Wire.WireCodec.Encode(new ModelMessage("m", 4, "cloud", 0, DateTimeOffset.UnixEpoch, Filled(float.NaN))));
-                command.Parameters.AddWithValue("$other", Core.Wire.WireCodec.Encode(new ModelMessage("m", 4, "cloud", 0, DateTimeOffset.UnixEpoch, new([Core.Models.NamedTensor.FromFloat32("x", [1], [1])]))));
-                command.ExecuteNonQuery();
-            }
-
-            corpus.Add(File.ReadAllBytes(copy));
-            File.Delete(copy);
-        }
-
-        return corpus;
+            command.Parameters.AddWithValue("$nan", Core.Wire.WireCodec.Encode(new ModelMessage("m", 4, "cloud", 0, DateTimeOffset.UnixEpoch, Filled(float.NaN))));
+            command.Parameters.AddWithValue("$other", Core.Wire.WireCodec.Encode(new ModelMessage("m", 4, "cloud", 0, DateTimeOffset.UnixEpoch, new([Core.Models.NamedTensor.FromFloat32("x", [1], [1])]))));
+        });
     }
 }

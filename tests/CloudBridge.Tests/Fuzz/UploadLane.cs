@@ -132,7 +132,7 @@ internal sealed class UploadLane
 
         if (_options.MaxUploadNorm > 0)
         {
-            double norm = Distance(upload.Model, _global);
+            double norm = ModelOracle.Distance(upload.Model, _global);
             onTheBound = Math.Abs(norm - _options.MaxUploadNorm) <= 1e-5 * _options.MaxUploadNorm;
             if (norm > _options.MaxUploadNorm)
             {
@@ -152,22 +152,6 @@ internal sealed class UploadLane
 
         string gateway = upload.GatewayId;
         return round.Any(a => a.Gateway == gateway) ? UploadOutcome.Duplicate : UploadOutcome.Accepted;
-    }
-
-    private static double Distance(ModelState model, ModelState reference)
-    {
-        double squared = 0;
-        for (int i = 0; i < model.Tensors.Count; i++)
-        {
-            if (model.Tensors[i].DType.Logical() == TensorDType.Float32)
-            {
-                float[] a = Quantizer.Dequantize(model.Tensors[i]).AsFloat32().ToArray();
-                float[] b = Quantizer.Dequantize(reference.Tensors[i]).AsFloat32().ToArray();
-                squared += a.Zip(b, (x, y) => ((double)x - y) * ((double)x - y)).Sum();
-            }
-        }
-
-        return Math.Sqrt(squared);
     }
 
     /// <summary>The weighted mean in double; <paramref name="magnitudes"/> gets sum(w x |term|) / sum(w) per float element, the scale of float32's rounding.</summary>

@@ -1,6 +1,7 @@
 using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Models;
 using EdgeFL.Core.Validation;
+using EdgeFL.Tests.Shared;
 using static EdgeFL.Core.Tests.TestModels;
 
 namespace EdgeFL.Core.Tests.Validation;
@@ -8,25 +9,6 @@ namespace EdgeFL.Core.Tests.Validation;
 /// <summary>The update norm bound (Gateway:Updates:MaxUpdateNorm, Cloud:MaxUploadNorm) and the distance and scaled adds under it.</summary>
 public class UpdateNormBoundTests
 {
-    /// <summary>The delta's L2 norm over float tensors, in double, q8 dequantized, element by element.</summary>
-    private static double ReferenceNorm(ModelState model, ModelState reference)
-    {
-        double squared = 0;
-        for (int i = 0; i < model.Tensors.Count; i++)
-        {
-            if (model.Tensors[i].DType.Logical() != TensorDType.Float32)
-            {
-                continue;
-            }
-
-            float[] a = Quantizer.Dequantize(model.Tensors[i]).AsFloat32().ToArray();
-            float[] b = Quantizer.Dequantize(reference.Tensors[i]).AsFloat32().ToArray();
-            squared += a.Zip(b, (x, y) => ((double)x - y) * ((double)x - y)).Sum();
-        }
-
-        return Math.Sqrt(squared);
-    }
-
     /// <summary>reference + factor x (update - reference) on float tensors, computed in double; int64 unchanged.</summary>
     private static ModelState ReferenceScale(ModelState reference, ModelState update, double factor) =>
         new(update.Tensors.Select((t, i) => t.DType.Logical() != TensorDType.Float32
@@ -65,10 +47,10 @@ public class UpdateNormBoundTests
     {
         var a = Mlp(new Random(1));
         var b = Mlp(new Random(2));
-        AssertRelative(ReferenceNorm(a, b), ModelDistance.L2(a, b));
+        AssertRelative(ModelOracle.Distance(a, b), ModelDistance.L2(a, b));
         var q = Quantizer.Quantize(a);
-        AssertRelative(ReferenceNorm(q, b), ModelDistance.L2(q, b));
-        AssertRelative(ReferenceNorm(b, q), ModelDistance.L2(b, q));
+        AssertRelative(ModelOracle.Distance(q, b), ModelDistance.L2(q, b));
+        AssertRelative(ModelOracle.Distance(b, q), ModelDistance.L2(b, q));
         Assert.Equal(0, ModelDistance.L2(a, a));
     }
 
@@ -81,7 +63,7 @@ public class UpdateNormBoundTests
             : t).ToArray());
         double norm = ModelDistance.L2(huge, zero);
         Assert.True(double.IsFinite(norm));
-        AssertRelative(ReferenceNorm(huge, zero), norm);
+        AssertRelative(ModelOracle.Distance(huge, zero), norm);
     }
 
     [Fact]
@@ -105,7 +87,7 @@ public class UpdateNormBoundTests
     {
         var reference = Mlp(new Random(7));
         var update = Mlp(new Random(8));
-        double norm = ReferenceNorm(update, reference);
+        double norm = ModelOracle.Distance(update, reference);
         var verdict = new UpdateNormBound(norm * 1.001, policy).Check(update, reference, out double measured, out double scale);
         Assert.True(verdict.IsAccepted);
         Assert.Equal(1, scale);
@@ -131,8 +113,8 @@ public class UpdateNormBoundTests
         var update = Mlp(new Random(12));
         var verdict = new UpdateNormBound(2.0, NormPolicy.Clip).Check(update, reference, out double norm, out double scale);
         Assert.True(verdict.IsAccepted);
-        AssertRelative(2.0 / ReferenceNorm(update, reference), scale);
-        AssertRelative(2.0, ReferenceNorm(ReferenceScale(reference, update, scale), reference), 1e-4);
+        AssertRelative(2.0 / ModelOracle.Distance(update, reference), scale);
+        AssertRelative(2.0, ModelOracle.Distance(ReferenceScale(reference, update, scale), reference), 1e-4);
     }
 
     [Fact]

@@ -4,7 +4,6 @@ using EdgeFL.Core.Models;
 using EdgeFL.Core.Wire;
 using EdgeFL.Storage;
 using EdgeFL.Tests.Shared;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
@@ -82,38 +81,14 @@ public sealed class UpdateBufferFuzzTests(ITestOutputHelper output) : IDisposabl
             }
         }
 
-        byte[] valid = File.ReadAllBytes(path);
-        var corpus = new List<byte[]> { valid };
-        foreach (string sql in new[]
-        {
+        string[] edits =
+        [
             "UPDATE buffered_updates SET payload = 'text' WHERE round = 1;",
             "UPDATE buffered_updates SET round = 'two' WHERE round = 2;",
             "UPDATE buffered_updates SET round = 7 WHERE round = 3;",
             "UPDATE buffered_updates SET payload = x'81a176' WHERE round = 2;",
             "UPDATE buffered_updates SET payload = NULL;",
-        })
-        {
-            string copy = Path.Combine(_dir, "variant.db");
-            File.WriteAllBytes(copy, valid);
-            using (var c = new SqliteConnection($"Data Source={copy};Pooling=False"))
-            {
-                c.Open();
-                using var command = c.CreateCommand();
-                command.CommandText = "PRAGMA ignore_check_constraints = 1; " + sql;
-                try
-                {
-                    command.ExecuteNonQuery();
-                }
-                catch (SqliteException)
-                {
-                    continue; // NOT NULL holds: that variant cannot be written through SQLite
-                }
-            }
-
-            corpus.Add(File.ReadAllBytes(copy));
-            File.Delete(copy);
-        }
-
-        return corpus;
+        ];
+        return DatabaseVariants.Corpus(File.ReadAllBytes(path), _dir, edits);
     }
 }

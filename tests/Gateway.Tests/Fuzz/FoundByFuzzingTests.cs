@@ -23,9 +23,6 @@ public sealed class FoundByFuzzingTests
         return coordinator;
     }
 
-    private static ReadOnlySequence<byte> Encode(string device, long samples, ModelState model) =>
-        new(WireCodec.Encode(TestModels.Update(device, 1, samples, model)));
-
     /// <summary>A q8 tensor with a finite scale so large that scale x (q - zp) is infinite in float32 was accepted.</summary>
     [Fact]
     public void QuantizedTensor_ThatDequantizesToInfinity_IsInvalid()
@@ -34,7 +31,7 @@ public sealed class FoundByFuzzingTests
         var q = Quantizer.Quantize(TestModels.Filled(1));
         var w = q.Tensors[0];
         var huge = new ModelState([new NamedTensor(w.Name, w.Shape, w.DType, w.Data, new Quantization(3e37f, 0)), q.Tensors[1], q.Tensors[2]]);
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", Encode("a", 10, huge)));
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, huge)));
         Assert.False(coordinator.CloseRound(RoundCloseReason.Deadline).ModelUpdated);
     }
 
@@ -43,8 +40,8 @@ public sealed class FoundByFuzzingTests
     public void FiniteButHugeUpdates_NeverMakeTheModelNonFinite()
     {
         var coordinator = Create();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1000, TestModels.Filled(3e38f))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 1000, TestModels.Filled(2e38f))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 1000, TestModels.Filled(3e38f))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 1000, TestModels.Filled(2e38f))));
         coordinator.CloseRound(RoundCloseReason.Quorum);
 
         // The weights are scaled into (0, 1]: the mean of finite values is computed, not an overflow.
@@ -62,7 +59,7 @@ public sealed class FoundByFuzzingTests
         coordinator.BeginRound();
         for (int i = 0; i < 4; i++)
         {
-            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate($"d{i}", Encode($"d{i}", 1000, TestModels.Filled(float.MaxValue))));
+            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate($"d{i}", TestModels.Payload($"d{i}", 1, 1000, TestModels.Filled(float.MaxValue))));
         }
 
         var result = coordinator.CloseRound(RoundCloseReason.Quorum);

@@ -5,7 +5,6 @@ using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.State;
 using EdgeFL.Storage;
 using EdgeFL.Tests.Shared;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
@@ -131,9 +130,7 @@ public sealed class GatewayStateFuzzTests(ITestOutputHelper output) : IDisposabl
             outbox.Enqueue("edgefl/v1/cloud/uploads/gw", WireCodec.Encode(new GatewayUpload("gw", "gw:1", 1, "m", 3, 10, DateTimeOffset.UnixEpoch, TestModels.Filled(0))), "model:gw");
         }
 
-        byte[] valid = File.ReadAllBytes(path);
-        var corpus = new List<byte[]> { valid };
-        var garbageModel = new FuzzMutator(99);
+        var garbageModel = new FuzzMutator(99).Next([WireCodec.Encode(TestModels.Message(TestModels.Filled(5)))], out _);
         string[] edits =
         [
             "UPDATE kv SET value = 'abc' WHERE key = 'version';",
@@ -149,28 +146,13 @@ public sealed class GatewayStateFuzzTests(ITestOutputHelper output) : IDisposabl
             "UPDATE outbox SET topic = x'c0ff';",
             "DELETE FROM kv WHERE key = 'version';",
             "UPDATE kv SET value = $model WHERE key = 'model';",
-            "UPDATE kv SET value = $model WHERE key = 'model';",
             "UPDATE kv SET value = $nan WHERE key = 'model';",
             "UPDATE round_journal SET payload = $model;",
         ];
-        foreach (string sql in edits)
+        return DatabaseVariants.Corpus(File.ReadAllBytes(path), _dir, edits, command =>
         {
-            string copy = Path.Combine(_dir, "variant.db");
-            File.WriteAllBytes(copy, valid);
-            using (var c = new SqliteConnection($"Data Source={copy};Pooling=False"))
-            {
-                c.Open();
-                using var command = c.CreateCommand();
-                command.CommandText = sql;
-                command.Parameters.AddWithValue("$model", garbageModel.Next([WireCodec.Encode(TestModels.Message(TestModels.Filled(5)))], out _));
-                command.Parameters.AddWithValue("$nan", WireCodec.Encode(TestModels.Message(TestModels.Filled(float.NaN))));
-                command.ExecuteNonQuery();
-            }
-
-            corpus.Add(File.ReadAllBytes(copy));
-            File.Delete(copy);
-        }
-
-        return corpus;
+            command.Parameters.AddWithValue("$model", garbageModel);
+            command.Parameters.AddWithValue("$nan", WireCodec.Encode(TestModels.Message(TestModels.Filled(float.NaN))));
+        });
     }
 }

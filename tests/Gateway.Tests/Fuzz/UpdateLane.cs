@@ -192,7 +192,7 @@ internal sealed class UpdateLane
             return UpdateOutcome.Accepted;
         }
 
-        double norm = ReferenceNorm(update.Model, _model);
+        double norm = ModelOracle.Distance(update.Model, _model);
         onTheBound = Math.Abs(norm - MaxNorm) <= 1e-5 * MaxNorm;
         if (norm <= MaxNorm)
         {
@@ -224,30 +224,7 @@ internal sealed class UpdateLane
             }
         }
 
-        Assert.True(MaxNorm <= 0 || ReferenceNorm(update.Model, _model) * scale <= MaxNorm * (1 + 1e-6), "an accepted change is within the norm bound once clipped");
-    }
-
-    /// <summary>The delta's L2 norm, in double, element by element.</summary>
-    private static double ReferenceNorm(ModelState update, ModelState reference)
-    {
-        double squared = 0;
-        for (int i = 0; i < update.Tensors.Count; i++)
-        {
-            if (update.Tensors[i].DType.Logical() != TensorDType.Float32)
-            {
-                continue;
-            }
-
-            float[] u = Quantizer.Dequantize(update.Tensors[i]).AsFloat32().ToArray();
-            float[] r = Quantizer.Dequantize(reference.Tensors[i]).AsFloat32().ToArray();
-            for (int k = 0; k < u.Length; k++)
-            {
-                double d = (double)u[k] - r[k];
-                squared += d * d;
-            }
-        }
-
-        return Math.Sqrt(squared);
+        Assert.True(MaxNorm <= 0 || ModelOracle.Distance(update.Model, _model) * scale <= MaxNorm * (1 + 1e-6), "an accepted change is within the norm bound once clipped");
     }
 
     /// <summary>sum(w x (M + s x (u - M))) / sum(w) for float tensors; int64 tensors unscaled and rounded.</summary>

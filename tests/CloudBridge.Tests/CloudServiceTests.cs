@@ -18,12 +18,15 @@ public sealed class CloudServiceTests
     [Fact]
     public async Task Uplinks_UploadWithQos1_AndReceiveTheRetainedGlobalModel()
     {
+        // As deployed: the gateways are provisioned at the cloud and come in over TLS with their credentials.
+        using var security = new TestSecurity();
         int port = TestPorts.Free();
-        using var cloud = BuildCloud(port, expectedGateways: 2, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))));
+        int tlsPort = TestPorts.Free();
+        using var cloud = BuildCloud(port, expectedGateways: 2, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), security, tlsPort);
         await cloud.StartAsync();
         var topics = new TopicScheme();
-        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-1", topics, MemoryOutbox(), NullLogger.Instance);
-        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-2", topics, MemoryOutbox(), NullLogger.Instance);
+        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-1"), Tls = security.ClientTls() }, "gw-1", topics, MemoryOutbox(), NullLogger.Instance);
+        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-2"), Tls = security.ClientTls() }, "gw-2", topics, MemoryOutbox(), NullLogger.Instance);
         await gw1.StartAsync();
         await gw2.StartAsync();
 
@@ -78,15 +81,22 @@ public sealed class CloudServiceTests
         await uplink.UploadAsync(upload);
     }
 
-    private static IHost BuildCloud(int port, int expectedGateways, IModelSeed seed)
+    private static IHost BuildCloud(int port, int expectedGateways, IModelSeed seed, TestSecurity? security = null, int tlsPort = 0)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cloud:StateDirectory"] = ":memory:",
             ["Cloud:ExpectedGateways"] = expectedGateways.ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        if (security is not null)
+        {
+            settings["Cloud:CredentialsPath"] = security.CredentialsPath;
+            security.AddListenerTls(settings, "Cloud:Tls", tlsPort);
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(seed);
         builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
         return builder.Build();

@@ -53,10 +53,24 @@ public sealed class CredentialFile
     /// </summary>
     public void LoadOrThrow() => Refresh(force: true, throwOnError: true);
 
-    /// <summary>True when <paramref name="id"/> is provisioned and <paramref name="secret"/> is its secret.</summary>
+    /// <summary>
+    /// True when <paramref name="id"/> is provisioned and <paramref name="secret"/> is its secret. The
+    /// file is checked for changes at most once a second, and again (one stat) before refusing, so a
+    /// device provisioned a moment ago gets in at once.
+    /// </summary>
     public bool Verify(string id, ReadOnlySpan<byte> secret)
     {
         Refresh(force: false);
+        if (Matches(id, secret))
+        {
+            return true;
+        }
+
+        return Refresh(force: false, ignoreInterval: true) && Matches(id, secret);
+    }
+
+    private bool Matches(string id, ReadOnlySpan<byte> secret)
+    {
         if (!_entries.TryGetValue(id, out var entry))
         {
             return false;
@@ -108,12 +122,13 @@ public sealed class CredentialFile
         }
     }
 
-    private void Refresh(bool force, bool throwOnError = false)
+    /// <summary>Reloads the file when it changed (or always, when forced); true when it was reloaded.</summary>
+    private bool Refresh(bool force, bool throwOnError = false, bool ignoreInterval = false)
     {
         long now = _time.GetTimestamp();
-        if (!force && now < Volatile.Read(ref _nextCheck))
+        if (!force && !ignoreInterval && now < Volatile.Read(ref _nextCheck))
         {
-            return;
+            return false;
         }
 
         lock (_reloadLock)
@@ -123,17 +138,19 @@ public sealed class CredentialFile
             var stamp = info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1L);
             if (!force && stamp == _loadedStamp)
             {
-                return;
+                return false;
             }
 
             try
             {
                 _entries = ReadFile(throwOnError: true).ToFrozenDictionary(StringComparer.Ordinal);
                 _loadedStamp = stamp;
+                return true;
             }
             catch (InvalidDataException) when (!throwOnError)
             {
                 // Keep the last good set: a half-edited file must not lock every device out.
+                return false;
             }
         }
     }

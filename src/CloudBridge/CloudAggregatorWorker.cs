@@ -59,6 +59,9 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         _topics = new TopicScheme(_options.TopicPrefix);
     }
 
+    /// <summary>The embedded broker, when this process hosts one (tests read its counters).</summary>
+    public EmbeddedBroker? Broker => _broker;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // The broker listens before the host reports started, so gateways can connect at once.

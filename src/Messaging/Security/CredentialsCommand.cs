@@ -63,7 +63,7 @@ public sealed class CredentialsCommand(string noun, string usernameKey, string p
                     output.WriteLine($"username: {positional[0]}");
                     output.WriteLine($"password: {secret}");
                     output.WriteLine($"credentials file: {file.Path}");
-                    output.WriteLine($"Set {usernameKey} and {passwordKey} (or its PasswordFile) on the {noun}. The password is shown only now; provisioning again replaces it.");
+                    output.WriteLine($"Set {usernameKey} and {passwordKey} (or {passwordKey}File) on the {noun}. The password is shown only now; provisioning again replaces it.");
                     return 0;
             }
         }

@@ -28,6 +28,34 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
             errors.Add($"{s}:BindAddress must be an IP address (was '{o.BindAddress}')");
         }
 
+        if (o.EmbeddedBroker)
+        {
+            try
+            {
+                o.Tls.Validate($"{s}:Tls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            if (!o.AllowAnonymous && string.IsNullOrWhiteSpace(o.CredentialsPath))
+            {
+                errors.Add($"{s}:CredentialsPath must be set unless {s}:AllowAnonymous is true");
+            }
+        }
+        else
+        {
+            try
+            {
+                o.ClientTls.Validate($"{s}:ClientTls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+
         if (string.IsNullOrWhiteSpace(o.ClientId))
         {
             errors.Add($"{s}:ClientId must be set");

@@ -30,6 +30,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
 
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly TaskCompletionSource _retainedSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Security.CloudBrokerAccess _access;
     private EmbeddedBroker? _broker;
     private MqttConnection? _connection;
 
@@ -39,6 +40,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         IModelSeed seed,
         IEnumerable<ICloudObserver> observers,
         ILoggerFactory loggers,
+        Security.CloudBrokerAccess access,
         TimeProvider? time = null,
         ServiceHealth? health = null,
         IOptions<ServiceOptions>? service = null)
@@ -48,6 +50,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         var timeout = service?.Value.LivenessTimeout ?? TimeSpan.FromSeconds(15);
         health?.AddCheck("cloud-aggregation-loop", () => _heartbeat.IsAlive(timeout));
         _options = options.Value;
+        _access = access;
         _aggregator = aggregator;
         _seed = seed;
         _observers = observers;
@@ -56,14 +59,24 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         _topics = new TopicScheme(_options.TopicPrefix);
     }
 
+    /// <summary>The embedded broker, when this process hosts one (tests read its counters).</summary>
+    public EmbeddedBroker? Broker => _broker;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // The broker listens before the host reports started, so gateways can connect at once.
         if (_options.EmbeddedBroker)
         {
+            var policy = _access.CreatePolicy(out var gateways);
+            if (gateways is not null)
+            {
+                CloudLog.GatewayCredentials(_logger, gateways.Path, gateways.Ids.Count);
+            }
+
             _broker = new EmbeddedBroker(
-                new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes },
-                _loggers.CreateLogger<EmbeddedBroker>());
+                new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, Tls = _options.Tls },
+                _loggers.CreateLogger<EmbeddedBroker>(),
+                policy);
             await _broker.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -86,21 +99,12 @@ internal sealed class CloudAggregatorWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _connection = new MqttConnection(
-            new MqttConnectionOptions
-            {
-                Host = _options.EmbeddedBroker ? EmbeddedBrokerOptions.LoopbackFor(_options.BindAddress) : _options.Host,
-                Port = _options.Port,
-                ClientId = _options.ClientId,
-                Username = _options.Username,
-                Password = _options.Password,
-                SocketBufferBytes = _options.SocketBufferBytes,
+        var connection = _access.Connection(_options.ClientId);
 
-                // A persistent session: uploads sent while the aggregator is down wait at the broker.
-                CleanStart = false,
-                SessionExpirySeconds = _options.SessionExpirySeconds,
-            },
-            _loggers.CreateLogger<MqttConnection>());
+        // A persistent session: uploads sent while the aggregator is down wait at the broker.
+        connection.CleanStart = false;
+        connection.SessionExpirySeconds = _options.SessionExpirySeconds;
+        _connection = new MqttConnection(connection, _loggers.CreateLogger<MqttConnection>());
 
         int restored = 0;
         try

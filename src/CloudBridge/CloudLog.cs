@@ -33,4 +33,7 @@ internal static partial class CloudLog
 
     [LoggerMessage(3106, LogLevel.Warning, "Cloud aggregator has no global model yet: set Cloud:InitialModelPath or publish one retained on {Topic}")]
     public static partial void WaitingForModel(ILogger logger, string topic);
+
+    [LoggerMessage(3108, LogLevel.Information, "Gateway credentials: {Path} ({Count} gateways provisioned); anonymous clients are refused")]
+    public static partial void GatewayCredentials(ILogger logger, string path, int count);
 }

@@ -27,6 +27,7 @@ public static class CloudServiceCollectionExtensions
                 sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.StatePath,
                 CloudStateStore.Schema,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<StateDatabase>()))));
+        services.AddSingleton<Security.CloudBrokerAccess>();
         services.AddHostedService<CloudAggregatorWorker>();
         return services;
     }

@@ -38,14 +38,16 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         _topics = topics;
         _logger = logger;
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
+        string? password = EdgeFL.Messaging.Security.SecretFile.Resolve(options.Password, options.PasswordFile, CloudUplinkOptions.Section + ":PasswordFile");
         _connection = new MqttConnection(
             new MqttConnectionOptions
             {
                 Host = options.Host,
                 Port = options.Port,
                 ClientId = string.IsNullOrEmpty(options.ClientId) ? $"{gatewayId}-uplink" : options.ClientId,
-                Username = options.Username,
-                Password = options.Password,
+                Username = password is null ? options.Username : options.Username ?? gatewayId,
+                Password = password,
+                Tls = options.Tls,
                 SocketBufferBytes = options.SocketBufferBytes,
                 CleanStart = false,
                 SessionExpirySeconds = options.SessionExpirySeconds,

@@ -63,14 +63,16 @@ public sealed class DeviceAgent : IAsyncDisposable
 
         _buffer = new UpdateBuffer(options.MaxBufferedUpdates, _state);
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
+        string? password = EdgeFL.Messaging.Security.SecretFile.Resolve(options.Password, options.PasswordFile, DeviceOptions.Section + ":PasswordFile");
         _connection = new MqttConnection(
             new MqttConnectionOptions
             {
                 Host = options.BrokerHost,
                 Port = options.BrokerPort,
                 ClientId = options.DeviceId,
-                Username = options.Username,
-                Password = options.Password,
+                Username = password is null ? options.Username : options.Username ?? options.DeviceId,
+                Password = password,
+                Tls = options.Tls,
                 SocketBufferBytes = options.SocketBufferBytes,
                 Will = new LastWill(_topics.DeviceStatus(options.GatewayId, options.DeviceId), WireCodec.Encode(Status(online: false)), Retain: true),
             },

@@ -57,4 +57,7 @@ internal static partial class GatewayLog
 
     [LoggerMessage(2013, LogLevel.Information, "{GatewayId}: starting from model '{ModelId}' of round {Round}")]
     public static partial void Seeded(ILogger logger, string gatewayId, string modelId, long round);
+
+    [LoggerMessage(2019, LogLevel.Information, "Device credentials: {Path} ({Count} devices provisioned); anonymous clients are refused")]
+    public static partial void DeviceCredentials(ILogger logger, string path, int count);
 }

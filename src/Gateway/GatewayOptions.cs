@@ -70,6 +70,29 @@ public sealed class GatewayBrokerOptions
     /// <summary>Password for the external broker.</summary>
     public string? Password { get; set; }
 
+    /// <summary>A file holding the external broker's password (takes precedence over <see cref="Password"/>).</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>
+    /// Let clients connect to the embedded broker without credentials, with every right (a lab
+    /// setting: it turns authentication and topic ACLs off). Off by default.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>
+    /// The provisioned devices and their hashed secrets (written by <c>provision-device</c>; read,
+    /// and re-read when it changes, by the embedded broker). Default: gateway-credentials.json in the
+    /// configuration directory (/etc/edgefl).
+    /// </summary>
+    public string CredentialsPath { get; set; } = DefaultCredentialsPath();
+
+    /// <summary>The embedded broker's TLS listener for devices.</summary>
+    public Messaging.Security.BrokerTlsOptions Tls { get; set; } = new();
+
+    /// <summary>The default <see cref="CredentialsPath"/>.</summary>
+    public static string DefaultCredentialsPath() =>
+        Path.Combine(Messaging.Systemd.EdgeFlHostBuilderExtensions.ConfigDirectory(), "gateway-credentials.json");
+
     /// <summary>Socket buffer size of the gateway's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 }

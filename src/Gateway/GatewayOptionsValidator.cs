@@ -33,6 +33,20 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             {
                 errors.Add($"{CloudUplinkOptions.Section}:SocketBufferBytes must be at least 4096");
             }
+
+            try
+            {
+                cloud.Tls.Validate($"{CloudUplinkOptions.Section}:Tls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            if (!string.IsNullOrEmpty(cloud.PasswordFile) && !File.Exists(cloud.PasswordFile))
+            {
+                errors.Add($"{CloudUplinkOptions.Section}:PasswordFile: no file at '{cloud.PasswordFile}'");
+            }
         }
 
         const string s = GatewayOptions.Section;
@@ -68,6 +82,23 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         if (!o.Broker.Embedded && string.IsNullOrWhiteSpace(o.Broker.Host))
         {
             errors.Add($"{s}:Broker:Host must be set when {s}:Broker:Embedded is false");
+        }
+
+        if (o.Broker.Embedded)
+        {
+            try
+            {
+                o.Broker.Tls.Validate($"{s}:Broker:Tls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            if (!o.Broker.AllowAnonymous && string.IsNullOrWhiteSpace(o.Broker.CredentialsPath))
+            {
+                errors.Add($"{s}:Broker:CredentialsPath must be set unless {s}:Broker:AllowAnonymous is true");
+            }
         }
 
         if (o.Broker.SocketBufferBytes < 4096)

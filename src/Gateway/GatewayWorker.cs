@@ -8,6 +8,8 @@ using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.Hosting;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Security;
+using EdgeFL.Gateway.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,6 +40,7 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly TopicScheme _topics;
     private readonly DecodeLimits _controlLimits = DecodeLimits.Default with { MaxPayloadBytes = 64 * 1024, MaxTensors = 0 };
     private readonly SemaphoreSlim _progress = new(0, int.MaxValue);
+    private readonly ServiceCredential _serviceCredential;
     private EmbeddedBroker? _broker;
     private MqttConnection? _connection;
     private long _lastAdoptedGlobal = -1;
@@ -78,7 +81,11 @@ internal sealed class GatewayWorker : BackgroundService
         _topics = new TopicScheme(_options.TopicPrefix);
         _rounds.Progress += Wake;
         _fleet.Changed += Wake;
+        _serviceCredential = new ServiceCredential(CoordinatorClientId);
     }
+
+    private string CoordinatorClientId =>
+        string.IsNullOrEmpty(_options.Broker.ClientId) ? $"{_options.GatewayId}-coordinator" : _options.Broker.ClientId;
 
     /// <summary>The embedded broker, when this gateway hosts one (tests and the demo read its counters).</summary>
     public EmbeddedBroker? Broker => _broker;
@@ -94,12 +101,28 @@ internal sealed class GatewayWorker : BackgroundService
                     BindAddress = _options.Broker.BindAddress,
                     Port = _options.Broker.Port,
                     MaxMessageBytes = _options.Updates.MaxBytes,
+                    Tls = _options.Broker.Tls,
                 },
-                _loggers.CreateLogger<EmbeddedBroker>());
+                _loggers.CreateLogger<EmbeddedBroker>(),
+                CreateAccessPolicy(),
+                _time);
             await _broker.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private ClientAccessPolicy CreateAccessPolicy()
+    {
+        CredentialFile? devices = null;
+        if (!_options.Broker.AllowAnonymous)
+        {
+            devices = new CredentialFile(_options.Broker.CredentialsPath, _time);
+            devices.LoadOrThrow();
+            GatewayLog.DeviceCredentials(_logger, devices.Path, devices.Ids.Count);
+        }
+
+        return new ClientAccessPolicy(_serviceCredential, devices, new DeviceTopicRules(_topics, _options.GatewayId), _options.Broker.AllowAnonymous);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -129,9 +152,11 @@ internal sealed class GatewayWorker : BackgroundService
             {
                 Host = _options.Broker.Embedded ? EmbeddedBrokerOptions.LoopbackFor(_options.Broker.BindAddress) : _options.Broker.Host,
                 Port = _options.Broker.Port,
-                ClientId = string.IsNullOrEmpty(_options.Broker.ClientId) ? $"{gatewayId}-coordinator" : _options.Broker.ClientId,
-                Username = _options.Broker.Username,
-                Password = _options.Broker.Password,
+                ClientId = CoordinatorClientId,
+                Username = _options.Broker.Embedded ? ServiceCredential.Username : _options.Broker.Username,
+                Password = _options.Broker.Embedded
+                    ? _serviceCredential.Password
+                    : SecretFile.Resolve(_options.Broker.Password, _options.Broker.PasswordFile, GatewayOptions.Section + ":Broker:PasswordFile"),
                 SocketBufferBytes = _options.Broker.SocketBufferBytes,
             },
             _loggers.CreateLogger<MqttConnection>());

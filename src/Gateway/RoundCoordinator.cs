@@ -5,6 +5,7 @@ using EdgeFL.Core.Models;
 using EdgeFL.Core.Validation;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.State;
+using EdgeFL.Messaging;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.Gateway;
@@ -23,7 +24,7 @@ internal sealed class RoundCoordinator
     private readonly DecodeLimits _limits;
     private readonly UpdateValidator _validator;
     private readonly GatewayStateStore? _store;
-    private readonly RejectionLogLimiter _logLimiter;
+    private readonly LogRateLimiter _logLimiter;
     private readonly Lock _lock = new();
     private ModelState? _model;
     private string _modelId = "";
@@ -33,7 +34,7 @@ internal sealed class RoundCoordinator
     public RoundCoordinator(GatewayOptions options, GatewayMetrics metrics, ILogger logger, TimeProvider time, GatewayStateStore? store = null)
     {
         _store = store is { Durable: true } ? store : null;
-        _logLimiter = new RejectionLogLimiter(time);
+        _logLimiter = new LogRateLimiter(time);
         _options = options;
         _metrics = metrics;
         _logger = logger;

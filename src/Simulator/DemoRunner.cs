@@ -90,12 +90,17 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                 $"round {row.Round,3}: devices {row.Participants,2}/{o.Devices} ({(double)row.Participants / o.Devices:P0}; declined {row.Declined}, offline {row.Offline}, rejected {row.Rejected}), samples {row.Samples,6}, mean loss {row.MeanLoss:F4}, energy {row.EnergyMah:F1} mAh, t={row.ElapsedSeconds:F1}s"));
         };
 
+        // With the embedded brokers the demo runs as deployed: devices and gateways authenticate with
+        // provisioned credentials over TLS (a private CA made for the run); an external broker is
+        // used as it is configured.
+        using var security = o.ExternalBroker is null ? DemoSecurity.Create() : null;
         var evaluations = Task.Run(() => EvaluateGlobalsAsync(globals.Reader, evaluationModel, test, stop.Token), CancellationToken.None);
         try
         {
             // With an external broker, the cloud tier meets there too (its topics sit under {prefix}/cloud/).
             var (cloudHost, cloudPort) = o.ExternalBroker is { } external ? DemoArguments.ParseHostPort(external) : ("127.0.0.1", FreePorts.Next());
-            var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, progress, loggers);
+            int cloudTlsPort = security is null ? cloudPort : FreePorts.Next();
+            var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, progress, loggers, security, cloudTlsPort);
             await cloud.StartAsync(stop.Token).ConfigureAwait(false);
             hosts.Add(cloud);
 
@@ -104,10 +109,11 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             {
                 string gatewayId = $"gw-{g + 1}";
                 var (brokerHost, brokerPort) = o.ExternalBroker is { } ext ? DemoArguments.ParseHostPort(ext) : ("127.0.0.1", FreePorts.Next());
-                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudPort, progress, loggers);
+                int tlsPort = security is null ? brokerPort : FreePorts.Next();
+                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudTlsPort, progress, loggers, security, tlsPort);
                 await host.StartAsync(stop.Token).ConfigureAwait(false);
                 hosts.Add(host);
-                gatewayPorts.Add((brokerHost, brokerPort));
+                gatewayPorts.Add((brokerHost, tlsPort));
                 byGateway[gatewayId] = [];
             }
 
@@ -131,13 +137,16 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                     new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, Seed = (o.Seed * 1000) + d },
                     slots);
                 trainers.Add(trainer);
+                string deviceId = $"dev-{d + 1:D3}";
                 var agent = new DeviceAgent(
                     new DeviceOptions
                     {
-                        DeviceId = $"dev-{d + 1:D3}",
+                        DeviceId = deviceId,
                         GatewayId = gatewayId,
                         BrokerHost = gatewayPorts[g].Host,
                         BrokerPort = gatewayPorts[g].Port,
+                        Password = security?.ProvisionDevice(gatewayId, deviceId),
+                        Tls = security?.ClientTls() ?? new(),
                         QuantizeUpdates = o.Quantize,
                         SimulateCost = true,
                     },
@@ -290,10 +299,10 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         Say($"history written to {options.CsvPath}");
     }
 
-    private IHost BuildCloud(string host, int port, bool embedded, ModelMessage initial, DemoProgress progress, ILoggerFactory loggers)
+    private IHost BuildCloud(string host, int port, bool embedded, ModelMessage initial, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Cloud:EmbeddedBroker"] = embedded ? "true" : "false",
             ["Cloud:StateDirectory"] = ":memory:",
@@ -301,7 +310,14 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cloud:ExpectedGateways"] = options.Gateways.ToString(CultureInfo.InvariantCulture),
             ["Cloud:SyncDeadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
-        });
+        };
+        if (security is not null)
+        {
+            settings["Cloud:CredentialsPath"] = security.CloudCredentialsPath;
+            security.AddListenerTls(settings, "Cloud:Tls", tlsPort);
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton<IModelSeed>(new StaticModelSeed(initial));
         builder.Services.AddSingleton<ICloudObserver>(progress);
@@ -309,10 +325,10 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         return builder.Build();
     }
 
-    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoProgress progress, ILoggerFactory loggers)
+    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = gatewayId,
             ["Gateway:StateDirectory"] = ":memory:",
@@ -330,7 +346,16 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             // Simulated training seconds (the tutorial's cost model), not wall time: the budget is in the same unit.
             ["Gateway:Selection:TrainingBudget"] = DemoTrainingBudget.ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:Selection:ParticipantFraction"] = DemoParticipantFraction.ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        if (security is not null)
+        {
+            settings["Gateway:Broker:CredentialsPath"] = security.GatewayCredentialsPath(gatewayId);
+            security.AddListenerTls(settings, "Gateway:Broker:Tls", tlsPort);
+            settings["Gateway:Cloud:Password"] = security.ProvisionGateway(gatewayId);
+            security.AddClientTls(settings, "Gateway:Cloud:Tls");
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton<IGatewayObserver>(progress);
         builder.Services.AddEdgeFlGateway(builder.Configuration);

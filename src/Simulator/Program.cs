@@ -21,6 +21,25 @@ if (args.Length > 0 && args[0] == "init-model")
     }
 }
 
+if (args.Length > 0 && args[0] == "make-certs")
+{
+    if (args.Contains("--help"))
+    {
+        Console.WriteLine(MakeCertsCommand.Usage);
+        return 0;
+    }
+
+    try
+    {
+        return MakeCertsCommand.Run(args[1..], Console.Out);
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return 2;
+    }
+}
+
 if (args.Contains("--help") || args.Contains("-h"))
 {
     Console.WriteLine(DemoArguments.Usage);

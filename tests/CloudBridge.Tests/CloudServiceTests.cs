@@ -2,6 +2,8 @@ using System.Globalization;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
+using EdgeFL.Core.Wire;
+using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,12 +20,15 @@ public sealed class CloudServiceTests
     [Fact]
     public async Task Uplinks_UploadWithQos1_AndReceiveTheRetainedGlobalModel()
     {
+        // As deployed: the gateways are provisioned at the cloud and come in over TLS with their credentials.
+        using var security = new TestSecurity();
         int port = TestPorts.Free();
-        using var cloud = BuildCloud(port, expectedGateways: 2, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))));
+        int tlsPort = TestPorts.Free();
+        using var cloud = BuildCloud(port, expectedGateways: 2, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), security, tlsPort);
         await cloud.StartAsync();
         var topics = new TopicScheme();
-        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-1", topics, MemoryOutbox(), NullLogger.Instance);
-        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-2", topics, MemoryOutbox(), NullLogger.Instance);
+        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-1"), Tls = security.ClientTls() }, "gw-1", topics, MemoryOutbox(), NullLogger.Instance);
+        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-2"), Tls = security.ClientTls() }, "gw-2", topics, MemoryOutbox(), NullLogger.Instance);
         await gw1.StartAsync();
         await gw2.StartAsync();
 
@@ -41,6 +46,48 @@ public sealed class CloudServiceTests
         Assert.Equal(4f, global1.Model.Tensors[0].AsFloat32()[0], 5);
         Assert.Equal(global1.Model.Tensors[0].AsFloat32().ToArray(), global2!.Model.Tensors[0].AsFloat32().ToArray());
         Assert.Equal(400, global1.TotalSamples);
+    }
+
+    [Fact]
+    public async Task TheCloudBroker_RefusesAnonymousClients_AndAGatewayUploadingAsAnother()
+    {
+        using var security = new TestSecurity();
+        int port = TestPorts.Free();
+        int tlsPort = TestPorts.Free();
+        using var cloud = BuildCloud(port, expectedGateways: 2, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), security, tlsPort);
+        await cloud.StartAsync();
+        var topics = new TopicScheme();
+        string password = security.Provision("gw-1");
+        security.Provision("gw-2");
+
+        // Anonymous: never connects.
+        await using var anonymous = new MqttConnection(new MqttConnectionOptions { Port = tlsPort, ClientId = "gw-1-uplink", Tls = security.ClientTls(), ReconnectMaxDelay = TimeSpan.FromMilliseconds(300) }, NullLogger.Instance);
+        await anonymous.StartAsync();
+        await Assert.ThrowsAsync<TimeoutException>(() => anonymous.WaitConnectedAsync().WaitAsync(TimeSpan.FromSeconds(1.5)));
+
+        // gw-1, authenticated, may not upload as gw-2, publish a global model, or read the uploads.
+        await using var gw1 = new MqttConnection(new MqttConnectionOptions { Port = tlsPort, ClientId = "gw-1-uplink", Username = "gw-1", Password = password, Tls = security.ClientTls() }, NullLogger.Instance);
+        await gw1.StartAsync();
+        await gw1.WaitConnectedAsync().WaitAsync(Timeout);
+        var upload = WireCodec.Encode(new GatewayUpload("gw-2", "gw-2:1", 1, "m", 5, 100, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(9)));
+        var forged = await Assert.ThrowsAsync<MqttPublishRejectedException>(() => gw1.PublishAsync(topics.CloudUpload("gw-2"), upload, MqttQos.AtLeastOnce, retain: false));
+        Assert.Equal("NotAuthorized", forged.ReasonCode);
+        var global = await Assert.ThrowsAsync<MqttPublishRejectedException>(() => gw1.PublishAsync(topics.CloudGlobalModel, new byte[] { 0x80 }, MqttQos.AtLeastOnce, retain: true));
+        Assert.Equal("NotAuthorized", global.ReasonCode);
+        await gw1.SubscribeAsync(topics.CloudUploadFilter, MqttQos.AtLeastOnce, (_, _) => Task.CompletedTask);
+
+        var worker = cloud.Services.GetServices<IHostedService>().OfType<CloudAggregatorWorker>().Single();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (worker.Broker!.SubscriptionsRefused == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(2, worker.Broker.PublishesRefused);
+        Assert.Equal(1, worker.Broker.SubscriptionsRefused);
+        Assert.True(worker.Broker.ConnectionsRefused >= 1);
+        Assert.Empty(cloud.Services.GetRequiredService<CloudAggregator>().RejectedByReason);
+        Assert.Equal(0, cloud.Services.GetRequiredService<CloudAggregator>().Global!.Round);
     }
 
     [Fact]
@@ -78,15 +125,22 @@ public sealed class CloudServiceTests
         await uplink.UploadAsync(upload);
     }
 
-    private static IHost BuildCloud(int port, int expectedGateways, IModelSeed seed)
+    private static IHost BuildCloud(int port, int expectedGateways, IModelSeed seed, TestSecurity? security = null, int tlsPort = 0)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cloud:StateDirectory"] = ":memory:",
             ["Cloud:ExpectedGateways"] = expectedGateways.ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        if (security is not null)
+        {
+            settings["Cloud:CredentialsPath"] = security.CredentialsPath;
+            security.AddListenerTls(settings, "Cloud:Tls", tlsPort);
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(seed);
         builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
         return builder.Build();

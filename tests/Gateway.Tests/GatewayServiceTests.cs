@@ -20,11 +20,13 @@ public sealed class GatewayServiceTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-gw-").FullName;
     private readonly TopicScheme _topics = new();
+    private readonly TestSecurity _security = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
     {
+        _security.Dispose();
         Directory.Delete(_dir, recursive: true);
         return Task.CompletedTask;
     }
@@ -103,6 +105,7 @@ public sealed class GatewayServiceTests : IAsyncLifetime
             ["Gateway:StateDirectory"] = Path.Combine(_dir, "state"),
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Broker:CredentialsPath"] = _security.CredentialsPath,
             ["Gateway:Rounds:MaxRounds"] = maxRounds.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Rounds:QuorumFraction"] = quorum.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Rounds:Deadline"] = (deadline ?? TimeSpan.FromSeconds(20)).ToString("c", CultureInfo.InvariantCulture),
@@ -120,6 +123,8 @@ public sealed class GatewayServiceTests : IAsyncLifetime
             {
                 Port = port,
                 ClientId = id,
+                Username = id,
+                Password = _security.Provision(id),
                 Will = new LastWill(_topics.DeviceStatus("gw", id), WireCodec.Encode(new DeviceStatus(id, false, 1, false, DateTimeOffset.UtcNow)), Retain: true),
             },
             NullLogger.Instance);

@@ -29,6 +29,7 @@ public sealed class OfflineDeviceTests : IDisposable
     public async Task DeviceBackAfterSeveralRounds_ItsBufferedUpdateCountsWithADiscount_OrIsDroppedWhenTooStale(int maxStaleness, bool accepted)
     {
         int port = TestPorts.Free();
+        using var security = new TestSecurity();
         string modelPath = Path.Combine(_dir, "initial.efm");
         var layout = new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]);
         await ModelFile.SaveAsync(modelPath, new ModelMessage("m", 0, "test", 0, DateTimeOffset.UnixEpoch, layout));
@@ -40,6 +41,7 @@ public sealed class OfflineDeviceTests : IDisposable
             ["Gateway:StateDirectory"] = ":memory:",
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Broker:CredentialsPath"] = security.CredentialsPath,
             ["Gateway:Rounds:Deadline"] = "00:00:00.400",
             ["Gateway:Staleness:MaxRounds"] = maxStaleness.ToString(CultureInfo.InvariantCulture),
         });
@@ -50,7 +52,7 @@ public sealed class OfflineDeviceTests : IDisposable
 
         var trainer = new HeldTrainer();
         await using var device = new DeviceAgent(
-            new DeviceOptions { DeviceId = "dev", GatewayId = "gw", BrokerPort = port },
+            new DeviceOptions { DeviceId = "dev", GatewayId = "gw", BrokerPort = port, Password = security.Provision("dev") },
             new DeviceProfile(),
             trainer,
             new SimulatedBattery(3000, 0.9),

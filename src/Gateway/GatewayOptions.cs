@@ -86,6 +86,9 @@ public sealed class GatewayBrokerOptions
     /// </summary>
     public string CredentialsPath { get; set; } = DefaultCredentialsPath();
 
+    /// <summary>TLS to an external broker (ignored when embedded).</summary>
+    public Messaging.Security.MqttTlsOptions ClientTls { get; set; } = new();
+
     /// <summary>The embedded broker's TLS listener for devices.</summary>
     public Messaging.Security.BrokerTlsOptions Tls { get; set; } = new();
 

@@ -100,6 +100,22 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
                 errors.Add($"{s}:Broker:CredentialsPath must be set unless {s}:Broker:AllowAnonymous is true");
             }
         }
+        else
+        {
+            try
+            {
+                o.Broker.ClientTls.Validate($"{s}:Broker:ClientTls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            if (!string.IsNullOrEmpty(o.Broker.PasswordFile) && !File.Exists(o.Broker.PasswordFile))
+            {
+                errors.Add($"{s}:Broker:PasswordFile: no file at '{o.Broker.PasswordFile}'");
+            }
+        }
 
         if (o.Broker.SocketBufferBytes < 4096)
         {

@@ -157,6 +157,7 @@ internal sealed class GatewayWorker : BackgroundService
                 Password = _options.Broker.Embedded
                     ? _serviceCredential.Password
                     : SecretFile.Resolve(_options.Broker.Password, _options.Broker.PasswordFile, GatewayOptions.Section + ":Broker:PasswordFile"),
+                Tls = _options.Broker.Embedded ? new MqttTlsOptions() : _options.Broker.ClientTls,
                 SocketBufferBytes = _options.Broker.SocketBufferBytes,
             },
             _loggers.CreateLogger<MqttConnection>());

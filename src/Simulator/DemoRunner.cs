@@ -199,6 +199,10 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         {
             await stop.CancelAsync().ConfigureAwait(false);
             globals.Writer.TryComplete();
+
+            // The evaluation may be inside TorchSharp right now: wait for it before the evaluation
+            // model is disposed (at the end of this method), or native code reads freed memory.
+            await Task.WhenAny(evaluations).ConfigureAwait(false);
             foreach (var agent in agents)
             {
                 await agent.DisposeAsync().ConfigureAwait(false);

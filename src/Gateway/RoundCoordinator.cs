@@ -1,5 +1,6 @@
 using System.Buffers;
 using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Diagnostics;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
 using EdgeFL.Core.Validation;

@@ -1,3 +1,4 @@
+using EdgeFL.Core.Diagnostics;
 using EdgeFL.Tests.Shared;
 
 namespace EdgeFL.Gateway.Tests;

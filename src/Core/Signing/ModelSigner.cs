@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using System.Text;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Wire;
+
+namespace EdgeFL.Core.Signing;
+
+/// <summary>
+/// Encodes model messages signed with ECDSA P-256 over SHA-256: the message map ends with the
+/// <c>sig_alg</c>, <c>sig_kid</c> and <c>sig</c> entries, the signature covering every byte before
+/// <c>sig</c> (docs/PROTOCOL.md section 12). Costs one SHA-256 pass over the payload and one ECDSA signature.
+/// </summary>
+public sealed class ModelSigner : IDisposable
+{
+    private readonly ECDsa _key;
+    private readonly byte[] _keyId;
+    private readonly Lock _lock = new();
+
+    /// <summary>Signs with <paramref name="privateKey"/> (a P-256 key with its private part), which this signer then owns.</summary>
+    public ModelSigner(ECDsa privateKey)
+    {
+        ArgumentNullException.ThrowIfNull(privateKey);
+        if (privateKey.KeySize != 256)
+        {
+            throw new ArgumentException($"model signing keys are P-256; this one has {privateKey.KeySize} bits", nameof(privateKey));
+        }
+
+        _key = privateKey;
+        KeyId = SigningKeyFiles.KeyId(privateKey);
+        _keyId = Encoding.ASCII.GetBytes(KeyId);
+    }
+
+    /// <summary>The key id written into every signature (<see cref="SigningKeyFiles.KeyId"/>).</summary>
+    public string KeyId { get; }
+
+    /// <summary>The signer for a private key file (<see cref="SigningKeyFiles.LoadPrivateKey"/>).</summary>
+    public static ModelSigner Load(string privateKeyPath) => new(SigningKeyFiles.LoadPrivateKey(privateKeyPath));
+
+    /// <summary>Encodes <paramref name="message"/> as a signed model payload, in a new exactly-sized array.</summary>
+    public byte[] Encode(ModelMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var buffer = WireCodec.EncodeOpen(message, SignatureTrailer.Entries, SignatureTrailer.Length);
+        SignatureTrailer.WriteSignedPart(buffer, _keyId);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, hash);
+        Span<byte> signature = SignatureTrailer.BeginSignature(buffer);
+        lock (_lock)
+        {
+            _key.SignHash(hash, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+
+        buffer.Advance(SignatureTrailer.SignatureLength);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A verifier that trusts this signer's public key only (a service checking what it finds was its own).</summary>
+    public ModelVerifier CreateVerifier() => new([ECDsa.Create(_key.ExportParameters(includePrivateParameters: false))], requireSigned: true);
+
+    /// <inheritdoc />
+    public void Dispose() => _key.Dispose();
+}

@@ -1,0 +1,151 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using EdgeFL.Core.Wire;
+
+namespace EdgeFL.Core.Signing;
+
+/// <summary>
+/// Checks a model payload's signature against trusted public keys before anything of it is decoded:
+/// it reads the trailer at fixed offsets from the end, hashes the signed bytes once (no copy, no tensor
+/// decoded) and verifies one ECDSA signature (docs/PROTOCOL.md section 12). Thread-safe.
+/// </summary>
+public sealed class ModelVerifier : IDisposable
+{
+    private readonly TrustedKey[] _trusted;
+
+    /// <summary>Trusts <paramref name="trustedKeys"/> (P-256 public keys, owned by this verifier from now on).</summary>
+    /// <param name="trustedKeys">The keys whose signatures are accepted; empty only when signatures are not required.</param>
+    /// <param name="requireSigned">Reject unsigned models (true), or accept them unchecked (false). A signed model is verified either way when a key is configured.</param>
+    public ModelVerifier(IEnumerable<ECDsa> trustedKeys, bool requireSigned)
+    {
+        ArgumentNullException.ThrowIfNull(trustedKeys);
+        ECDsa[] keys = [.. trustedKeys];
+        if (requireSigned && keys.Length == 0)
+        {
+            throw new ArgumentException("signatures are required but no key is trusted", nameof(trustedKeys));
+        }
+
+        _trusted = [.. keys.Select(k => new TrustedKey(k))];
+        RequireSigned = requireSigned;
+    }
+
+    /// <summary>True when unsigned models are rejected.</summary>
+    public bool RequireSigned { get; }
+
+    /// <summary>The ids of the trusted keys.</summary>
+    public IReadOnlyList<string> TrustedKeyIds => [.. _trusted.Select(t => t.Id)];
+
+    /// <summary>
+    /// The verifier a service configures: the keys of <paramref name="publicKeyPath"/> (every <c>PUBLIC KEY</c>
+    /// block, <see cref="SigningKeyFiles.LoadPublicKeys"/>), or none when it is not set.
+    /// </summary>
+    public static ModelVerifier FromFile(string? publicKeyPath, bool requireSigned) =>
+        new(string.IsNullOrEmpty(publicKeyPath) ? [] : SigningKeyFiles.LoadPublicKeys(publicKeyPath), requireSigned);
+
+    /// <summary>Checks the signature of a model payload; the caller has checked its size.</summary>
+    public SignatureCheck Check(ReadOnlySequence<byte> payload)
+    {
+        if (_trusted.Length == 0)
+        {
+            return new(SignatureVerdict.Unchecked, "no trusted key is configured");
+        }
+
+        Span<byte> keyId = stackalloc byte[SignatureTrailer.KeyIdLength];
+        Span<byte> signature = stackalloc byte[SignatureTrailer.SignatureLength];
+        if (!SignatureTrailer.TryRead(payload, keyId, signature))
+        {
+            // Told apart only to count and log well: either way nothing here is accepted as signed.
+            return WireCodec.HasSignatureKey(payload, DecodeLimits.Default)
+                ? new(SignatureVerdict.MalformedSignature, "'sig_alg', 'sig_kid' and 'sig' must be the last entries, as ES256, 16 hex digits and 64 bytes")
+                : RequireSigned ? new(SignatureVerdict.Unsigned, "the model carries no signature") : new(SignatureVerdict.Unchecked, "unsigned, accepted (signatures not required)");
+        }
+
+        TrustedKey? key = Find(keyId);
+        if (key is null)
+        {
+            return new(SignatureVerdict.UnknownSigningKey, $"signed by key {Printable(keyId)}; trusted: {string.Join(", ", TrustedKeyIds)}");
+        }
+
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        Hash(payload.Slice(0, payload.Length - SignatureTrailer.UnsignedLength), hash);
+        return key.Verify(hash, signature)
+            ? new(SignatureVerdict.Verified, $"signed by key {key.Id}")
+            : new(SignatureVerdict.BadSignature, $"the signature under key {key.Id} does not match the payload");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var key in _trusted)
+        {
+            key.Dispose();
+        }
+    }
+
+    private TrustedKey? Find(ReadOnlySpan<byte> keyId)
+    {
+        foreach (var trusted in _trusted)
+        {
+            if (keyId.SequenceEqual(trusted.IdUtf8))
+            {
+                return trusted;
+            }
+        }
+
+        return null;
+    }
+
+    private static void Hash(ReadOnlySequence<byte> signed, Span<byte> hash)
+    {
+        if (signed.IsSingleSegment)
+        {
+            SHA256.HashData(signed.FirstSpan, hash);
+            return;
+        }
+
+        using var incremental = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var segment in signed)
+        {
+            incremental.AppendData(segment.Span);
+        }
+
+        incremental.GetHashAndReset(hash);
+    }
+
+    /// <summary>A key id from the payload, for a log line: shown only when it is lowercase hex.</summary>
+    private static string Printable(ReadOnlySpan<byte> keyId) =>
+        keyId.ContainsAnyExcept("0123456789abcdef"u8) ? "(not a key id)" : Encoding.ASCII.GetString(keyId);
+
+    private sealed class TrustedKey : IDisposable
+    {
+        private readonly ECDsa _key;
+        private readonly Lock _lock = new();
+
+        public TrustedKey(ECDsa key)
+        {
+            if (key.KeySize != 256)
+            {
+                throw new ArgumentException($"model signing keys are P-256; a trusted key has {key.KeySize} bits", nameof(key));
+            }
+
+            _key = key;
+            Id = SigningKeyFiles.KeyId(key);
+            IdUtf8 = Encoding.ASCII.GetBytes(Id);
+        }
+
+        public string Id { get; }
+
+        public byte[] IdUtf8 { get; }
+
+        public bool Verify(ReadOnlySpan<byte> hash, ReadOnlySpan<byte> signature)
+        {
+            lock (_lock)
+            {
+                return _key.VerifyHash(hash, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+            }
+        }
+
+        public void Dispose() => _key.Dispose();
+    }
+}

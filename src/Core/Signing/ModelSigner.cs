@@ -33,8 +33,21 @@ public sealed class ModelSigner : IDisposable
     /// <summary>The key id written into every signature (<see cref="SigningKeyFiles.KeyId"/>).</summary>
     public string KeyId { get; }
 
+    /// <summary>The private key file this signer was loaded from, if any.</summary>
+    public string? KeyPath { get; private init; }
+
+    /// <summary>True when the key file was generated when this signer was created.</summary>
+    public bool Generated { get; private init; }
+
     /// <summary>The signer for a private key file (<see cref="SigningKeyFiles.LoadPrivateKey"/>).</summary>
-    public static ModelSigner Load(string privateKeyPath) => new(SigningKeyFiles.LoadPrivateKey(privateKeyPath));
+    public static ModelSigner Load(string privateKeyPath) => new(SigningKeyFiles.LoadPrivateKey(privateKeyPath)) { KeyPath = privateKeyPath };
+
+    /// <summary>The signer for a private key file, generated there first (with its <c>.pub</c>) when it does not exist.</summary>
+    public static ModelSigner LoadOrGenerate(string privateKeyPath)
+    {
+        var key = SigningKeyFiles.LoadOrGenerate(privateKeyPath, out bool generated);
+        return new ModelSigner(key) { KeyPath = privateKeyPath, Generated = generated };
+    }
 
     /// <summary>Encodes <paramref name="message"/> as a signed model payload, in a new exactly-sized array.</summary>
     public byte[] Encode(ModelMessage message)

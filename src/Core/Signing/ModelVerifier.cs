@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
+using EdgeFL.Core.Messages;
 using EdgeFL.Core.Wire;
 
 namespace EdgeFL.Core.Signing;
@@ -72,6 +74,37 @@ public sealed class ModelVerifier : IDisposable
         return key.Verify(hash, signature)
             ? new(SignatureVerdict.Verified, $"signed by key {key.Id}")
             : new(SignatureVerdict.BadSignature, $"the signature under key {key.Id} does not match the payload");
+    }
+
+    /// <summary>
+    /// Takes a received model payload in the order that keeps anything unverified from being decoded:
+    /// the size against <paramref name="limits"/>, then the signature, then the decoding.
+    /// </summary>
+    public bool TryDecode(ReadOnlySequence<byte> payload, DecodeLimits limits, [NotNullWhen(true)] out ModelMessage? model, out ModelRejection rejection)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        model = null;
+        if (payload.Length > limits.MaxPayloadBytes)
+        {
+            rejection = new(nameof(WireErrorReason.TooLarge), $"{payload.Length} bytes exceed the limit of {limits.MaxPayloadBytes}");
+            return false;
+        }
+
+        var check = Check(payload);
+        if (!check.IsAccepted)
+        {
+            rejection = new(check.Verdict.ToString(), check.Detail);
+            return false;
+        }
+
+        if (!WireCodec.TryDecodeModel(payload, limits, out model, out var error))
+        {
+            rejection = new(error.Reason.ToString(), error.Detail);
+            return false;
+        }
+
+        rejection = default;
+        return model is not null;
     }
 
     /// <inheritdoc />

@@ -51,6 +51,9 @@ public sealed class DeviceOptions
     /// <summary>Socket buffer size of the device's connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>How the gateway's models are checked before they are loaded.</summary>
+    public DeviceSigningOptions Signing { get; set; } = new();
+
     /// <summary>Throws with a message naming the key when the options cannot work.</summary>
     public void Validate()
     {
@@ -83,6 +86,11 @@ public sealed class DeviceOptions
         if (MaxModelBytes < 1024)
         {
             throw new InvalidOperationException($"{s}:MaxModelBytes must be at least 1024");
+        }
+
+        if (Signing.Problem(s) is { } signing)
+        {
+            throw new InvalidOperationException(signing);
         }
     }
 }

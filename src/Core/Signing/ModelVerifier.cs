@@ -46,8 +46,12 @@ public sealed class ModelVerifier : IDisposable
         new(string.IsNullOrEmpty(publicKeyPath) ? [] : SigningKeyFiles.LoadPublicKeys(publicKeyPath), requireSigned);
 
     /// <summary>Checks the signature of a model payload; the caller has checked its size.</summary>
-    public SignatureCheck Check(ReadOnlySequence<byte> payload)
+    public SignatureCheck Check(ReadOnlySequence<byte> payload) => Check(payload, out _);
+
+    /// <summary>Checks the signature; <paramref name="structure"/> says why a payload without a valid trailer is not even a message map.</summary>
+    private SignatureCheck Check(ReadOnlySequence<byte> payload, out WireError structure)
     {
+        structure = WireError.None;
         if (_trusted.Length == 0)
         {
             return new(SignatureVerdict.Unchecked, "no trusted key is configured");
@@ -58,7 +62,7 @@ public sealed class ModelVerifier : IDisposable
         if (!SignatureTrailer.TryRead(payload, keyId, signature))
         {
             // Told apart only to count and log well: either way nothing here is accepted as signed.
-            return WireCodec.HasSignatureKey(payload, DecodeLimits.Default)
+            return WireCodec.HasSignatureKey(payload, DecodeLimits.Default, out structure)
                 ? new(SignatureVerdict.MalformedSignature, "'sig_alg', 'sig_kid' and 'sig' must be the last entries, as ES256, 16 hex digits and 64 bytes")
                 : RequireSigned ? new(SignatureVerdict.Unsigned, "the model carries no signature") : new(SignatureVerdict.Unchecked, "unsigned, accepted (signatures not required)");
         }
@@ -90,10 +94,11 @@ public sealed class ModelVerifier : IDisposable
             return false;
         }
 
-        var check = Check(payload);
+        var check = Check(payload, out var structure);
         if (!check.IsAccepted)
         {
-            rejection = new(check.Verdict.ToString(), check.Detail);
+            // A payload that is not even a message map is counted as what it is (Truncated, Malformed).
+            rejection = structure.IsError ? new(structure.Reason.ToString(), structure.Detail) : new(check.Verdict.ToString(), check.Detail);
             return false;
         }
 

@@ -127,11 +127,11 @@ public static class WireCodec
         return buffer;
     }
 
-    /// <summary>True when the payload is a message map with any signature key (walked, not decoded); false for anything else.</summary>
-    internal static bool HasSignatureKey(ReadOnlySequence<byte> payload, DecodeLimits limits)
+    /// <summary>True when the payload is a message map with any signature key (walked, not decoded); <paramref name="error"/> says why a payload is not a map at all.</summary>
+    internal static bool HasSignatureKey(ReadOnlySequence<byte> payload, DecodeLimits limits, out WireError error)
     {
         bool found = false;
-        return Guarded(payload, limits, out _, (ref MessagePackReader r) => found = MessageDecoder.HasSignatureKey(ref r, limits)) && found;
+        return Guarded(payload, limits, out error, (ref MessagePackReader r) => found = MessageDecoder.HasSignatureKey(ref r, limits)) && found;
     }
 
     private delegate void ReadAction(ref MessagePackReader reader);

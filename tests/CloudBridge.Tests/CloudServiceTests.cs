@@ -93,10 +93,7 @@ public sealed class CloudServiceTests : IDisposable
         await cloud.StartAsync();
 
         string key = Path.Combine(state, "cloud.key");
-        if (!OperatingSystem.IsWindows())
-        {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
-        }
+        TestKeys.AssertOwnerOnly(key);
 
         using var trusting = ModelVerifier.FromFile(Path.Combine(state, "cloud.pub"), requireSigned: true);
         await using var gw = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-1", new TopicScheme(), MemoryOutbox(), trusting, NullLogger.Instance);

@@ -21,4 +21,13 @@ internal sealed class TestKeys(string directory)
 
     /// <summary>A verifier that requires signatures by <paramref name="name"/>.</summary>
     public ModelVerifier Verifier(string name) => ModelVerifier.FromFile(PublicKey(name), requireSigned: true);
+
+    /// <summary>Asserts a key file is readable and writable by its owner only (mode 0600).</summary>
+    public static void AssertOwnerOnly(string path)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+    }
 }

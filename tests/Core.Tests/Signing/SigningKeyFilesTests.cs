@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using EdgeFL.Core.Signing;
+using EdgeFL.Tests.Shared;
 
 namespace EdgeFL.Core.Tests.Signing;
 
@@ -15,10 +16,7 @@ public sealed class SigningKeyFilesTests : IDisposable
         string path = Path.Combine(_dir, "sub", "cloud.key");
         using var key = SigningKeyFiles.Generate(path);
 
-        if (!OperatingSystem.IsWindows())
-        {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
-        }
+        TestKeys.AssertOwnerOnly(path);
 
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", File.ReadAllText(path), StringComparison.Ordinal);
         string pub = Path.Combine(_dir, "sub", "cloud.pub");

@@ -3,6 +3,7 @@ using EdgeFL.Core.Models;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Wire;
 using EdgeFL.DeviceClient.Power;
+using EdgeFL.Tests.Shared;
 
 namespace EdgeFL.DeviceClient.Tests;
 
@@ -81,13 +82,5 @@ public sealed class DeviceSigningTests : IAsyncLifetime
 
     private static ModelState Tiny() => new([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]);
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => TestWait.UntilAsync(condition, what, Timeout);
 }

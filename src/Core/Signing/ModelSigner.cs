@@ -19,15 +19,9 @@ public sealed class ModelSigner : IDisposable
     /// <summary>Signs with <paramref name="privateKey"/> (a P-256 key with its private part), which this signer then owns.</summary>
     public ModelSigner(ECDsa privateKey)
     {
-        ArgumentNullException.ThrowIfNull(privateKey);
-        if (privateKey.KeySize != 256)
-        {
-            throw new ArgumentException($"model signing keys are P-256; this one has {privateKey.KeySize} bits", nameof(privateKey));
-        }
-
-        _key = privateKey;
-        KeyId = SigningKeyFiles.KeyId(privateKey);
+        KeyId = SigningKeyFiles.CheckedKeyId(privateKey, nameof(privateKey));
         _keyId = Encoding.ASCII.GetBytes(KeyId);
+        _key = privateKey;
     }
 
     /// <summary>The key id written into every signature (<see cref="SigningKeyFiles.KeyId"/>).</summary>

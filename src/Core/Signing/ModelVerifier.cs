@@ -162,14 +162,9 @@ public sealed class ModelVerifier : IDisposable
 
         public TrustedKey(ECDsa key)
         {
-            if (key.KeySize != 256)
-            {
-                throw new ArgumentException($"model signing keys are P-256; a trusted key has {key.KeySize} bits", nameof(key));
-            }
-
-            _key = key;
-            Id = SigningKeyFiles.KeyId(key);
+            Id = SigningKeyFiles.CheckedKeyId(key, nameof(key));
             IdUtf8 = Encoding.ASCII.GetBytes(Id);
+            _key = key;
         }
 
         public string Id { get; }

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Wire;
 
@@ -12,20 +11,16 @@ namespace EdgeFL.Core.Signing;
 /// </summary>
 public sealed class ModelSigner : IDisposable
 {
-    private readonly ECDsa _key;
-    private readonly byte[] _keyId;
-    private readonly Lock _lock = new();
+    private readonly IdentifiedKey _key;
 
     /// <summary>Signs with <paramref name="privateKey"/> (a P-256 key with its private part), which this signer then owns.</summary>
     public ModelSigner(ECDsa privateKey)
     {
-        KeyId = SigningKeyFiles.CheckedKeyId(privateKey, nameof(privateKey));
-        _keyId = Encoding.ASCII.GetBytes(KeyId);
-        _key = privateKey;
+        _key = new IdentifiedKey(privateKey, nameof(privateKey));
     }
 
     /// <summary>The key id written into every signature (<see cref="SigningKeyFiles.KeyId"/>).</summary>
-    public string KeyId { get; }
+    public string KeyId => _key.Id;
 
     /// <summary>The private key file this signer was loaded from, if any.</summary>
     public string? KeyPath { get; private init; }
@@ -48,21 +43,16 @@ public sealed class ModelSigner : IDisposable
     {
         ArgumentNullException.ThrowIfNull(message);
         var buffer = WireCodec.EncodeOpen(message, SignatureTrailer.Entries, SignatureTrailer.Length);
-        SignatureTrailer.WriteSignedPart(buffer, _keyId);
+        SignatureTrailer.WriteSignedPart(buffer, _key.IdAscii);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(buffer.WrittenSpan, hash);
-        Span<byte> signature = SignatureTrailer.BeginSignature(buffer);
-        lock (_lock)
-        {
-            _key.SignHash(hash, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        }
-
+        _key.SignHash(hash, SignatureTrailer.BeginSignature(buffer));
         buffer.Advance(SignatureTrailer.SignatureLength);
         return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>A verifier that trusts this signer's public key only (a service checking what it finds was its own).</summary>
-    public ModelVerifier CreateVerifier() => new([ECDsa.Create(_key.ExportParameters(includePrivateParameters: false))], requireSigned: true);
+    public ModelVerifier CreateVerifier() => new([_key.PublicKey()], requireSigned: true);
 
     /// <inheritdoc />
     public void Dispose() => _key.Dispose();

@@ -14,7 +14,7 @@ namespace EdgeFL.Core.Signing;
 /// </summary>
 public sealed class ModelVerifier : IDisposable
 {
-    private readonly TrustedKey[] _trusted;
+    private readonly IdentifiedKey[] _trusted;
 
     /// <summary>Trusts <paramref name="trustedKeys"/> (P-256 public keys, owned by this verifier from now on).</summary>
     /// <param name="trustedKeys">The keys whose signatures are accepted; empty only when signatures are not required.</param>
@@ -28,7 +28,7 @@ public sealed class ModelVerifier : IDisposable
             throw new ArgumentException("signatures are required but no key is trusted", nameof(trustedKeys));
         }
 
-        _trusted = [.. keys.Select(k => new TrustedKey(k))];
+        _trusted = [.. keys.Select(k => new IdentifiedKey(k, nameof(trustedKeys)))];
         RequireSigned = requireSigned;
     }
 
@@ -67,7 +67,7 @@ public sealed class ModelVerifier : IDisposable
                 : RequireSigned ? new(SignatureVerdict.Unsigned, "the model carries no signature") : new(SignatureVerdict.Unchecked, "unsigned, accepted (signatures not required)");
         }
 
-        TrustedKey? key = Find(keyId);
+        IdentifiedKey? key = Find(keyId);
         if (key is null)
         {
             return new(SignatureVerdict.UnknownSigningKey, $"signed by key {Printable(keyId)}; trusted: {string.Join(", ", TrustedKeyIds)}");
@@ -75,7 +75,7 @@ public sealed class ModelVerifier : IDisposable
 
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         Hash(payload.Slice(0, payload.Length - SignatureTrailer.UnsignedLength), hash);
-        return key.Verify(hash, signature)
+        return key.VerifyHash(hash, signature)
             ? new(SignatureVerdict.Verified, $"signed by key {key.Id}")
             : new(SignatureVerdict.BadSignature, $"the signature under key {key.Id} does not match the payload");
     }
@@ -121,11 +121,11 @@ public sealed class ModelVerifier : IDisposable
         }
     }
 
-    private TrustedKey? Find(ReadOnlySpan<byte> keyId)
+    private IdentifiedKey? Find(ReadOnlySpan<byte> keyId)
     {
         foreach (var trusted in _trusted)
         {
-            if (keyId.SequenceEqual(trusted.IdUtf8))
+            if (keyId.SequenceEqual(trusted.IdAscii))
             {
                 return trusted;
             }
@@ -154,31 +154,4 @@ public sealed class ModelVerifier : IDisposable
     /// <summary>A key id from the payload, for a log line: shown only when it is lowercase hex.</summary>
     private static string Printable(ReadOnlySpan<byte> keyId) =>
         keyId.ContainsAnyExcept("0123456789abcdef"u8) ? "(not a key id)" : Encoding.ASCII.GetString(keyId);
-
-    private sealed class TrustedKey : IDisposable
-    {
-        private readonly ECDsa _key;
-        private readonly Lock _lock = new();
-
-        public TrustedKey(ECDsa key)
-        {
-            Id = SigningKeyFiles.CheckedKeyId(key, nameof(key));
-            IdUtf8 = Encoding.ASCII.GetBytes(Id);
-            _key = key;
-        }
-
-        public string Id { get; }
-
-        public byte[] IdUtf8 { get; }
-
-        public bool Verify(ReadOnlySpan<byte> hash, ReadOnlySpan<byte> signature)
-        {
-            lock (_lock)
-            {
-                return _key.VerifyHash(hash, signature, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-            }
-        }
-
-        public void Dispose() => _key.Dispose();
-    }
 }

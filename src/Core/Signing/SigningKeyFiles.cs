@@ -129,18 +129,6 @@ public static class SigningKeyFiles
         return Convert.ToHexStringLower(hash[..(SignatureTrailer.KeyIdLength / 2)]);
     }
 
-    /// <summary>The key id of a key given to a signer or verifier, after checking it is a P-256 key (<see cref="ArgumentException"/> otherwise).</summary>
-    internal static string CheckedKeyId(ECDsa key, string paramName)
-    {
-        ArgumentNullException.ThrowIfNull(key, paramName);
-        if (key.KeySize != 256)
-        {
-            throw new ArgumentException($"model signing keys are P-256; this one has {key.KeySize} bits", paramName);
-        }
-
-        return KeyId(key);
-    }
-
     /// <summary>
     /// What is wrong with a signer's key setting, or null. A configured file must hold a P-256 private key;
     /// with none configured the key is generated in the state folder, so there must be one (<paramref name="canGenerate"/>).

@@ -87,6 +87,12 @@ public sealed class CloudAggregatorOptions
     /// <summary>The path of the state database.</summary>
     public string StatePath => Storage.StateDatabase.PathIn(StateDirectory, "cloud.db");
 
+    /// <summary>How global models are signed.</summary>
+    public CloudSigningOptions Signing { get; set; } = new();
+
+    /// <summary>The signing key file: the configured one, else <c>cloud.key</c> in the state folder.</summary>
+    public string SigningKeyPath => Signing.PrivateKeyPath is { Length: > 0 } path ? path : Storage.StateDatabase.PathIn(StateDirectory, "cloud.key");
+
     /// <summary>
     /// Seconds the broker keeps the aggregator's session (its subscription and the QoS 1 uploads
     /// for it) while the aggregator is down; it connects with clean start off.

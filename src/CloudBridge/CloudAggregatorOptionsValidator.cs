@@ -1,3 +1,5 @@
+using EdgeFL.Core.Signing;
+using EdgeFL.Storage;
 using Microsoft.Extensions.Options;
 
 namespace EdgeFL.CloudBridge;
@@ -87,6 +89,10 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
         }
 
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
+        if (SigningKeyFiles.SignerProblem(o.Signing.PrivateKeyPath, $"{s}:Signing:PrivateKeyPath", o.StateDirectory != StateDatabase.InMemory, $"{s}:StateDirectory") is { } signing)
+        {
+            errors.Add(signing);
+        }
 
         if (o.MaxOpenRounds < 1)
         {

@@ -1,4 +1,5 @@
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
@@ -26,6 +27,8 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     private readonly ILoggerFactory _loggers;
     private readonly TopicScheme _topics;
     private readonly LoopHeartbeat _heartbeat;
+    private readonly ModelSigner _signer;
+    private readonly ModelVerifier _ownKey;
     private static readonly TimeSpan RetainedGrace = TimeSpan.FromSeconds(2);
 
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
@@ -38,6 +41,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         IOptions<CloudAggregatorOptions> options,
         CloudAggregator aggregator,
         IModelSeed seed,
+        ModelSigner signer,
         IEnumerable<ICloudObserver> observers,
         ILoggerFactory loggers,
         Security.CloudBrokerAccess access,
@@ -53,6 +57,11 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         _access = access;
         _aggregator = aggregator;
         _seed = seed;
+        _signer = signer;
+
+        // A retained global model found on the broker is taken only if this aggregator signed it: else
+        // anyone who can publish there could have it adopted, re-signed and sent to every gateway.
+        _ownKey = signer.CreateVerifier();
         _observers = observers;
         _loggers = loggers;
         _logger = loggers.CreateLogger<CloudAggregatorWorker>();
@@ -97,8 +106,23 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         }
     }
 
+    public override void Dispose()
+    {
+        _ownKey.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (_signer.Generated)
+        {
+            CloudLog.SigningKeyGenerated(_logger, _signer.KeyId, _signer.KeyPath, SigningKeyFiles.PublicKeyPathFor(_signer.KeyPath!));
+        }
+        else
+        {
+            CloudLog.SigningWith(_logger, _signer.KeyId, _signer.KeyPath);
+        }
+
         var connection = _access.Connection(_options.ClientId);
 
         // A persistent session: uploads sent while the aggregator is down wait at the broker.
@@ -182,7 +206,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     {
         try
         {
-            await _connection!.PublishAsync(_topics.CloudGlobalModel, WireCodec.Encode(global), MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
+            await _connection!.PublishAsync(_topics.CloudGlobalModel, _signer.Encode(global), MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
@@ -194,13 +218,21 @@ internal sealed class CloudAggregatorWorker : BackgroundService
 
     private Task OnRetainedGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
     {
-        if (message.Retain && message.Payload.Length <= _options.MaxUploadBytes
-            && WireCodec.TryDecodeModel(message.Payload, DecodeLimits.Default with { MaxPayloadBytes = _options.MaxUploadBytes }, out var global, out _))
+        if (!message.Retain)
         {
-            _aggregator.Adopt(global!);
-            _retainedSeen.TrySetResult();
+            return Task.CompletedTask;
         }
 
+        if (_ownKey.TryDecode(message.Payload, DecodeLimits.Default with { MaxPayloadBytes = _options.MaxUploadBytes }, out var global, out var rejection))
+        {
+            _aggregator.Adopt(global);
+        }
+        else
+        {
+            CloudLog.RetainedGlobalIgnored(_logger, rejection.ToString());
+        }
+
+        _retainedSeen.TrySetResult();
         return Task.CompletedTask;
     }
 

@@ -57,6 +57,9 @@ public sealed class DeviceOptions
     /// <summary>Socket buffer size of the device's connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>How the gateway's models are checked before they are loaded.</summary>
+    public DeviceSigningOptions Signing { get; set; } = new();
+
     /// <summary>Throws with a message naming the key when the options cannot work.</summary>
     public void Validate()
     {
@@ -97,5 +100,10 @@ public sealed class DeviceOptions
         }
 
         Tls.Validate($"{s}:Tls");
+
+        if (Signing.Problem(s) is { } signing)
+        {
+            throw new InvalidOperationException(signing);
+        }
     }
 }

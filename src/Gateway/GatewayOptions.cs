@@ -44,6 +44,11 @@ public sealed class GatewayOptions
     /// <summary>The path of the state database.</summary>
     public string StatePath => Storage.StateDatabase.PathIn(StateDirectory, "gateway.db");
 
+    /// <summary>How models are signed and checked.</summary>
+    public GatewaySigningOptions Signing { get; set; } = new();
+
+    /// <summary>The signing key file: the configured one, else <c>gateway.key</c> in the state folder.</summary>
+    public string SigningKeyPath => Signing.PrivateKeyPath is { Length: > 0 } path ? path : Storage.StateDatabase.PathIn(StateDirectory, "gateway.key");
 }
 
 /// <summary>Where the gateway's devices meet: an embedded broker (default) or an external one.</summary>

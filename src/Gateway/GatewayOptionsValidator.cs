@@ -1,5 +1,7 @@
 using EdgeFL.CloudBridge;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
+using EdgeFL.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -50,6 +52,7 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         }
 
         const string s = GatewayOptions.Section;
+        errors.AddRange(SigningProblems(o, cloud.Enabled));
         if (!TopicScheme.IsValidId(o.GatewayId))
         {
             errors.Add($"{s}:GatewayId '{o.GatewayId}' must be 1-128 characters without '/', '+', '#' or whitespace, and not 'cloud'");
@@ -196,5 +199,17 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The signing key (or a state folder to generate it in), and the cloud's key when global models come from it.</summary>
+    private static IEnumerable<string> SigningProblems(GatewayOptions o, bool cloudEnabled)
+    {
+        const string k = GatewayOptions.Section + ":Signing";
+        string?[] problems =
+        [
+            SigningKeyFiles.SignerProblem(o.Signing.PrivateKeyPath, $"{k}:PrivateKeyPath", o.StateDirectory != StateDatabase.InMemory, $"{GatewayOptions.Section}:StateDirectory"),
+            cloudEnabled ? SigningKeyFiles.VerifierProblem(o.Signing.CloudPublicKeyPath, $"{k}:CloudPublicKeyPath", o.Signing.RequireSignedModels, $"{k}:RequireSignedModels") : null,
+        ];
+        return problems.OfType<string>();
     }
 }

@@ -2,6 +2,7 @@ using EdgeFL.CloudBridge;
 using EdgeFL.CloudBridge.Outbox;
 using EdgeFL.Gateway.State;
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
@@ -26,6 +27,7 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly RoundCoordinator _rounds;
     private readonly FleetView _fleet;
     private readonly IModelSeed _seed;
+    private readonly ModelSigner _signer;
     private readonly GatewayStateStore _store;
     private readonly DurableOutbox _outbox;
     private readonly ICloudUplink? _uplink;
@@ -52,6 +54,7 @@ internal sealed class GatewayWorker : BackgroundService
         RoundCoordinator rounds,
         FleetView fleet,
         IModelSeed seed,
+        ModelSigner signer,
         GatewayStateStore store,
         DurableOutbox outbox,
         IEnumerable<ICloudUplink> uplinks,
@@ -71,6 +74,7 @@ internal sealed class GatewayWorker : BackgroundService
         _rounds = rounds;
         _fleet = fleet;
         _seed = seed;
+        _signer = signer;
         _store = store;
         _outbox = outbox;
         _uplink = uplinks.FirstOrDefault();
@@ -169,6 +173,15 @@ internal sealed class GatewayWorker : BackgroundService
         if (_uplink is not null)
         {
             await _uplink.StartAsync(stoppingToken).ConfigureAwait(false);
+        }
+
+        if (_signer.Generated)
+        {
+            GatewayLog.SigningKeyGenerated(_logger, gatewayId, _signer.KeyId, _signer.KeyPath, SigningKeyFiles.PublicKeyPathFor(_signer.KeyPath!));
+        }
+        else
+        {
+            GatewayLog.SigningWith(_logger, gatewayId, _signer.KeyId, _signer.KeyPath);
         }
 
         // READY=1 under systemd: the broker listens and our own client got through to it.
@@ -371,7 +384,7 @@ internal sealed class GatewayWorker : BackgroundService
 
     private async Task PublishModelAsync(ModelMessage model, CancellationToken cancellationToken)
     {
-        byte[] payload = WireCodec.Encode(model);
+        byte[] payload = _signer.Encode(model);
         while (true)
         {
             _health.Loop.Tick();

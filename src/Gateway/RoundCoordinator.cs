@@ -1,5 +1,6 @@
 using System.Buffers;
 using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Diagnostics;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
 using EdgeFL.Core.Validation;
@@ -24,7 +25,7 @@ internal sealed class RoundCoordinator
     private readonly DecodeLimits _limits;
     private readonly UpdateValidator _validator;
     private readonly GatewayStateStore? _store;
-    private readonly LogRateLimiter _logLimiter;
+    private readonly RejectionLogLimiter _logLimiter;
     private readonly Lock _lock = new();
     private ModelState? _model;
     private string _modelId = "";
@@ -34,7 +35,7 @@ internal sealed class RoundCoordinator
     public RoundCoordinator(GatewayOptions options, GatewayMetrics metrics, ILogger logger, TimeProvider time, GatewayStateStore? store = null)
     {
         _store = store is { Durable: true } ? store : null;
-        _logLimiter = new LogRateLimiter(time);
+        _logLimiter = new RejectionLogLimiter(time);
         _options = options;
         _metrics = metrics;
         _logger = logger;

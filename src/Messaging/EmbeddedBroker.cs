@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using EdgeFL.Core.Diagnostics;
 using EdgeFL.Messaging.Security;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
@@ -19,7 +20,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly MqttServer _server;
     private readonly IBrokerAccessPolicy? _policy;
-    private readonly LogRateLimiter _refusalLogs;
+    private readonly RejectionLogLimiter _refusalLogs;
     private long _oversizeDropped;
     private long _connectionsRefused;
     private long _publishesRefused;
@@ -37,7 +38,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         _options = options;
         _logger = logger;
         _policy = policy;
-        _refusalLogs = new LogRateLimiter(time ?? TimeProvider.System);
+        _refusalLogs = new RejectionLogLimiter(time ?? TimeProvider.System);
         var address = IPAddress.Parse(options.BindAddress);
         var factory = new MqttServerFactory();
         var builder = factory.CreateServerOptionsBuilder()

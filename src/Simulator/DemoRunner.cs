@@ -49,6 +49,9 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
     /// <summary>Rejected updates at all gateways, by reason.</summary>
     public Dictionary<string, long> Rejections { get; } = [];
 
+    /// <summary>Models not taken (global models at the gateways, gateway models at the devices), by reason; signed end to end, none expected.</summary>
+    public Dictionary<string, long> ModelRejections { get; } = [];
+
     /// <summary>Runs the demo and returns the final global model's test accuracy.</summary>
     public async Task<double> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -73,6 +76,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         var agents = new List<DeviceAgent>();
         var trainers = new List<TorchLocalTrainer>();
         using var slots = new SemaphoreSlim(o.TrainingSlots, o.TrainingSlots);
+        using var keys = new DemoKeys();
         var byGateway = new Dictionary<string, List<DeviceAgent>>(StringComparer.Ordinal);
         var churn = new ConnectivityChurn(byGateway, o.OfflineFraction, o.Seed + 7, stop.Token);
         var progress = new DemoProgress(o.Gateways, () => churn.OfflineCount);
@@ -100,7 +104,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             // With an external broker, the cloud tier meets there too (its topics sit under {prefix}/cloud/).
             var (cloudHost, cloudPort) = o.ExternalBroker is { } external ? DemoArguments.ParseHostPort(external) : ("127.0.0.1", FreePorts.Next());
             int cloudTlsPort = security is null ? cloudPort : FreePorts.Next();
-            var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, progress, loggers, security, cloudTlsPort);
+            var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, keys, progress, loggers, security, cloudTlsPort);
             await cloud.StartAsync(stop.Token).ConfigureAwait(false);
             hosts.Add(cloud);
 
@@ -110,7 +114,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                 string gatewayId = $"gw-{g + 1}";
                 var (brokerHost, brokerPort) = o.ExternalBroker is { } ext ? DemoArguments.ParseHostPort(ext) : ("127.0.0.1", FreePorts.Next());
                 int tlsPort = security is null ? brokerPort : FreePorts.Next();
-                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudTlsPort, progress, loggers, security, tlsPort);
+                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudTlsPort, keys, progress, loggers, security, tlsPort);
                 await host.StartAsync(stop.Token).ConfigureAwait(false);
                 hosts.Add(host);
                 gatewayPorts.Add((brokerHost, tlsPort));
@@ -149,6 +153,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                         Tls = security?.ClientTls() ?? new(),
                         QuantizeUpdates = o.Quantize,
                         SimulateCost = true,
+                        Signing = new DeviceSigningOptions { GatewayPublicKeyPath = keys.PublicKey(gatewayId) },
                     },
                     profile,
                     trainer,
@@ -189,6 +194,12 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                 {
                     Rejections[reason] = Rejections.GetValueOrDefault(reason) + count;
                 }
+            }
+
+            var gatewayMetrics = hosts.Skip(1).Select(h => h.Services.GetRequiredService<GatewayMetrics>());
+            foreach (var (reason, count) in gatewayMetrics.SelectMany(m => m.GlobalModelsRejectedByReason).Concat(agents.SelectMany(a => a.ModelsRejectedByReason)))
+            {
+                ModelRejections[reason] = ModelRejections.GetValueOrDefault(reason) + count;
             }
 
             Summarize(agents);
@@ -282,6 +293,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         }
 
         Say(Rejections.Count == 0 ? "rejected updates: none" : "rejected updates: " + string.Join(", ", Rejections.Select(kv => $"{kv.Key} {kv.Value}")));
+        Say("signed models (ECDSA P-256, cloud -> gateways -> devices), rejected: " + (ModelRejections.Count == 0 ? "none" : string.Join(", ", ModelRejections.Select(kv => $"{kv.Key} {kv.Value}"))));
     }
 
     private async Task WriteCsvAsync(CancellationToken cancellationToken)
@@ -303,7 +315,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         Say($"history written to {options.CsvPath}");
     }
 
-    private IHost BuildCloud(string host, int port, bool embedded, ModelMessage initial, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
+    private IHost BuildCloud(string host, int port, bool embedded, ModelMessage initial, DemoKeys keys, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var settings = new Dictionary<string, string?>
@@ -314,6 +326,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cloud:ExpectedGateways"] = options.Gateways.ToString(CultureInfo.InvariantCulture),
             ["Cloud:SyncDeadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
+            ["Cloud:Signing:PrivateKeyPath"] = keys.PrivateKey("cloud"),
         };
         if (security is not null)
         {
@@ -329,7 +342,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         return builder.Build();
     }
 
-    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
+    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoKeys keys, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var settings = new Dictionary<string, string?>
@@ -346,6 +359,8 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Cloud:Enabled"] = "true",
             ["Gateway:Cloud:Host"] = cloudHost,
             ["Gateway:Cloud:Port"] = cloudPort.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Signing:PrivateKeyPath"] = keys.PrivateKey(gatewayId),
+            ["Gateway:Signing:CloudPublicKeyPath"] = keys.PublicKey("cloud"),
             ["Gateway:Selection:Mode"] = options.Selection.ToString(),
             // Simulated training seconds (the tutorial's cost model), not wall time: the budget is in the same unit.
             ["Gateway:Selection:TrainingBudget"] = DemoTrainingBudget.ToString("c", CultureInfo.InvariantCulture),

@@ -37,7 +37,7 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = "gw",
-            ["Gateway:StateDirectory"] = ":memory:",
+            ["Gateway:StateDirectory"] = Path.Combine(_security.Directory, "state"),
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Port"] = _port.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Broker:CredentialsPath"] = _security.CredentialsPath,

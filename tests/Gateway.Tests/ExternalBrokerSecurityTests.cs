@@ -85,7 +85,7 @@ public sealed class ExternalBrokerSecurityTests : IDisposable
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = "gw",
-            ["Gateway:StateDirectory"] = ":memory:",
+            ["Gateway:StateDirectory"] = Path.Combine(_security.Directory, "state"),
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Embedded"] = "false",
             ["Gateway:Broker:Host"] = "127.0.0.1",

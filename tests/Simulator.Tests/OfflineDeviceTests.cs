@@ -34,11 +34,13 @@ public sealed class OfflineDeviceTests : IDisposable
         var layout = new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]);
         await ModelFile.SaveAsync(modelPath, new ModelMessage("m", 0, "test", 0, DateTimeOffset.UnixEpoch, layout));
         var rounds = new ConcurrentQueue<RoundResult>();
+        var keys = new TestKeys(_dir);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = "gw",
             ["Gateway:StateDirectory"] = ":memory:",
+            ["Gateway:Signing:PrivateKeyPath"] = keys.PrivateKey("gw"),
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Broker:CredentialsPath"] = security.CredentialsPath,
@@ -52,7 +54,7 @@ public sealed class OfflineDeviceTests : IDisposable
 
         var trainer = new HeldTrainer();
         await using var device = new DeviceAgent(
-            new DeviceOptions { DeviceId = "dev", GatewayId = "gw", BrokerPort = port, Password = security.Provision("dev") },
+            new DeviceOptions { DeviceId = "dev", GatewayId = "gw", BrokerPort = port, Password = security.Provision("dev"), Signing = new() { GatewayPublicKeyPath = keys.PublicKey("gw") } },
             new DeviceProfile(),
             trainer,
             new SimulatedBattery(3000, 0.9),

@@ -3,6 +3,7 @@ using EdgeFL.CloudBridge;
 using EdgeFL.CloudBridge.Outbox;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
@@ -15,19 +16,28 @@ namespace EdgeFL.Gateway.Tests.Fuzz;
 
 /// <summary>
 /// Ingress 3, the cloud's global model: 10,000 mutated and random payloads through the gateway's adopt
-/// path: the uplink's handler (size check, decoding, newest round kept), then, as GatewayWorker does
-/// for a newer global model, RoundCoordinator.Adopt (layout, finite values). Half the batches run on a
-/// gateway that already holds a model, half on one still waiting for its first (the start-up path).
-/// A model is adopted exactly when it is fit (<see cref="ModelOracle"/>), and rounds still run after it.
+/// path: the uplink's handler (size check, signature check, decoding, newest round kept), then, as
+/// GatewayWorker does for a newer global model, RoundCoordinator.Adopt (layout, finite values). Batches
+/// take turns: a gateway that requires the cloud's signature (seeds signed by the cloud's key; a mutation
+/// anywhere must make the model rejected), and one with no key configured (unsigned models taken
+/// unchecked), so that mutated models reach decoding and adoption; each on a gateway that already holds
+/// a model or on one still waiting for its first (the start-up path). A model is adopted exactly when it
+/// passes an independent verifier, decodes and is fit (<see cref="ModelOracle"/>); rounds still run after.
 /// </summary>
-public sealed class GlobalModelFuzzTests(ITestOutputHelper output)
+public sealed class GlobalModelFuzzTests(ITestOutputHelper output) : IDisposable
 {
+    private readonly string _dir = FuzzCampaign.ScratchDirectory("global-model");
+
     private const int PerBatch = 50;
     private static readonly TopicScheme Topics = new();
 
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     [Fact]
-    public void MutatedGlobalModels_AreAdopted_OnlyWhenFit()
+    public void MutatedGlobalModels_AreAdopted_OnlyWhenSignedAndFit()
     {
+        var keys = new TestKeys(_dir);
+        using var cloud = keys.Signer("cloud");
         using var db = StateDatabase.Open(StateDatabase.InMemory, DurableOutbox.Schema, NullLogger.Instance);
         var outbox = new DurableOutbox(db, new OutboxOptions(), NullLogger.Instance);
         var mutator = new FuzzMutator(FuzzCampaign.Seed);
@@ -41,7 +51,9 @@ public sealed class GlobalModelFuzzTests(ITestOutputHelper output)
             {
                 if (i % PerBatch == 0)
                 {
-                    batch = new Batch(outbox, holdsModel: i / PerBatch % 2 == 0, mutator.Random);
+                    batch?.Dispose();
+                    int kind = i / PerBatch % 4;
+                    batch = new Batch(outbox, holdsModel: kind % 2 == 0, kind < 2 ? cloud : null, keys, mutator.Random);
                 }
 
                 return new FuzzCase(mutator.Next(batch!.Seeds, out string how), how, Topics.CloudGlobalModel);
@@ -68,18 +80,23 @@ public sealed class GlobalModelFuzzTests(ITestOutputHelper output)
         var layout = coordinator.Snapshot(0).Model;
         Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(WireCodec.Encode(TestModels.Update("a", model.Round, 10, layout)))));
         Assert.True(coordinator.CloseRound(RoundCloseReason.Quorum).ModelUpdated);
+        batch.Dispose();
     }
 
     /// <summary>One uplink and one coordinator, fed mutated global models; the oracle follows what they must hold.</summary>
-    private sealed class Batch
+    private sealed class Batch : IDisposable
     {
         private readonly CloudUplink _uplink;
+        private readonly ModelVerifier _oracleVerifier;
         private long _lastAdopted = -1;
         private long _uplinkRound = long.MinValue;
 
-        public Batch(DurableOutbox outbox, bool holdsModel, Random rng)
+        /// <param name="signer">The cloud's signer: the gateway requires its signature. Null: no key configured, unsigned models taken.</param>
+        public Batch(DurableOutbox outbox, bool holdsModel, ModelSigner? signer, TestKeys keys, Random rng)
         {
-            _uplink = new CloudUplink(new CloudUplinkOptions(), "gw", Topics, outbox, NullLogger.Instance);
+            ModelVerifier Verifier() => signer is null ? new ModelVerifier([], requireSigned: false) : keys.Verifier("cloud");
+            _oracleVerifier = Verifier();
+            _uplink = new CloudUplink(new CloudUplinkOptions(), "gw", Topics, outbox, Verifier(), NullLogger.Instance);
             Coordinator = new RoundCoordinator(new GatewayOptions { GatewayId = "gw" }, new GatewayMetrics(), NullLogger.Instance, new ManualTimeProvider());
             var start = TestModels.Filled(0);
             if (holdsModel)
@@ -92,7 +109,7 @@ public sealed class GlobalModelFuzzTests(ITestOutputHelper output)
             {
                 var seed = ModelOracle.Perturbed(start, rng);
                 var message = new ModelMessage("mlp", 6 + k, "cloud", rng.Next(1, 100_000), DateTimeOffset.UnixEpoch.AddDays(k), k % 3 == 0 ? Quantizer.Quantize(seed) : seed, k == 1 ? ["dev-1", "dev-2"] : null);
-                return WireCodec.Encode(message);
+                return signer?.Encode(message) ?? WireCodec.Encode(message);
             }).ToList();
         }
 
@@ -107,8 +124,8 @@ public sealed class GlobalModelFuzzTests(ITestOutputHelper output)
             long version = Coordinator.Version;
             _uplink.OnGlobalAsync(new InboundMessage(Topics.CloudGlobalModel, new ReadOnlySequence<byte>(payload), Retain: true), CancellationToken.None).GetAwaiter().GetResult();
 
-            // What the uplink must now hold: the newest decodable model so far.
-            bool decodes = WireCodec.TryDecodeModel(new ReadOnlySequence<byte>(payload), limits, out ModelMessage? message, out _);
+            // What the uplink must now hold: the newest model so far that verifies and decodes.
+            bool decodes = _oracleVerifier.TryDecode(new ReadOnlySequence<byte>(payload), limits, out ModelMessage? message, out _);
             if (decodes && message!.Round > _uplinkRound)
             {
                 _uplinkRound = message.Round;
@@ -137,6 +154,12 @@ public sealed class GlobalModelFuzzTests(ITestOutputHelper output)
             Assert.Equal(Coordinator.Version + 1, opened.Round);
             Coordinator.CloseRound(RoundCloseReason.Deadline);
             return true;
+        }
+
+        public void Dispose()
+        {
+            _oracleVerifier.Dispose();
+            _uplink.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
     }
 }

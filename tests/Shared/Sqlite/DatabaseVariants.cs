@@ -5,8 +5,8 @@ namespace EdgeFL.Tests.Shared;
 /// <summary>
 /// Seeds for fuzzing a SQLite state file: a valid file's bytes, and copies of it with wrong values
 /// written through SQLite itself (text where a number goes, a garbage blob), which a byte mutation
-/// rarely produces but a damaged or tampered file can hold. Linked only into the test projects that use
-/// SQLite (Gateway, CloudBridge, DeviceClient).
+/// rarely produces but a damaged or tampered file can hold. Linked only into the test projects that
+/// reference EdgeFL.Storage (Directory.Build.props).
 /// </summary>
 internal static class DatabaseVariants
 {

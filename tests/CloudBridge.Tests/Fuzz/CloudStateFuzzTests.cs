@@ -16,6 +16,7 @@ namespace EdgeFL.CloudBridge.Tests.Fuzz;
 /// Nothing else may throw; the global model held must be fit; and every 25th file a sync round still
 /// completes on it.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class CloudStateFuzzTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = FuzzCampaign.ScratchDirectory("cloud-db");

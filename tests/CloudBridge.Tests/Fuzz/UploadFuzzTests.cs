@@ -15,6 +15,7 @@ namespace EdgeFL.CloudBridge.Tests.Fuzz;
 /// bound, with Reject and with Clip. See <see cref="UploadLane"/> for the oracle. Afterwards a sync round
 /// of valid uploads still publishes their exact weighted mean.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class UploadFuzzTests(ITestOutputHelper output)
 {
     private const int PerBatch = 40;

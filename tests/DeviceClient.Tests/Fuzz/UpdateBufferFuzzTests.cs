@@ -15,6 +15,7 @@ namespace EdgeFL.DeviceClient.Tests.Fuzz;
 /// device starts: StateDatabase.Open, then UpdateBuffer. Nothing may throw; every buffered update the
 /// device would send must be an update message for the row's round; and the buffer still works after.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class UpdateBufferFuzzTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = FuzzCampaign.ScratchDirectory("device-db");

@@ -20,6 +20,7 @@ namespace EdgeFL.Gateway.Tests.Fuzz;
 /// message naming the file or the key, or give options the gateway can run with: a round completes,
 /// participant selection runs, and every duration is one the timers accept.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly string[] HostileValues =
@@ -39,7 +40,8 @@ public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : I
         string model = Path.Combine(_dir, "initial.msgpack");
         File.WriteAllBytes(model, WireCodec.Encode(TestModels.Message(TestModels.Filled(0))));
         string path = Path.Combine(_dir, "gateway.json");
-        var corpus = new List<byte[]> { Encoding.UTF8.GetBytes(ValidJson(model)) };
+        var keys = new TestKeys(_dir);
+        var corpus = new List<byte[]> { Encoding.UTF8.GetBytes(ValidJson(model, keys.PrivateKey("gateway"), keys.PublicKey("cloud"))) };
         var mutator = new FuzzMutator(FuzzCampaign.Seed);
         int unreadable = 0, refused = 0;
 
@@ -151,14 +153,15 @@ public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : I
         _ = Task.Delay(options.Rounds.Deadline < TimeSpan.FromSeconds(1) ? options.Rounds.Deadline : TimeSpan.FromSeconds(1), new CancellationToken(canceled: true));
     }
 
-    private static string ValidJson(string model) => $$"""
+    private static string ValidJson(string model, string privateKey, string cloudKey) => $$"""
         {
           "Gateway": {
             "GatewayId": "gw-1",
             "TopicPrefix": "edgefl/v1",
             "InitialModelPath": "{{model}}",
             "StateDirectory": ":memory:",
-            "Broker": { "Embedded": true, "BindAddress": "127.0.0.1", "Host": "127.0.0.1", "Port": 1883, "SocketBufferBytes": 1048576 },
+            "Broker": { "Embedded": true, "BindAddress": "127.0.0.1", "Host": "127.0.0.1", "Port": 1883, "SocketBufferBytes": 1048576, "AllowAnonymous": true },
+            "Signing": { "PrivateKeyPath": "{{privateKey}}", "CloudPublicKeyPath": "{{cloudKey}}", "RequireSignedModels": true },
             "Rounds": { "QuorumFraction": 0.8, "Deadline": "00:01:00", "MinUpdates": 1, "MaxRounds": 0, "Pause": "00:00:01", "SyncEvery": 5, "GlobalModelTimeout": "00:02:00" },
             "Updates": { "MaxBytes": 67108864, "MinSampleCount": 1, "MaxSampleCount": 10000000, "MaxUpdateNorm": 10, "NormPolicy": "Reject" },
             "Aggregation": { "Strategy": "fedavg", "TrimFraction": 0.1, "ClipNorm": 0, "MaxUpdates": 64 },

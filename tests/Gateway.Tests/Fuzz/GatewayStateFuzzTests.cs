@@ -19,6 +19,7 @@ namespace EdgeFL.Gateway.Tests.Fuzz;
 /// the outbox read. Nothing may throw; a resumed model must be fit; and every 25th file a full round
 /// (update, close, upload queued, state saved) still runs on it.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class GatewayStateFuzzTests(ITestOutputHelper output) : IDisposable
 {
     private const string Schema = GatewayStateStore.Schema + DurableOutbox.Schema;

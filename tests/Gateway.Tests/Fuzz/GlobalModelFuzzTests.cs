@@ -24,6 +24,7 @@ namespace EdgeFL.Gateway.Tests.Fuzz;
 /// a model or on one still waiting for its first (the start-up path). A model is adopted exactly when it
 /// passes an independent verifier, decodes and is fit (<see cref="ModelOracle"/>); rounds still run after.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class GlobalModelFuzzTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = FuzzCampaign.ScratchDirectory("global-model");

@@ -15,6 +15,7 @@ namespace EdgeFL.Gateway.Tests.Fuzz;
 /// A file that does not decode gives InvalidDataException naming it (the service refuses to start, with
 /// that message) and nothing else; a decoded model is adopted by both exactly when it is fit.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class ModelFileFuzzTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = FuzzCampaign.ScratchDirectory("model-file");

@@ -18,6 +18,7 @@ namespace EdgeFL.Gateway.Tests.Fuzz;
 /// plainly sound (battery in [0, 1], tier 0..2, finite non-negative figures, finite volts and amps);
 /// everything else is counted as rejected and changes nothing.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class TelemetryFuzzTests(ITestOutputHelper output)
 {
     private const string Gateway = "gw";

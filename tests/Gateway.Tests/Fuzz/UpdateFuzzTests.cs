@@ -11,6 +11,7 @@ namespace EdgeFL.Gateway.Tests.Fuzz;
 /// NormPolicy Reject and with Clip. See <see cref="UpdateLane"/>
 /// for the oracle. Afterwards a round of valid updates still gives the exact weighted average.
 /// </summary>
+[Collection(FuzzCollection.Name)]
 public sealed class UpdateFuzzTests(ITestOutputHelper output)
 {
     private const int PerRound = 40;

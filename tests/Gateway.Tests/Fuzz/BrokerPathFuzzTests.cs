@@ -79,8 +79,13 @@ public sealed class BrokerPathFuzzTests(ITestOutputHelper output) : IDisposable
         Assert.True(fuzzAccepted > 0 && metrics.Rejected > 0);
 
         // Then honest devices: the third round is theirs alone, exactly their weighted mean.
-        await using var a = await _harness.DeviceAsync(port, "dev-a", (conn, model, ct) => Answer(conn, "dev-a", model, 100, 2, ct));
-        await using var b = await _harness.DeviceAsync(port, "dev-b", (conn, model, ct) => Answer(conn, "dev-b", model, 300, 4, ct));
+        // They answer only once the gateway sees both online, so that no round closes on one of them alone.
+        var bothOnline = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var a = await _harness.DeviceAsync(port, "dev-a", async (conn, model, ct) => { await bothOnline.Task; await Answer(conn, "dev-a", model, 100, 2, ct); });
+        await using var b = await _harness.DeviceAsync(port, "dev-b", async (conn, model, ct) => { await bothOnline.Task; await Answer(conn, "dev-b", model, 300, 4, ct); });
+        var fleet = host.Services.GetRequiredService<FleetView>();
+        await TestWait.UntilAsync(() => fleet.OnlineDevices().Count(d => d is "dev-a" or "dev-b") == 2, "both honest devices online", Timeout);
+        bothOnline.SetResult();
         await observer.Finished.Task.WaitAsync(Timeout);
 
         var rounds = observer.Rounds.OrderBy(r => r.Round).ToArray();
@@ -89,7 +94,7 @@ public sealed class BrokerPathFuzzTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2, rounds[2].Accepted);
         var model = host.Services.GetRequiredService<RoundCoordinator>().Snapshot(0).Model;
         Assert.All(model.Tensors[0].AsFloat32().ToArray(), v => Assert.Equal(3.5f, v)); // (100 x 2 + 300 x 4) / 400
-        Assert.True(metrics.Accepted >= fuzzAccepted + 4, $"{metrics.Accepted} accepted in all"); // the honest devices answered rounds 2 and 3 at least
+        Assert.True(metrics.Accepted >= fuzzAccepted + 4, $"{metrics.Accepted} accepted in all"); // the honest devices answered rounds 2 and 3, at least
         await host.StopAsync();
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
+using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
@@ -25,6 +26,17 @@ internal sealed class GatewayHarness : IDisposable
     {
         _security.Dispose();
         System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    /// <summary>A gateway started on <paramref name="port"/> from an initial model of zeros (<see cref="TestModels.Filled"/>), reporting to the observer returned.</summary>
+    public async Task<(IHost Host, RecordingObserver Observer)> StartAsync(int port, int maxRounds, double quorum, TimeSpan? deadline = null)
+    {
+        string modelPath = Path.Combine(Directory, "initial.efm");
+        await ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(0)));
+        var observer = new RecordingObserver();
+        var host = BuildHost(port, modelPath, observer, maxRounds, quorum, deadline);
+        await host.StartAsync();
+        return (host, observer);
     }
 
     public IHost BuildHost(int port, string? modelPath, RecordingObserver observer, int maxRounds, double quorum, TimeSpan? deadline = null)

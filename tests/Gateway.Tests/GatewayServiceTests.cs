@@ -1,17 +1,10 @@
-using System.Buffers;
-using System.Collections.Concurrent;
-using System.Globalization;
 using EdgeFL.Core.Messages;
-using EdgeFL.Core.Signing;
-using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeFL.Gateway.Tests;
@@ -34,11 +27,8 @@ public sealed class GatewayServiceTests : IAsyncLifetime
     public async Task Gateway_RunsRoundsOverRealMqtt_AndPublishesTheAggregate()
     {
         int port = TestPorts.Free();
-        string modelPath = Path.Combine(_harness.Directory, "initial.efm");
-        await ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(0)));
-        var observer = new RecordingObserver();
-        using var host = _harness.BuildHost(port, modelPath, observer, maxRounds: 2, quorum: 1.0);
-        await host.StartAsync();
+        var (host, observer) = await _harness.StartAsync(port, maxRounds: 2, quorum: 1.0);
+        using var disposeHost = host;
 
         // Two devices that answer every round: one trains (value = round), one declines.
         await using var trainer = await _harness.DeviceAsync(port, "dev-a", async (conn, model, ct) =>
@@ -69,11 +59,8 @@ public sealed class GatewayServiceTests : IAsyncLifetime
     public async Task Gateway_ClosesOnDeadline_WhenAnOnlineDeviceNeverAnswers()
     {
         int port = TestPorts.Free();
-        string modelPath = Path.Combine(_harness.Directory, "initial.efm");
-        await ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(0)));
-        var observer = new RecordingObserver();
-        using var host = _harness.BuildHost(port, modelPath, observer, maxRounds: 1, quorum: 1.0, deadline: TimeSpan.FromSeconds(1));
-        await host.StartAsync();
+        var (host, observer) = await _harness.StartAsync(port, maxRounds: 1, quorum: 1.0, deadline: TimeSpan.FromSeconds(1));
+        using var disposeHost = host;
         await using var silent = await _harness.DeviceAsync(port, "dev-silent", (_, _, _) => Task.CompletedTask);
 
         await observer.Finished.Task.WaitAsync(Timeout);

@@ -35,14 +35,7 @@ public sealed class CloudStateFuzzTests(ITestOutputHelper output) : IDisposable
             i => new FuzzCase(mutator.Next(corpus, out string how), how, i % 25 == 0 ? "with a round" : ""),
             c =>
             {
-                string path = Path.Combine(_dir, "cloud.db");
-                foreach (string f in Directory.GetFiles(_dir))
-                {
-                    File.Delete(f);
-                }
-
-                File.WriteAllBytes(path, c.Bytes);
-                using var db = StateDatabase.Open(path, CloudStateStore.Schema, NullLogger.Instance);
+                using var db = DatabaseVariants.OpenFresh(_dir, "cloud.db", c.Bytes, CloudStateStore.Schema);
                 var aggregator = new CloudAggregator(_options, NullLogger.Instance, new ManualTimeProvider(), new CloudStateStore(db));
                 bool restored = true;
                 try

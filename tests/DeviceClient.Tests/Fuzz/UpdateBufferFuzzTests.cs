@@ -33,14 +33,7 @@ public sealed class UpdateBufferFuzzTests(ITestOutputHelper output) : IDisposabl
             _ => new FuzzCase(mutator.Next(corpus, out string how), how),
             c =>
             {
-                string path = Path.Combine(_dir, "device.db");
-                foreach (string f in Directory.GetFiles(_dir))
-                {
-                    File.Delete(f);
-                }
-
-                File.WriteAllBytes(path, c.Bytes);
-                using var db = StateDatabase.Open(path, UpdateBuffer.Schema, NullLogger.Instance);
+                using var db = DatabaseVariants.OpenFresh(_dir, "device.db", c.Bytes, UpdateBuffer.Schema);
                 quarantined += db.QuarantinedFile is null ? 0 : 1;
                 var buffer = new UpdateBuffer(4, db);
                 int kept = buffer.Count;

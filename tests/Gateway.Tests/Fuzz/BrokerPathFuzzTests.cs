@@ -1,5 +1,4 @@
 using EdgeFL.Core.Messages;
-using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
@@ -32,11 +31,8 @@ public sealed class BrokerPathFuzzTests(ITestOutputHelper output) : IDisposable
     public async Task MutatedUpdates_ThroughTheEmbeddedBroker_LeaveTheGatewayRunningAndExact()
     {
         int port = TestPorts.Free();
-        string modelPath = Path.Combine(_harness.Directory, "initial.efm");
-        await ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(0)));
-        var observer = new RecordingObserver();
-        using var host = _harness.BuildHost(port, modelPath, observer, maxRounds: 3, quorum: 1.0, deadline: TimeSpan.FromSeconds(60));
-        await host.StartAsync();
+        var (host, observer) = await _harness.StartAsync(port, maxRounds: 3, quorum: 1.0, deadline: TimeSpan.FromSeconds(60));
+        using var disposeHost = host;
         var metrics = host.Services.GetRequiredService<GatewayMetrics>();
 
         // Devices that send only fuzz: not announced online, so the quorum does not wait for them.

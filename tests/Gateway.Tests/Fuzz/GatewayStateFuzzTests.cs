@@ -47,14 +47,7 @@ public sealed class GatewayStateFuzzTests(ITestOutputHelper output) : IDisposabl
     /// <summary>Starts a gateway's state on <paramref name="file"/>; true when it resumed from the saved state.</summary>
     private bool StartOn(byte[] file, bool runRound)
     {
-        string path = Path.Combine(_dir, "gateway.db");
-        foreach (string f in Directory.GetFiles(_dir))
-        {
-            File.Delete(f);
-        }
-
-        File.WriteAllBytes(path, file);
-        using var db = StateDatabase.Open(path, Schema, NullLogger.Instance);
+        using var db = DatabaseVariants.OpenFresh(_dir, "gateway.db", file, Schema);
         _quarantined += db.QuarantinedFile is null ? 0 : 1;
         var store = new GatewayStateStore(db);
         var outbox = new DurableOutbox(db, new OutboxOptions(), NullLogger.Instance);

@@ -1,3 +1,4 @@
+using EdgeFL.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeFL.Tests.Shared;
@@ -43,5 +44,21 @@ internal static class DatabaseVariants
 
         File.Delete(copy);
         return corpus;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="bytes"/> in <paramref name="directory"/> as <paramref name="fileName"/> and opens
+    /// it as the service would, with nothing else left there (no WAL, no quarantined copy of an earlier input).
+    /// </summary>
+    public static StateDatabase OpenFresh(string directory, string fileName, byte[] bytes, string schema)
+    {
+        foreach (string f in Directory.GetFiles(directory))
+        {
+            File.Delete(f);
+        }
+
+        string path = Path.Combine(directory, fileName);
+        File.WriteAllBytes(path, bytes);
+        return StateDatabase.Open(path, schema, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
     }
 }

@@ -39,6 +39,13 @@ internal sealed class GatewayHarness : IDisposable
         return (host, observer);
     }
 
+    /// <summary>Returns once the gateway's fleet view has every one of <paramref name="devices"/> online.</summary>
+    public static Task WhenOnlineAsync(IHost host, TimeSpan timeout, params string[] devices)
+    {
+        var fleet = host.Services.GetRequiredService<FleetView>();
+        return TestWait.UntilAsync(() => devices.All(fleet.OnlineDevices().Contains), $"{string.Join(", ", devices)} online", timeout);
+    }
+
     public IHost BuildHost(int port, string? modelPath, RecordingObserver observer, int maxRounds, double quorum, TimeSpan? deadline = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -30,16 +30,22 @@ public sealed class GatewayServiceTests : IAsyncLifetime
         var (host, observer) = await _harness.StartAsync(port, maxRounds: 2, quorum: 1.0);
         using var disposeHost = host;
 
-        // Two devices that answer every round: one trains (value = round), one declines.
+        // Two devices that answer every round: one trains (value = round), one declines. They answer once
+        // the gateway sees both online, so that round 1 cannot close on the first alone.
+        var bothOnline = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var trainer = await _harness.DeviceAsync(port, "dev-a", async (conn, model, ct) =>
         {
+            await bothOnline.Task;
             var update = TestModels.Update("dev-a", model.Round, 100, TestModels.Filled(model.Round * 10));
             await conn.PublishAsync(_topics.DeviceUpdate("gw", "dev-a"), WireCodec.Encode(update), MqttQos.AtLeastOnce, false, ct);
         });
         await using var decliner = await _harness.DeviceAsync(port, "dev-b", async (conn, model, ct) =>
         {
+            await bothOnline.Task;
             await conn.PublishAsync(_topics.DeviceDecline("gw", "dev-b"), WireCodec.Encode(new RoundDecline("dev-b", model.Round, "battery")), MqttQos.AtLeastOnce, false, ct);
         });
+        await GatewayHarness.WhenOnlineAsync(host, Timeout, "dev-a", "dev-b");
+        bothOnline.SetResult();
 
         await observer.Finished.Task.WaitAsync(Timeout);
         var rounds = observer.Rounds.OrderBy(r => r.Round).ToArray();

@@ -79,8 +79,7 @@ public sealed class BrokerPathFuzzTests(ITestOutputHelper output) : IDisposable
         var bothOnline = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var a = await _harness.DeviceAsync(port, "dev-a", async (conn, model, ct) => { await bothOnline.Task; await Answer(conn, "dev-a", model, 100, 2, ct); });
         await using var b = await _harness.DeviceAsync(port, "dev-b", async (conn, model, ct) => { await bothOnline.Task; await Answer(conn, "dev-b", model, 300, 4, ct); });
-        var fleet = host.Services.GetRequiredService<FleetView>();
-        await TestWait.UntilAsync(() => fleet.OnlineDevices().Count(d => d is "dev-a" or "dev-b") == 2, "both honest devices online", Timeout);
+        await GatewayHarness.WhenOnlineAsync(host, Timeout, "dev-a", "dev-b");
         bothOnline.SetResult();
         await observer.Finished.Task.WaitAsync(Timeout);
 

@@ -76,6 +76,18 @@ public sealed class GatewayServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Gateway_StopsWithAnError_WhenItsInitialModelIsNotFinite()
+    {
+        // Found by fuzzing the model file: the first model was adopted without any check.
+        string modelPath = Path.Combine(_harness.Directory, "nan.efm");
+        await Core.Storage.ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(float.NaN)));
+        using var host = _harness.BuildHost(TestPorts.Free(), modelPath, new RecordingObserver(), maxRounds: 1, quorum: 1);
+        await host.StartAsync();
+        await host.WaitForShutdownAsync().WaitAsync(Timeout);
+        Assert.False(host.Services.GetRequiredService<RoundCoordinator>().HasModel);
+    }
+
+    [Fact]
     public async Task Gateway_RefusesToStart_WithoutAModelSource()
     {
         using var host = _harness.BuildHost(TestPorts.Free(), modelPath: null, new RecordingObserver(), maxRounds: 1, quorum: 1);

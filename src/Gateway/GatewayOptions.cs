@@ -44,6 +44,8 @@ public sealed class GatewayOptions
     /// <summary>The path of the state database.</summary>
     public string StatePath => Storage.StateDatabase.PathIn(StateDirectory, "gateway.db");
 
+    /// <summary>After each round, collect and return freed memory to the OS (see Hosting/RoundMemoryTrim.cs).</summary>
+    public bool TrimMemoryAfterRound { get; set; } = true;
 }
 
 /// <summary>Where the gateway's devices meet: an embedded broker (default) or an external one.</summary>

@@ -39,7 +39,7 @@ public static class DemoArguments
           --trim F             trimmed-mean: fraction cut at each end (default 0.1)
           --clip-norm F        clip each device update's change to this L2 norm at the gateways (default 0: off)
           --hostile F          simulation only: fraction of devices sending poisoned updates (default 0)
-          --attack scale|sign-flip  how hostile devices poison: base +/- k x (trained - base) (default sign-flip)
+          --attack scale|sign-flip  how hostile devices poison: base +/- k x (trained - base) (default scale)
           --attack-scale K     the attack's factor k (default 10)
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line

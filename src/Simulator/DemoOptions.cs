@@ -85,7 +85,7 @@ public sealed record DemoOptions
     public double HostileFraction { get; init; }
 
     /// <summary>Simulation only: how hostile devices poison their updates.</summary>
-    public AttackKind Attack { get; init; } = AttackKind.SignFlip;
+    public AttackKind Attack { get; init; } = AttackKind.Scale;
 
     /// <summary>Simulation only: the factor k of the attack (see <see cref="AttackKind"/>).</summary>
     public double AttackScale { get; init; } = 10;

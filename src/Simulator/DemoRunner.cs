@@ -346,6 +346,8 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Aggregation:Strategy"] = options.Aggregation,
             ["Gateway:Aggregation:TrimFraction"] = options.TrimFraction.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Aggregation:ClipNorm"] = options.ClipNorm.ToString(CultureInfo.InvariantCulture),
+            // Several gateways and TorchSharp share this process: no per-round full collections.
+            ["Gateway:TrimMemoryAfterRound"] = "false",
         });
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton<IGatewayObserver>(progress);

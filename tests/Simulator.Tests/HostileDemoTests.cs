@@ -9,7 +9,11 @@ namespace EdgeFL.Simulator.Tests;
 /// <remarks>
 /// Reduced size: 10 devices behind 2 gateways (one hostile device per gateway, as in the full demo's
 /// 20 behind 4), every device online and training every round, so each round's median sees the same
-/// five updates whatever the timing. See docs/ROBUSTNESS.md for the full-size figures.
+/// five updates whatever the timing, and milder label skew (Dirichlet 5, not 0.5): with only five
+/// devices per gateway and ten rounds, the median of strongly skewed shards trails FedAvg by a few points
+/// even without an attack (at full size it catches up; docs/ROBUSTNESS.md has those figures). Checked
+/// on seeds 1-3 before choosing seed 1: clean 0.798-0.816, hostile FedAvg 0.28-0.37, hostile median
+/// 0.3-0.9 points above clean.
 /// </remarks>
 public sealed class HostileDemoTests : IDisposable
 {
@@ -26,6 +30,7 @@ public sealed class HostileDemoTests : IDisposable
         TrainSamples = 30000,
         TestSamples = 2000,
         OfflineFraction = 0,
+        Alpha = 5,
         Selection = EdgeFL.Gateway.Selection.SelectionMode.All,
         Seed = 1,
         RoundDeadline = TimeSpan.FromSeconds(30),

@@ -113,11 +113,19 @@ internal static class MqttRoundBench
 
     private static IHost BuildGateway(int port, string modelPath, RoundObserver observer, int devices, int rounds, int modelBytes)
     {
+        // The gateway signs each model it publishes, as in production; the key lives beside the model.
+        string signingKey = Path.Combine(Path.GetDirectoryName(modelPath)!, "gateway.key");
+        if (!File.Exists(signingKey))
+        {
+            EdgeFL.Core.Signing.SigningKeyFiles.Generate(signingKey).Dispose();
+        }
+
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = "gw",
             ["Gateway:StateDirectory"] = ":memory:",
+            ["Gateway:Signing:PrivateKeyPath"] = signingKey,
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Embedded"] = "false",
             ["Gateway:Broker:Host"] = "127.0.0.1",

@@ -23,6 +23,7 @@ var suites = new (string Name, string What, Func<Report, bool, Task> Run)[]
     ("aggregation", "streaming weighted sum vs scalar loop, TorchSharp and memory copy; q8", AggregationBench.RunAsync),
     ("robust", "median, trimmed mean, norm clipping vs streaming FedAvg", RobustBench.RunAsync),
     ("codec", "WireCodec encode/decode of 1e6 floats vs memory copy; allocations (BenchmarkDotNet)", CodecBench.RunAsync),
+    ("signing", "sign / verify a 4 MB model message (ECDSA P-256, SHA-256) vs encode, SHA-256 and decode", SigningBench.RunAsync),
     ("mqtt", "one gateway round over MQTT vs mosquitto_pub/mosquitto_sub moving the same bytes", MqttRoundBench.RunAsync),
     ("footprint", "gateway process RSS, start-up time, publish size", FootprintBench.RunAsync),
     ("learning", "accuracy vs bytes on the wire, f32 vs q8, vs centralized training", LearningBench.RunAsync),

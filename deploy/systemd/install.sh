@@ -100,7 +100,10 @@ example_config() {
     // "InitialModelPath": "$config/gateway-initial-model.msgpack",
     "Broker": { "Embedded": true, "BindAddress": "0.0.0.0", "Port": 1883 },
     "Rounds": { "Deadline": "00:01:00", "QuorumFraction": 1.0, "SyncEvery": 5 },
-    "Cloud": { "Enabled": true, "Host": "127.0.0.1", "Port": 1884 }
+    "Cloud": { "Enabled": true, "Host": "127.0.0.1", "Port": 1884 },
+    // The cloud's public key (its state folder's cloud.pub, copied here; OPERATIONS.md,
+    // "Model signing keys"). The gateway's own key is generated in its state folder.
+    "Signing": { "CloudPublicKeyPath": "$config/cloud.pub" }
   }
 }
 JSON
@@ -127,7 +130,10 @@ JSON
     "GatewayId": "gateway-1",
     "BrokerHost": "127.0.0.1",
     "BrokerPort": 1883,
-    "Data": { "Directory": "/usr/share/datasets/fashion-mnist", "Shards": 20, "Seed": 42, "Model": "mlp" }
+    "Data": { "Directory": "/usr/share/datasets/fashion-mnist", "Shards": 20, "Seed": 42, "Model": "mlp" },
+    // The gateway's public key (its state folder's gateway.pub, copied here; OPERATIONS.md,
+    // "Model signing keys").
+    "Signing": { "GatewayPublicKeyPath": "/etc/edgefl/gateway.pub" }
   }
 }
 JSON

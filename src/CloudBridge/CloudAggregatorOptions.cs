@@ -30,6 +30,31 @@ public sealed class CloudAggregatorOptions
     /// <summary>Password on an external broker.</summary>
     public string? Password { get; set; }
 
+    /// <summary>A file holding the external broker's password (takes precedence over <see cref="Password"/>).</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>TLS to an external broker.</summary>
+    public EdgeFL.Messaging.Security.MqttTlsOptions ClientTls { get; set; } = new();
+
+    /// <summary>
+    /// Let clients connect to the embedded broker without credentials, with every right (a lab
+    /// setting: it turns authentication and topic ACLs off). Off by default.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>
+    /// The provisioned gateways and their hashed secrets (written by <c>provision-gateway</c>).
+    /// Default: cloud-credentials.json in the configuration directory (/etc/edgefl).
+    /// </summary>
+    public string CredentialsPath { get; set; } = DefaultCredentialsPath();
+
+    /// <summary>The embedded broker's TLS listener for gateways.</summary>
+    public EdgeFL.Messaging.Security.BrokerTlsOptions Tls { get; set; } = new();
+
+    /// <summary>The default <see cref="CredentialsPath"/>.</summary>
+    public static string DefaultCredentialsPath() =>
+        Path.Combine(EdgeFL.Messaging.Systemd.EdgeFlHostBuilderExtensions.ConfigDirectory(), "cloud-credentials.json");
+
     /// <summary>Model file published as the global model of round 0 when no global model exists yet.</summary>
     public string? InitialModelPath { get; set; }
 
@@ -61,6 +86,12 @@ public sealed class CloudAggregatorOptions
 
     /// <summary>The path of the state database.</summary>
     public string StatePath => Storage.StateDatabase.PathIn(StateDirectory, "cloud.db");
+
+    /// <summary>How global models are signed.</summary>
+    public CloudSigningOptions Signing { get; set; } = new();
+
+    /// <summary>The signing key file: the configured one, else <c>cloud.key</c> in the state folder.</summary>
+    public string SigningKeyPath => Signing.PrivateKeyPath is { Length: > 0 } path ? path : Storage.StateDatabase.PathIn(StateDirectory, "cloud.key");
 
     /// <summary>
     /// Seconds the broker keeps the aggregator's session (its subscription and the QoS 1 uploads

@@ -1,3 +1,5 @@
+using EdgeFL.Core.Signing;
+using EdgeFL.Storage;
 using Microsoft.Extensions.Options;
 
 namespace EdgeFL.CloudBridge;
@@ -26,6 +28,34 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
         if (o.EmbeddedBroker && !System.Net.IPAddress.TryParse(o.BindAddress, out _))
         {
             errors.Add($"{s}:BindAddress must be an IP address (was '{o.BindAddress}')");
+        }
+
+        if (o.EmbeddedBroker)
+        {
+            try
+            {
+                o.Tls.Validate($"{s}:Tls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            if (!o.AllowAnonymous && string.IsNullOrWhiteSpace(o.CredentialsPath))
+            {
+                errors.Add($"{s}:CredentialsPath must be set unless {s}:AllowAnonymous is true");
+            }
+        }
+        else
+        {
+            try
+            {
+                o.ClientTls.Validate($"{s}:ClientTls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
         }
 
         if (string.IsNullOrWhiteSpace(o.ClientId))
@@ -59,6 +89,10 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
         }
 
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
+        if (SigningKeyFiles.SignerProblem(o.Signing.PrivateKeyPath, $"{s}:Signing:PrivateKeyPath", o.StateDirectory != StateDatabase.InMemory, $"{s}:StateDirectory") is { } signing)
+        {
+            errors.Add(signing);
+        }
 
         if (o.MaxOpenRounds < 1)
         {

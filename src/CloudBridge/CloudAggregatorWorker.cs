@@ -1,4 +1,5 @@
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
@@ -26,10 +27,13 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     private readonly ILoggerFactory _loggers;
     private readonly TopicScheme _topics;
     private readonly LoopHeartbeat _heartbeat;
+    private readonly ModelSigner _signer;
+    private readonly ModelVerifier _ownKey;
     private static readonly TimeSpan RetainedGrace = TimeSpan.FromSeconds(2);
 
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly TaskCompletionSource _retainedSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Security.CloudBrokerAccess _access;
     private EmbeddedBroker? _broker;
     private MqttConnection? _connection;
 
@@ -37,8 +41,10 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         IOptions<CloudAggregatorOptions> options,
         CloudAggregator aggregator,
         IModelSeed seed,
+        ModelSigner signer,
         IEnumerable<ICloudObserver> observers,
         ILoggerFactory loggers,
+        Security.CloudBrokerAccess access,
         TimeProvider? time = null,
         ServiceHealth? health = null,
         IOptions<ServiceOptions>? service = null)
@@ -48,22 +54,38 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         var timeout = service?.Value.LivenessTimeout ?? TimeSpan.FromSeconds(15);
         health?.AddCheck("cloud-aggregation-loop", () => _heartbeat.IsAlive(timeout));
         _options = options.Value;
+        _access = access;
         _aggregator = aggregator;
         _seed = seed;
+        _signer = signer;
+
+        // A retained global model found on the broker is taken only if this aggregator signed it: else
+        // anyone who can publish there could have it adopted, re-signed and sent to every gateway.
+        _ownKey = signer.CreateVerifier();
         _observers = observers;
         _loggers = loggers;
         _logger = loggers.CreateLogger<CloudAggregatorWorker>();
         _topics = new TopicScheme(_options.TopicPrefix);
     }
 
+    /// <summary>The embedded broker, when this process hosts one (tests read its counters).</summary>
+    public EmbeddedBroker? Broker => _broker;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // The broker listens before the host reports started, so gateways can connect at once.
         if (_options.EmbeddedBroker)
         {
+            var policy = _access.CreatePolicy(out var gateways);
+            if (gateways is not null)
+            {
+                CloudLog.GatewayCredentials(_logger, gateways.Path, gateways.Ids.Count);
+            }
+
             _broker = new EmbeddedBroker(
-                new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes },
-                _loggers.CreateLogger<EmbeddedBroker>());
+                new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, Tls = _options.Tls },
+                _loggers.CreateLogger<EmbeddedBroker>(),
+                policy);
             await _broker.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -84,23 +106,29 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         }
     }
 
+    public override void Dispose()
+    {
+        _ownKey.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _connection = new MqttConnection(
-            new MqttConnectionOptions
-            {
-                Host = _options.EmbeddedBroker ? EmbeddedBrokerOptions.LoopbackFor(_options.BindAddress) : _options.Host,
-                Port = _options.Port,
-                ClientId = _options.ClientId,
-                Username = _options.Username,
-                Password = _options.Password,
-                SocketBufferBytes = _options.SocketBufferBytes,
+        if (_signer.Generated)
+        {
+            CloudLog.SigningKeyGenerated(_logger, _signer.KeyId, _signer.KeyPath, SigningKeyFiles.PublicKeyPathFor(_signer.KeyPath!));
+        }
+        else
+        {
+            CloudLog.SigningWith(_logger, _signer.KeyId, _signer.KeyPath);
+        }
 
-                // A persistent session: uploads sent while the aggregator is down wait at the broker.
-                CleanStart = false,
-                SessionExpirySeconds = _options.SessionExpirySeconds,
-            },
-            _loggers.CreateLogger<MqttConnection>());
+        var connection = _access.Connection(_options.ClientId);
+
+        // A persistent session: uploads sent while the aggregator is down wait at the broker.
+        connection.CleanStart = false;
+        connection.SessionExpirySeconds = _options.SessionExpirySeconds;
+        _connection = new MqttConnection(connection, _loggers.CreateLogger<MqttConnection>());
 
         int restored = 0;
         try
@@ -178,7 +206,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     {
         try
         {
-            await _connection!.PublishAsync(_topics.CloudGlobalModel, WireCodec.Encode(global), MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
+            await _connection!.PublishAsync(_topics.CloudGlobalModel, _signer.Encode(global), MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
@@ -190,13 +218,21 @@ internal sealed class CloudAggregatorWorker : BackgroundService
 
     private Task OnRetainedGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
     {
-        if (message.Retain && message.Payload.Length <= _options.MaxUploadBytes
-            && WireCodec.TryDecodeModel(message.Payload, DecodeLimits.Default with { MaxPayloadBytes = _options.MaxUploadBytes }, out var global, out _))
+        if (!message.Retain)
         {
-            _aggregator.Adopt(global!);
-            _retainedSeen.TrySetResult();
+            return Task.CompletedTask;
         }
 
+        if (_ownKey.TryDecode(message.Payload, DecodeLimits.Default with { MaxPayloadBytes = _options.MaxUploadBytes }, out var global, out var rejection))
+        {
+            _aggregator.Adopt(global);
+        }
+        else
+        {
+            CloudLog.RetainedGlobalIgnored(_logger, rejection.ToString());
+        }
+
+        _retainedSeen.TrySetResult();
         return Task.CompletedTask;
     }
 

@@ -33,4 +33,19 @@ internal static partial class CloudLog
 
     [LoggerMessage(3106, LogLevel.Warning, "Cloud aggregator has no global model yet: set Cloud:InitialModelPath or publish one retained on {Topic}")]
     public static partial void WaitingForModel(ILogger logger, string topic);
+
+    [LoggerMessage(3111, LogLevel.Information, "Gateway credentials: {Path} ({Count} gateways provisioned); anonymous clients are refused")]
+    public static partial void GatewayCredentials(ILogger logger, string path, int count);
+
+    [LoggerMessage(3108, LogLevel.Information, "Cloud aggregator signs global models with key {KeyId} ({Path})")]
+    public static partial void SigningWith(ILogger logger, string keyId, string? path);
+
+    [LoggerMessage(3109, LogLevel.Warning, "Cloud aggregator generated a new model-signing key {KeyId} at {Path}: gateways must trust its public key {PublicKeyPath} (Gateway:Signing:CloudPublicKeyPath)")]
+    public static partial void SigningKeyGenerated(ILogger logger, string keyId, string? path, string publicKeyPath);
+
+    [LoggerMessage(3110, LogLevel.Warning, "Cloud aggregator ignored the retained global model on the broker: {Reason}")]
+    public static partial void RetainedGlobalIgnored(ILogger logger, string reason);
+
+    [LoggerMessage(3004, LogLevel.Warning, "{Suppressed} more global models were rejected for {Reason} and not logged (at most 5 lines a minute per reason)")]
+    public static partial void GlobalRejectionsSuppressed(ILogger logger, long suppressed, string reason);
 }

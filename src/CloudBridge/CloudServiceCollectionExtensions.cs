@@ -1,4 +1,5 @@
 using EdgeFL.CloudBridge.State;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Storage;
 using Microsoft.Extensions.Configuration;
@@ -27,6 +28,9 @@ public static class CloudServiceCollectionExtensions
                 sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.StatePath,
                 CloudStateStore.Schema,
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<StateDatabase>()))));
+        services.AddSingleton<Security.CloudBrokerAccess>();
+
+        services.AddSingleton(sp => ModelSigner.LoadOrGenerate(sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.SigningKeyPath));
         services.AddHostedService<CloudAggregatorWorker>();
         return services;
     }

@@ -1,5 +1,7 @@
 using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.Core.Diagnostics;
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
@@ -11,7 +13,7 @@ namespace EdgeFL.CloudBridge;
 /// The gateway side of the bridge. Uploads go into a <see cref="DurableOutbox"/> first; a sender loop
 /// publishes them in order with QoS 1 over a persistent session and removes each only after the
 /// broker's PUBACK, so a cloud outage, a crash or a reboot loses nothing. It also follows the retained
-/// global model.
+/// global model, taking only one that passes its <see cref="ModelVerifier"/> (checked before decoding).
 /// </summary>
 public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
 {
@@ -21,6 +23,8 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private readonly MqttConnection _connection;
     private readonly DecodeLimits _limits;
     private readonly DurableOutbox _outbox;
+    private readonly ModelVerifier _verifier;
+    private readonly RejectionLogLimiter _logLimiter = new(TimeProvider.System);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly Lock _lock = new();
     private CancellationTokenSource? _stop;
@@ -29,23 +33,26 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private ModelMessage? _latest;
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Creates the uplink for one gateway.</summary>
-    public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ILogger logger)
+    /// <summary>Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken.</summary>
+    public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ModelVerifier verifier, ILogger logger)
     {
         _options = options;
+        _verifier = verifier;
         _outbox = outbox;
         _outbox.Enqueued += Wake;
         _topics = topics;
         _logger = logger;
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
+        string? password = EdgeFL.Messaging.Security.SecretFile.Resolve(options.Password, options.PasswordFile, CloudUplinkOptions.Section + ":PasswordFile");
         _connection = new MqttConnection(
             new MqttConnectionOptions
             {
                 Host = options.Host,
                 Port = options.Port,
                 ClientId = string.IsNullOrEmpty(options.ClientId) ? $"{gatewayId}-uplink" : options.ClientId,
-                Username = options.Username,
-                Password = options.Password,
+                Username = password is null ? options.Username : options.Username ?? gatewayId,
+                Password = password,
+                Tls = options.Tls,
                 SocketBufferBytes = options.SocketBufferBytes,
                 CleanStart = false,
                 SessionExpirySeconds = options.SessionExpirySeconds,
@@ -57,6 +64,9 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
             return Task.CompletedTask;
         });
     }
+
+    /// <summary>Raised with the reason (a counter key) for every global model that was not taken.</summary>
+    public event Action<string>? GlobalRejected;
 
     /// <summary>Uploads delivered (acknowledged by the broker) since start.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
@@ -225,22 +235,16 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
 
     private Task OnGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
     {
-        if (message.Payload.Length > _options.MaxModelBytes)
+        if (!_verifier.TryDecode(message.Payload, _limits, out var model, out var rejection))
         {
-            CloudLog.GlobalRejected(_logger, $"{message.Payload.Length} bytes > Gateway:Cloud:MaxModelBytes {_options.MaxModelBytes}");
-            return Task.CompletedTask;
-        }
-
-        if (!WireCodec.TryDecodeModel(message.Payload, _limits, out var model, out var error))
-        {
-            CloudLog.GlobalRejected(_logger, error.ToString());
+            Reject(rejection);
             return Task.CompletedTask;
         }
 
         TaskCompletionSource arrived;
         lock (_lock)
         {
-            if (_latest is not null && model!.Round <= _latest.Round)
+            if (_latest is not null && model.Round <= _latest.Round)
             {
                 return Task.CompletedTask;
             }
@@ -250,8 +254,23 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
             _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        CloudLog.GlobalReceived(_logger, model!.Round, model.TotalSamples);
+        CloudLog.GlobalReceived(_logger, model.Round, model.TotalSamples);
         arrived.TrySetResult();
         return Task.CompletedTask;
+    }
+
+    /// <summary>Counts every rejection; logs at most 5 a minute per reason, so a flood of bad models cannot flood the log.</summary>
+    private void Reject(ModelRejection rejection)
+    {
+        GlobalRejected?.Invoke(rejection.Reason);
+        if (_logLimiter.ShouldLog(rejection.Reason, out long suppressed))
+        {
+            if (suppressed > 0)
+            {
+                CloudLog.GlobalRejectionsSuppressed(_logger, suppressed, rejection.Reason);
+            }
+
+            CloudLog.GlobalRejected(_logger, rejection.ToString());
+        }
     }
 }

@@ -18,11 +18,17 @@ public sealed class CloudUplinkOptions
     /// <summary>Client id on the cloud broker; defaults to <c>{GatewayId}-uplink</c>.</summary>
     public string? ClientId { get; set; }
 
-    /// <summary>User name on the cloud broker.</summary>
+    /// <summary>User name on the cloud broker; defaults to the gateway id when a password is set.</summary>
     public string? Username { get; set; }
 
-    /// <summary>Password on the cloud broker.</summary>
+    /// <summary>Password on the cloud broker (what the cloud's <c>provision-gateway</c> printed).</summary>
     public string? Password { get; set; }
+
+    /// <summary>A file holding the password (takes precedence over <see cref="Password"/>; e.g. a systemd credential).</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>TLS to the cloud broker.</summary>
+    public EdgeFL.Messaging.Security.MqttTlsOptions Tls { get; set; } = new();
 
     /// <summary>Socket buffer size of the uplink connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;

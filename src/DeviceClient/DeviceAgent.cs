@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
+using EdgeFL.Core.Diagnostics;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.DeviceClient.Power;
@@ -28,6 +31,9 @@ public sealed class DeviceAgent : IAsyncDisposable
     private readonly UpdateBuffer _buffer;
     private readonly Storage.StateDatabase? _state;
     private readonly DecodeLimits _limits;
+    private readonly ModelVerifier _verifier;
+    private readonly RejectionLogLimiter _rejectionLog;
+    private readonly ConcurrentDictionary<string, long> _modelsRejected = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _flushLock = new(1, 1);
     private readonly Channel<ModelMessage> _models = Channel.CreateBounded<ModelMessage>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -63,14 +69,19 @@ public sealed class DeviceAgent : IAsyncDisposable
 
         _buffer = new UpdateBuffer(options.MaxBufferedUpdates, _state);
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
+        string? password = EdgeFL.Messaging.Security.SecretFile.Resolve(options.Password, options.PasswordFile, DeviceOptions.Section + ":PasswordFile");
+
+        _verifier = ModelVerifier.FromFile(options.Signing.GatewayPublicKeyPath, options.Signing.RequireSignedModels);
+        _rejectionLog = new RejectionLogLimiter(_time);
         _connection = new MqttConnection(
             new MqttConnectionOptions
             {
                 Host = options.BrokerHost,
                 Port = options.BrokerPort,
                 ClientId = options.DeviceId,
-                Username = options.Username,
-                Password = options.Password,
+                Username = password is null ? options.Username : options.Username ?? options.DeviceId,
+                Password = password,
+                Tls = options.Tls,
                 SocketBufferBytes = options.SocketBufferBytes,
                 Will = new LastWill(_topics.DeviceStatus(options.GatewayId, options.DeviceId), WireCodec.Encode(Status(online: false)), Retain: true),
             },
@@ -115,6 +126,12 @@ public sealed class DeviceAgent : IAsyncDisposable
 
     /// <summary>The current battery reading.</summary>
     public PowerReading Battery => _power.Read();
+
+    /// <summary>Models from the gateway not loaded, by reason: a signature verdict (Unsigned, BadSignature, ...), TooLarge or a decode error.</summary>
+    public IReadOnlyDictionary<string, long> ModelsRejectedByReason => new Dictionary<string, long>(_modelsRejected);
+
+    /// <summary>Total models from the gateway not loaded.</summary>
+    public long ModelsRejected => _modelsRejected.Values.Sum();
 
     /// <summary>Raised after each round this device handled (trained or declined).</summary>
     public event Action<DeviceAgent, long, bool>? RoundHandled;
@@ -178,13 +195,20 @@ public sealed class DeviceAgent : IAsyncDisposable
         _stop?.Dispose();
         _flushLock.Dispose();
         _state?.Dispose();
+        _verifier.Dispose();
     }
 
     private Task OnModelAsync(InboundMessage message, CancellationToken cancellationToken)
     {
-        if (!WireCodec.TryDecodeModel(message.Payload, _limits, out var model, out var error))
+        if (message.Payload.IsEmpty)
         {
-            DeviceLog.BadModel(_logger, DeviceId, error.ToString());
+            return Task.CompletedTask; // a cleared retained message: no model, nothing wrong
+        }
+
+        // Signature first: nothing of an unverified model is decoded, let alone trained on.
+        if (!_verifier.TryDecode(message.Payload, _limits, out var model, out var rejection))
+        {
+            RejectModel(rejection);
             return Task.CompletedTask;
         }
 
@@ -193,7 +217,7 @@ public sealed class DeviceAgent : IAsyncDisposable
         // The channel keeps only the newest model, so a device busy training skips rounds it missed.
         lock (_seenLock)
         {
-            if (_lastModelSeen == (model!.Round, model.IssuedAt))
+            if (_lastModelSeen == (model.Round, model.IssuedAt))
             {
                 return Task.CompletedTask;
             }
@@ -205,6 +229,21 @@ public sealed class DeviceAgent : IAsyncDisposable
         _models.Writer.TryWrite(model);
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>Counts every rejected model; logs at most 5 a minute per reason.</summary>
+    private void RejectModel(ModelRejection rejection)
+    {
+        _modelsRejected.AddOrUpdate(rejection.Reason, 1, (_, n) => n + 1);
+        if (_rejectionLog.ShouldLog(rejection.Reason, out long suppressed))
+        {
+            if (suppressed > 0)
+            {
+                DeviceLog.ModelRejectionsSuppressed(_logger, DeviceId, suppressed, rejection.Reason);
+            }
+
+            DeviceLog.BadModel(_logger, DeviceId, rejection.ToString());
+        }
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)

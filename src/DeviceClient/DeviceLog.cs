@@ -16,9 +16,12 @@ internal static partial class DeviceLog
     [LoggerMessage(4004, LogLevel.Information, "{DeviceId}: sent buffered update of round {Round}")]
     public static partial void FlushedBuffered(ILogger logger, string deviceId, long round);
 
-    [LoggerMessage(4005, LogLevel.Warning, "{DeviceId}: ignored a model message: {Error}")]
+    [LoggerMessage(4005, LogLevel.Warning, "{DeviceId}: rejected a model message: {Error}")]
     public static partial void BadModel(ILogger logger, string deviceId, string error);
 
     [LoggerMessage(4006, LogLevel.Error, "{DeviceId}: training round {Round} failed")]
     public static partial void TrainingFailed(ILogger logger, string deviceId, long round, Exception exception);
+
+    [LoggerMessage(4007, LogLevel.Warning, "{DeviceId}: {Suppressed} more models were rejected for {Reason} and not logged (at most 5 lines a minute per reason)")]
+    public static partial void ModelRejectionsSuppressed(ILogger logger, string deviceId, long suppressed, string reason);
 }

@@ -21,11 +21,17 @@ public sealed class DeviceOptions
     /// <summary>The gateway's broker port.</summary>
     public int BrokerPort { get; set; } = 1883;
 
-    /// <summary>User name on the broker.</summary>
+    /// <summary>User name on the broker; defaults to <see cref="DeviceId"/> when a password is set.</summary>
     public string? Username { get; set; }
 
-    /// <summary>Password on the broker.</summary>
+    /// <summary>Password on the broker (what the gateway's <c>provision-device</c> printed).</summary>
     public string? Password { get; set; }
+
+    /// <summary>A file holding the password (takes precedence over <see cref="Password"/>; e.g. a systemd credential).</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>TLS to the gateway's broker (its TLS listener, port 8883 by default).</summary>
+    public EdgeFL.Messaging.Security.MqttTlsOptions Tls { get; set; } = new();
 
     /// <summary>Below this battery level (0-1) the device declines rounds unless charging.</summary>
     public double MinBatteryLevel { get; set; } = 0.2;
@@ -50,6 +56,9 @@ public sealed class DeviceOptions
 
     /// <summary>Socket buffer size of the device's connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How the gateway's models are checked before they are loaded.</summary>
+    public DeviceSigningOptions Signing { get; set; } = new();
 
     /// <summary>Throws with a message naming the key when the options cannot work.</summary>
     public void Validate()
@@ -83,6 +92,18 @@ public sealed class DeviceOptions
         if (MaxModelBytes < 1024)
         {
             throw new InvalidOperationException($"{s}:MaxModelBytes must be at least 1024");
+        }
+
+        if (!string.IsNullOrEmpty(PasswordFile) && !File.Exists(PasswordFile))
+        {
+            throw new InvalidOperationException($"{s}:PasswordFile: no file at '{PasswordFile}'");
+        }
+
+        Tls.Validate($"{s}:Tls");
+
+        if (Signing.Problem(s) is { } signing)
+        {
+            throw new InvalidOperationException(signing);
         }
     }
 }

@@ -57,4 +57,13 @@ internal static partial class GatewayLog
 
     [LoggerMessage(2013, LogLevel.Information, "{GatewayId}: starting from model '{ModelId}' of round {Round}")]
     public static partial void Seeded(ILogger logger, string gatewayId, string modelId, long round);
+
+    [LoggerMessage(2021, LogLevel.Information, "Device credentials: {Path} ({Count} devices provisioned); anonymous clients are refused")]
+    public static partial void DeviceCredentials(ILogger logger, string path, int count);
+
+    [LoggerMessage(2019, LogLevel.Information, "{GatewayId}: signs the models it sends its devices with key {KeyId} ({Path})")]
+    public static partial void SigningWith(ILogger logger, string gatewayId, string keyId, string? path);
+
+    [LoggerMessage(2020, LogLevel.Warning, "{GatewayId}: generated a new model-signing key {KeyId} at {Path}: its devices must trust its public key {PublicKeyPath} (Device:Signing:GatewayPublicKeyPath)")]
+    public static partial void SigningKeyGenerated(ILogger logger, string gatewayId, string keyId, string? path, string publicKeyPath);
 }

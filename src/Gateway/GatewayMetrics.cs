@@ -8,6 +8,7 @@ public sealed class GatewayMetrics
     private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private const int MaxDevicePairs = 10_000;
     private readonly ConcurrentDictionary<(string Device, string Reason), long> _byDevice = new();
+    private readonly ConcurrentDictionary<string, long> _globalsRejected = new(StringComparer.Ordinal);
     private long _accepted;
     private long _declined;
     private long _rounds;
@@ -45,4 +46,12 @@ public sealed class GatewayMetrics
             _byDevice.AddOrUpdate(key, 1, (_, n) => n + 1);
         }
     }
+
+    /// <summary>Global models from the cloud not taken, by reason: a signature verdict (Unsigned, BadSignature, ...), TooLarge or a decode error.</summary>
+    public IReadOnlyDictionary<string, long> GlobalModelsRejectedByReason => new Dictionary<string, long>(_globalsRejected);
+
+    /// <summary>Total global models not taken.</summary>
+    public long GlobalModelsRejected => _globalsRejected.Values.Sum();
+
+    internal void CountGlobalRejected(string reason) => _globalsRejected.AddOrUpdate(reason, 1, (_, n) => n + 1);
 }

@@ -44,6 +44,12 @@ public sealed class GatewayOptions
     /// <summary>The path of the state database.</summary>
     public string StatePath => Storage.StateDatabase.PathIn(StateDirectory, "gateway.db");
 
+    /// <summary>How models are signed and checked.</summary>
+    public GatewaySigningOptions Signing { get; set; } = new();
+
+    /// <summary>The signing key file: the configured one, else <c>gateway.key</c> in the state folder.</summary>
+    public string SigningKeyPath => Signing.PrivateKeyPath is { Length: > 0 } path ? path : Storage.StateDatabase.PathIn(StateDirectory, "gateway.key");
+
     /// <summary>After each round, collect and return freed memory to the OS (see Hosting/RoundMemoryTrim.cs).</summary>
     public bool TrimMemoryAfterRound { get; set; } = true;
 }
@@ -71,6 +77,32 @@ public sealed class GatewayBrokerOptions
 
     /// <summary>Password for the external broker.</summary>
     public string? Password { get; set; }
+
+    /// <summary>A file holding the external broker's password (takes precedence over <see cref="Password"/>).</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>
+    /// Let clients connect to the embedded broker without credentials, with every right (a lab
+    /// setting: it turns authentication and topic ACLs off). Off by default.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>
+    /// The provisioned devices and their hashed secrets (written by <c>provision-device</c>; read,
+    /// and re-read when it changes, by the embedded broker). Default: gateway-credentials.json in the
+    /// configuration directory (/etc/edgefl).
+    /// </summary>
+    public string CredentialsPath { get; set; } = DefaultCredentialsPath();
+
+    /// <summary>TLS to an external broker (ignored when embedded).</summary>
+    public Messaging.Security.MqttTlsOptions ClientTls { get; set; } = new();
+
+    /// <summary>The embedded broker's TLS listener for devices.</summary>
+    public Messaging.Security.BrokerTlsOptions Tls { get; set; } = new();
+
+    /// <summary>The default <see cref="CredentialsPath"/>.</summary>
+    public static string DefaultCredentialsPath() =>
+        Path.Combine(Messaging.Systemd.EdgeFlHostBuilderExtensions.ConfigDirectory(), "gateway-credentials.json");
 
     /// <summary>Socket buffer size of the gateway's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;

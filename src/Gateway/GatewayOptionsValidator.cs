@@ -1,5 +1,7 @@
 using EdgeFL.CloudBridge;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
+using EdgeFL.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -33,9 +35,24 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             {
                 errors.Add($"{CloudUplinkOptions.Section}:SocketBufferBytes must be at least 4096");
             }
+
+            try
+            {
+                cloud.Tls.Validate($"{CloudUplinkOptions.Section}:Tls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            if (!string.IsNullOrEmpty(cloud.PasswordFile) && !File.Exists(cloud.PasswordFile))
+            {
+                errors.Add($"{CloudUplinkOptions.Section}:PasswordFile: no file at '{cloud.PasswordFile}'");
+            }
         }
 
         const string s = GatewayOptions.Section;
+        errors.AddRange(SigningProblems(o, cloud.Enabled));
         if (!TopicScheme.IsValidId(o.GatewayId))
         {
             errors.Add($"{s}:GatewayId '{o.GatewayId}' must be 1-128 characters without '/', '+', '#' or whitespace, and not 'cloud'");
@@ -68,6 +85,39 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         if (!o.Broker.Embedded && string.IsNullOrWhiteSpace(o.Broker.Host))
         {
             errors.Add($"{s}:Broker:Host must be set when {s}:Broker:Embedded is false");
+        }
+
+        if (o.Broker.Embedded)
+        {
+            try
+            {
+                o.Broker.Tls.Validate($"{s}:Broker:Tls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            if (!o.Broker.AllowAnonymous && string.IsNullOrWhiteSpace(o.Broker.CredentialsPath))
+            {
+                errors.Add($"{s}:Broker:CredentialsPath must be set unless {s}:Broker:AllowAnonymous is true");
+            }
+        }
+        else
+        {
+            try
+            {
+                o.Broker.ClientTls.Validate($"{s}:Broker:ClientTls");
+            }
+            catch (InvalidOperationException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            if (!string.IsNullOrEmpty(o.Broker.PasswordFile) && !File.Exists(o.Broker.PasswordFile))
+            {
+                errors.Add($"{s}:Broker:PasswordFile: no file at '{o.Broker.PasswordFile}'");
+            }
         }
 
         if (o.Broker.SocketBufferBytes < 4096)
@@ -149,5 +199,17 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The signing key (or a state folder to generate it in), and the cloud's key when global models come from it.</summary>
+    private static IEnumerable<string> SigningProblems(GatewayOptions o, bool cloudEnabled)
+    {
+        const string k = GatewayOptions.Section + ":Signing";
+        string?[] problems =
+        [
+            SigningKeyFiles.SignerProblem(o.Signing.PrivateKeyPath, $"{k}:PrivateKeyPath", o.StateDirectory != StateDatabase.InMemory, $"{GatewayOptions.Section}:StateDirectory"),
+            cloudEnabled ? SigningKeyFiles.VerifierProblem(o.Signing.CloudPublicKeyPath, $"{k}:CloudPublicKeyPath", o.Signing.RequireSignedModels, $"{k}:RequireSignedModels") : null,
+        ];
+        return problems.OfType<string>();
     }
 }

@@ -2,6 +2,7 @@ using EdgeFL.CloudBridge;
 using EdgeFL.CloudBridge.Outbox;
 using EdgeFL.Gateway.State;
 using EdgeFL.Storage;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Gateway.Hosting;
@@ -61,12 +62,16 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<GatewayStateStore>()));
 
         var uplink = configuration.GetSection(CloudUplinkOptions.Section).Get<CloudUplinkOptions>() ?? new CloudUplinkOptions();
+        services.AddSingleton(sp => ModelSigner.LoadOrGenerate(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.SigningKeyPath));
         if (uplink.Enabled)
         {
             services.AddSingleton<ICloudUplink>(sp =>
             {
                 var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                return new CloudUplink(uplink, gateway.GatewayId, new TopicScheme(gateway.TopicPrefix), sp.GetRequiredService<DurableOutbox>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudUplink>());
+                var verifier = ModelVerifier.FromFile(gateway.Signing.CloudPublicKeyPath, gateway.Signing.RequireSignedModels);
+                var cloud = new CloudUplink(uplink, gateway.GatewayId, new TopicScheme(gateway.TopicPrefix), sp.GetRequiredService<DurableOutbox>(), verifier, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudUplink>());
+                cloud.GlobalRejected += sp.GetRequiredService<GatewayMetrics>().CountGlobalRejected;
+                return cloud;
             });
         }
 

@@ -2,12 +2,15 @@ using EdgeFL.CloudBridge;
 using EdgeFL.CloudBridge.Outbox;
 using EdgeFL.Gateway.State;
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.Hosting;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Security;
+using EdgeFL.Gateway.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,6 +27,7 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly RoundCoordinator _rounds;
     private readonly FleetView _fleet;
     private readonly IModelSeed _seed;
+    private readonly ModelSigner _signer;
     private readonly GatewayStateStore _store;
     private readonly DurableOutbox _outbox;
     private readonly ICloudUplink? _uplink;
@@ -38,6 +42,7 @@ internal sealed class GatewayWorker : BackgroundService
     private readonly TopicScheme _topics;
     private readonly DecodeLimits _controlLimits = DecodeLimits.Default with { MaxPayloadBytes = 64 * 1024, MaxTensors = 0 };
     private readonly SemaphoreSlim _progress = new(0, int.MaxValue);
+    private readonly ServiceCredential _serviceCredential;
     private EmbeddedBroker? _broker;
     private MqttConnection? _connection;
     private long _lastAdoptedGlobal = -1;
@@ -49,6 +54,7 @@ internal sealed class GatewayWorker : BackgroundService
         RoundCoordinator rounds,
         FleetView fleet,
         IModelSeed seed,
+        ModelSigner signer,
         GatewayStateStore store,
         DurableOutbox outbox,
         IEnumerable<ICloudUplink> uplinks,
@@ -68,6 +74,7 @@ internal sealed class GatewayWorker : BackgroundService
         _rounds = rounds;
         _fleet = fleet;
         _seed = seed;
+        _signer = signer;
         _store = store;
         _outbox = outbox;
         _uplink = uplinks.FirstOrDefault();
@@ -78,7 +85,11 @@ internal sealed class GatewayWorker : BackgroundService
         _topics = new TopicScheme(_options.TopicPrefix);
         _rounds.Progress += Wake;
         _fleet.Changed += Wake;
+        _serviceCredential = new ServiceCredential(CoordinatorClientId);
     }
+
+    private string CoordinatorClientId =>
+        string.IsNullOrEmpty(_options.Broker.ClientId) ? $"{_options.GatewayId}-coordinator" : _options.Broker.ClientId;
 
     /// <summary>The embedded broker, when this gateway hosts one (tests and the demo read its counters).</summary>
     public EmbeddedBroker? Broker => _broker;
@@ -94,12 +105,28 @@ internal sealed class GatewayWorker : BackgroundService
                     BindAddress = _options.Broker.BindAddress,
                     Port = _options.Broker.Port,
                     MaxMessageBytes = _options.Updates.MaxBytes,
+                    Tls = _options.Broker.Tls,
                 },
-                _loggers.CreateLogger<EmbeddedBroker>());
+                _loggers.CreateLogger<EmbeddedBroker>(),
+                CreateAccessPolicy(),
+                _time);
             await _broker.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private ClientAccessPolicy CreateAccessPolicy()
+    {
+        CredentialFile? devices = null;
+        if (!_options.Broker.AllowAnonymous)
+        {
+            devices = new CredentialFile(_options.Broker.CredentialsPath, _time);
+            devices.LoadOrThrow();
+            GatewayLog.DeviceCredentials(_logger, devices.Path, devices.Ids.Count);
+        }
+
+        return new ClientAccessPolicy(_serviceCredential, devices, new DeviceTopicRules(_topics, _options.GatewayId), _options.Broker.AllowAnonymous);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -129,9 +156,12 @@ internal sealed class GatewayWorker : BackgroundService
             {
                 Host = _options.Broker.Embedded ? EmbeddedBrokerOptions.LoopbackFor(_options.Broker.BindAddress) : _options.Broker.Host,
                 Port = _options.Broker.Port,
-                ClientId = string.IsNullOrEmpty(_options.Broker.ClientId) ? $"{gatewayId}-coordinator" : _options.Broker.ClientId,
-                Username = _options.Broker.Username,
-                Password = _options.Broker.Password,
+                ClientId = CoordinatorClientId,
+                Username = _options.Broker.Embedded ? ServiceCredential.Username : _options.Broker.Username,
+                Password = _options.Broker.Embedded
+                    ? _serviceCredential.Password
+                    : SecretFile.Resolve(_options.Broker.Password, _options.Broker.PasswordFile, GatewayOptions.Section + ":Broker:PasswordFile"),
+                Tls = _options.Broker.Embedded ? new MqttTlsOptions() : _options.Broker.ClientTls,
                 SocketBufferBytes = _options.Broker.SocketBufferBytes,
             },
             _loggers.CreateLogger<MqttConnection>());
@@ -143,6 +173,15 @@ internal sealed class GatewayWorker : BackgroundService
         if (_uplink is not null)
         {
             await _uplink.StartAsync(stoppingToken).ConfigureAwait(false);
+        }
+
+        if (_signer.Generated)
+        {
+            GatewayLog.SigningKeyGenerated(_logger, gatewayId, _signer.KeyId, _signer.KeyPath, SigningKeyFiles.PublicKeyPathFor(_signer.KeyPath!));
+        }
+        else
+        {
+            GatewayLog.SigningWith(_logger, gatewayId, _signer.KeyId, _signer.KeyPath);
         }
 
         // READY=1 under systemd: the broker listens and our own client got through to it.
@@ -345,7 +384,7 @@ internal sealed class GatewayWorker : BackgroundService
 
     private async Task PublishModelAsync(ModelMessage model, CancellationToken cancellationToken)
     {
-        byte[] payload = WireCodec.Encode(model);
+        byte[] payload = _signer.Encode(model);
         while (true)
         {
             _health.Loop.Tick();

@@ -1,10 +1,12 @@
 using System.Buffers;
 using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Diagnostics;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
 using EdgeFL.Core.Validation;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.State;
+using EdgeFL.Messaging;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.Gateway;

@@ -1,26 +1,44 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using EdgeFL.Core.Diagnostics;
+using EdgeFL.Messaging.Security;
+using MQTTnet.Protocol;
 using MQTTnet.Server;
 
 namespace EdgeFL.Messaging;
 
-/// <summary>An MQTTnet broker hosted in-process, listening on TCP, with EdgeFL's size limit enforced.</summary>
+/// <summary>
+/// An MQTTnet broker hosted in-process, listening on TCP (and TLS when configured), with EdgeFL's
+/// size limit enforced and, when given an access policy, authentication and per-topic rights.
+/// </summary>
 public sealed class EmbeddedBroker : IAsyncDisposable
 {
+    private const string IdentityKey = "edgefl.identity";
+
     private readonly EmbeddedBrokerOptions _options;
     private readonly ILogger _logger;
     private readonly MqttServer _server;
+    private readonly IBrokerAccessPolicy? _policy;
+    private readonly RejectionLogLimiter _refusalLogs;
     private long _oversizeDropped;
+    private long _connectionsRefused;
+    private long _publishesRefused;
+    private long _subscriptionsRefused;
     private int _connectedClients;
 
-    /// <summary>Creates the broker; it listens once <see cref="StartAsync"/> returns.</summary>
-    public EmbeddedBroker(EmbeddedBrokerOptions options, ILogger logger)
+    /// <summary>
+    /// Creates the broker; it listens once <see cref="StartAsync"/> returns. Without a
+    /// <paramref name="policy"/> every client may connect and do anything.
+    /// </summary>
+    public EmbeddedBroker(EmbeddedBrokerOptions options, ILogger logger, IBrokerAccessPolicy? policy = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate("Broker");
         _options = options;
         _logger = logger;
+        _policy = policy;
+        _refusalLogs = new RejectionLogLimiter(time ?? TimeProvider.System);
         var address = IPAddress.Parse(options.BindAddress);
         var factory = new MqttServerFactory();
         var builder = factory.CreateServerOptionsBuilder()
@@ -32,14 +50,45 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             ? builder.WithDefaultEndpointBoundIPAddress(IPAddress.None).WithDefaultEndpointBoundIPV6Address(address)
             : builder.WithDefaultEndpointBoundIPAddress(address).WithDefaultEndpointBoundIPV6Address(
                 address.Equals(IPAddress.Any) ? IPAddress.IPv6Any : IPAddress.None);
+        if (options.Tls.Enabled)
+        {
+            var tlsAddress = IPAddress.Parse(options.Tls.BindAddress);
+            builder = builder.WithEncryptedEndpoint()
+                .WithEncryptedEndpointPort(options.Tls.Port)
+                .WithEncryptionCertificate(TlsCertificates.LoadWithKey(options.Tls.CertificatePath!, options.Tls.KeyPath, options.Tls.CertificatePassword))
+                .WithEncryptionSslProtocol(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13);
+            builder = tlsAddress.AddressFamily == AddressFamily.InterNetworkV6
+                ? builder.WithEncryptedEndpointBoundIPAddress(IPAddress.None).WithEncryptedEndpointBoundIPV6Address(tlsAddress)
+                : builder.WithEncryptedEndpointBoundIPAddress(tlsAddress).WithEncryptedEndpointBoundIPV6Address(
+                    tlsAddress.Equals(IPAddress.Any) ? IPAddress.IPv6Any : IPAddress.None);
+        }
+
         _server = factory.CreateMqttServer(builder.Build());
         _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
+        if (policy is not null)
+        {
+            _server.ValidatingConnectionAsync += OnValidatingConnectionAsync;
+            _server.InterceptingSubscriptionAsync += OnInterceptingSubscriptionAsync;
+        }
+
         _server.ClientConnectedAsync += _ => { Interlocked.Increment(ref _connectedClients); return Task.CompletedTask; };
         _server.ClientDisconnectedAsync += _ => { Interlocked.Decrement(ref _connectedClients); return Task.CompletedTask; };
     }
 
     /// <summary>The port the broker listens on.</summary>
     public int Port => _options.Port;
+
+    /// <summary>The TLS port, when the TLS listener is on.</summary>
+    public int? TlsPort => _options.Tls.Enabled ? _options.Tls.Port : null;
+
+    /// <summary>Connections refused (bad or missing credentials, a reserved client id).</summary>
+    public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
+
+    /// <summary>Publishes refused because the client had no right to the topic.</summary>
+    public long PublishesRefused => Interlocked.Read(ref _publishesRefused);
+
+    /// <summary>Subscriptions refused because the client had no right to the filter.</summary>
+    public long SubscriptionsRefused => Interlocked.Read(ref _subscriptionsRefused);
 
     /// <summary>Publishes dropped because they exceeded <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>.</summary>
     public long OversizeDropped => Interlocked.Read(ref _oversizeDropped);
@@ -64,6 +113,15 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
 
         MessagingLog.BrokerStarted(_logger, _options.BindAddress, _options.Port);
+        if (_options.Tls.Enabled)
+        {
+            MessagingLog.BrokerTlsStarted(_logger, _options.Tls.BindAddress, _options.Tls.Port);
+        }
+
+        if (_policy is null)
+        {
+            MessagingLog.BrokerOpen(_logger);
+        }
     }
 
     /// <summary>Stops listening and drops every client.</summary>
@@ -84,15 +142,78 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         _server.Dispose();
     }
 
+    private Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs args)
+    {
+        var identity = _policy!.Authenticate(args.ClientId, args.UserName, args.RawPassword ?? [], args.ClientCertificate);
+        if (identity is null)
+        {
+            args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            Interlocked.Increment(ref _connectionsRefused);
+            string remote = args.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : args.RemoteEndPoint?.ToString() ?? "?";
+            if (_refusalLogs.ShouldLog("connect:" + remote, out long suppressed))
+            {
+                MessagingLog.ConnectionRefusedByBroker(_logger, args.ClientId, args.UserName ?? "", remote, suppressed);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        args.SessionItems[IdentityKey] = identity;
+        return Task.CompletedTask;
+    }
+
+    private Task OnInterceptingSubscriptionAsync(InterceptingSubscriptionEventArgs args)
+    {
+        if (args.SessionItems[IdentityKey] is BrokerIdentity who && _policy!.MaySubscribe(who, args.TopicFilter.Topic))
+        {
+            return Task.CompletedTask;
+        }
+
+        args.ProcessSubscription = false;
+        args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+        Interlocked.Increment(ref _subscriptionsRefused);
+        if (_refusalLogs.ShouldLog("sub:" + args.ClientId, out long suppressed))
+        {
+            MessagingLog.SubscriptionRefusedByBroker(_logger, args.ClientId, args.UserName ?? "", args.TopicFilter.Topic, suppressed);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private bool MayPublish(InterceptingPublishEventArgs args)
+    {
+        if (_policy is null)
+        {
+            return true;
+        }
+
+        // Messages the server itself injects carry no session; every client publish (the will too) has one.
+        return args.SessionItems?[IdentityKey] is BrokerIdentity who && _policy.MayPublish(who, args.ApplicationMessage.Topic);
+    }
+
     private Task OnInterceptingPublishAsync(InterceptingPublishEventArgs args)
     {
+        if (!MayPublish(args))
+        {
+            args.ProcessPublish = false;
+            args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            args.Response.ReasonString = "not authorized for this topic";
+            Interlocked.Increment(ref _publishesRefused);
+            if (_refusalLogs.ShouldLog("pub:" + args.ClientId, out long suppressed))
+            {
+                MessagingLog.PublishRefusedByBroker(_logger, args.ClientId, args.UserName ?? "", args.ApplicationMessage.Topic, suppressed);
+            }
+
+            return Task.CompletedTask;
+        }
+
         long length = args.ApplicationMessage.Payload.Length;
         if (length > _options.MaxMessageBytes)
         {
             args.ProcessPublish = false;
 
             // Tell a QoS 1 publisher (MQTT 5) that it was refused, rather than acknowledging a drop.
-            args.Response.ReasonCode = MQTTnet.Protocol.MqttPubAckReasonCode.QuotaExceeded;
+            args.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
             args.Response.ReasonString = $"payload over {_options.MaxMessageBytes} bytes";
             Interlocked.Increment(ref _oversizeDropped);
             MessagingLog.OversizeDropped(_logger, args.ClientId, args.ApplicationMessage.Topic, length, _options.MaxMessageBytes);

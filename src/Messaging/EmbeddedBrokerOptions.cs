@@ -20,6 +20,12 @@ public sealed class EmbeddedBrokerOptions
     /// <summary>Messages queued per subscriber before the oldest are dropped.</summary>
     public int MaxPendingMessagesPerClient { get; set; } = 1000;
 
+    /// <summary>
+    /// The TLS listener, besides the plain one at BindAddress:Port (which the host's own client uses;
+    /// keep it on loopback, the default, when devices come in over TLS).
+    /// </summary>
+    public Security.BrokerTlsOptions Tls { get; set; } = new();
+
     /// <summary>The address a client in the same process uses to reach a broker bound to <paramref name="bindAddress"/>.</summary>
     public static string LoopbackFor(string bindAddress) => bindAddress switch
     {
@@ -50,5 +56,7 @@ public sealed class EmbeddedBrokerOptions
         {
             throw new InvalidOperationException($"{section}:MaxPendingMessagesPerClient must be at least 1");
         }
+
+        Tls.Validate(section + ":Tls");
     }
 }

@@ -39,4 +39,19 @@ internal static partial class MessagingLog
 
     [LoggerMessage(1103, LogLevel.Information, "Embedded MQTT broker stopped")]
     public static partial void BrokerStopped(ILogger logger);
+
+    [LoggerMessage(1104, LogLevel.Information, "Embedded MQTT broker listening for TLS on {Address}:{Port}")]
+    public static partial void BrokerTlsStarted(ILogger logger, string address, int port);
+
+    [LoggerMessage(1105, LogLevel.Warning, "Embedded MQTT broker runs without authentication: every client may connect and publish anywhere")]
+    public static partial void BrokerOpen(ILogger logger);
+
+    [LoggerMessage(1106, LogLevel.Warning, "Broker refused the connection of client {ClientId} (user '{Username}') from {Remote}: bad user name or password ({Suppressed} more not logged)")]
+    public static partial void ConnectionRefusedByBroker(ILogger logger, string clientId, string username, string remote, long suppressed);
+
+    [LoggerMessage(1107, LogLevel.Warning, "Broker refused a publish of {ClientId} (user '{Username}') to {Topic}: not authorized ({Suppressed} more not logged)")]
+    public static partial void PublishRefusedByBroker(ILogger logger, string clientId, string username, string topic, long suppressed);
+
+    [LoggerMessage(1108, LogLevel.Warning, "Broker refused a subscription of {ClientId} (user '{Username}') to {Filter}: not authorized ({Suppressed} more not logged)")]
+    public static partial void SubscriptionRefusedByBroker(ILogger logger, string clientId, string username, string filter, long suppressed);
 }

@@ -463,6 +463,11 @@ public sealed class MqttConnection : IAsyncDisposable
             builder.WithCredentials(_options.Username, _options.Password ?? "");
         }
 
+        if (_options.Tls.Enabled)
+        {
+            builder.WithTlsOptions(BuildTlsOptions(_options.Tls, _options.Host));
+        }
+
         if (_options.MaximumPacketBytes > 0)
         {
             builder.WithMaximumPacketSize(_options.MaximumPacketBytes);
@@ -474,6 +479,22 @@ public sealed class MqttConnection : IAsyncDisposable
                 .WithWillPayload(will.Payload)
                 .WithWillRetain(will.Retain)
                 .WithWillQualityOfServiceLevel((MqttQualityOfServiceLevel)will.Qos);
+        }
+
+        return builder.Build();
+    }
+
+    private static MqttClientTlsOptions BuildTlsOptions(Security.MqttTlsOptions tls, string host)
+    {
+        var trusted = string.IsNullOrEmpty(tls.CaCertificatePath) ? null : Security.TlsCertificates.LoadPemBundle(tls.CaCertificatePath);
+        var builder = new MqttClientTlsOptionsBuilder()
+            .UseTls()
+            .WithSslProtocols(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)
+            .WithTargetHost(string.IsNullOrEmpty(tls.TargetHost) ? host : tls.TargetHost)
+            .WithCertificateValidationHandler(e => Security.TlsCertificates.IsServerTrusted(e.Certificate, e.Chain, e.SslPolicyErrors, trusted));
+        if (!string.IsNullOrEmpty(tls.ClientCertificatePath))
+        {
+            builder.WithClientCertificates([Security.TlsCertificates.LoadWithKey(tls.ClientCertificatePath, tls.ClientKeyPath, null)]);
         }
 
         return builder.Build();

@@ -18,6 +18,9 @@ public sealed class MqttConnectionOptions
     /// <summary>Password, if the broker wants one.</summary>
     public string? Password { get; set; }
 
+    /// <summary>TLS to the broker.</summary>
+    public Security.MqttTlsOptions Tls { get; set; } = new();
+
     /// <summary>Start a fresh session on each connect (false keeps the broker-side session).</summary>
     public bool CleanStart { get; set; } = true;
 
@@ -80,5 +83,7 @@ public sealed class MqttConnectionOptions
         {
             throw new InvalidOperationException($"{section}:ConnectTimeout must be > 0 and {section}:KeepAlive >= 0");
         }
+
+        Tls.Validate(section + ":Tls");
     }
 }

@@ -52,6 +52,9 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
     /// <summary>Rejected updates at all gateways, by reason.</summary>
     public Dictionary<string, long> Rejections { get; } = [];
 
+    /// <summary>Models not taken (global models at the gateways, gateway models at the devices), by reason; signed end to end, none expected.</summary>
+    public Dictionary<string, long> ModelRejections { get; } = [];
+
     /// <summary>Runs the demo and returns the final global model's test accuracy.</summary>
     public async Task<double> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -83,6 +86,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         var agents = new List<DeviceAgent>();
         var trainers = new List<TorchLocalTrainer>();
         using var slots = new SemaphoreSlim(o.TrainingSlots, o.TrainingSlots);
+        using var keys = new DemoKeys();
         var byGateway = new Dictionary<string, List<DeviceAgent>>(StringComparer.Ordinal);
         var churn = new ConnectivityChurn(byGateway, o.OfflineFraction, o.Seed + 7, stop.Token);
         var progress = new DemoProgress(o.Gateways, () => churn.OfflineCount);
@@ -100,12 +104,17 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                 $"round {row.Round,3}: devices {row.Participants,2}/{o.Devices} ({(double)row.Participants / o.Devices:P0}; declined {row.Declined}, offline {row.Offline}, rejected {row.Rejected}), samples {row.Samples,6}, mean loss {row.MeanLoss:F4}, energy {row.EnergyMah:F1} mAh, t={row.ElapsedSeconds:F1}s"));
         };
 
+        // With the embedded brokers the demo runs as deployed: devices and gateways authenticate with
+        // provisioned credentials over TLS (a private CA made for the run); an external broker is
+        // used as it is configured.
+        using var security = o.ExternalBroker is null ? DemoSecurity.Create() : null;
         var evaluations = Task.Run(() => EvaluateGlobalsAsync(globals.Reader, evaluationModel, test, stop.Token), CancellationToken.None);
         try
         {
             // With an external broker, the cloud tier meets there too (its topics sit under {prefix}/cloud/).
             var (cloudHost, cloudPort) = o.ExternalBroker is { } external ? DemoArguments.ParseHostPort(external) : ("127.0.0.1", FreePorts.Next());
-            var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, progress, loggers);
+            int cloudTlsPort = security is null ? cloudPort : FreePorts.Next();
+            var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, keys, progress, loggers, security, cloudTlsPort);
             await cloud.StartAsync(stop.Token).ConfigureAwait(false);
             hosts.Add(cloud);
 
@@ -114,10 +123,11 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             {
                 string gatewayId = $"gw-{g + 1}";
                 var (brokerHost, brokerPort) = o.ExternalBroker is { } ext ? DemoArguments.ParseHostPort(ext) : ("127.0.0.1", FreePorts.Next());
-                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudPort, progress, loggers);
+                int tlsPort = security is null ? brokerPort : FreePorts.Next();
+                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudTlsPort, keys, progress, loggers, security, tlsPort);
                 await host.StartAsync(stop.Token).ConfigureAwait(false);
                 hosts.Add(host);
-                gatewayPorts.Add((brokerHost, brokerPort));
+                gatewayPorts.Add((brokerHost, tlsPort));
                 byGateway[gatewayId] = [];
             }
 
@@ -141,16 +151,20 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                     new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, Seed = (o.Seed * 1000) + d },
                     slots);
                 trainers.Add(trainer);
+                string deviceId = DeviceId(d);
                 IMemoryAwareTrainer deviceTrainer = hostile.Contains(d) ? new HostileTrainer(trainer, o.Attack, o.AttackScale) : trainer;
                 var agent = new DeviceAgent(
                     new DeviceOptions
                     {
-                        DeviceId = DeviceId(d),
+                        DeviceId = deviceId,
                         GatewayId = gatewayId,
                         BrokerHost = gatewayPorts[g].Host,
                         BrokerPort = gatewayPorts[g].Port,
+                        Password = security?.ProvisionDevice(gatewayId, deviceId),
+                        Tls = security?.ClientTls() ?? new(),
                         QuantizeUpdates = o.Quantize,
                         SimulateCost = true,
+                        Signing = new DeviceSigningOptions { GatewayPublicKeyPath = keys.PublicKey(gatewayId) },
                     },
                     profile,
                     deviceTrainer,
@@ -193,6 +207,12 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                 }
             }
 
+            var gatewayMetrics = hosts.Skip(1).Select(h => h.Services.GetRequiredService<GatewayMetrics>());
+            foreach (var (reason, count) in gatewayMetrics.SelectMany(m => m.GlobalModelsRejectedByReason).Concat(agents.SelectMany(a => a.ModelsRejectedByReason)))
+            {
+                ModelRejections[reason] = ModelRejections.GetValueOrDefault(reason) + count;
+            }
+
             Summarize(agents);
             await WriteCsvAsync(cancellationToken).ConfigureAwait(false);
             return final;
@@ -201,6 +221,10 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         {
             await stop.CancelAsync().ConfigureAwait(false);
             globals.Writer.TryComplete();
+
+            // The evaluation may be inside TorchSharp right now: wait for it before the evaluation
+            // model is disposed (at the end of this method), or native code reads freed memory.
+            await Task.WhenAny(evaluations).ConfigureAwait(false);
             foreach (var agent in agents)
             {
                 await agent.DisposeAsync().ConfigureAwait(false);
@@ -280,6 +304,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         }
 
         Say(Rejections.Count == 0 ? "rejected updates: none" : "rejected updates: " + string.Join(", ", Rejections.Select(kv => $"{kv.Key} {kv.Value}")));
+        Say("signed models (ECDSA P-256, cloud -> gateways -> devices), rejected: " + (ModelRejections.Count == 0 ? "none" : string.Join(", ", ModelRejections.Select(kv => $"{kv.Key} {kv.Value}"))));
     }
 
     private async Task WriteCsvAsync(CancellationToken cancellationToken)
@@ -301,10 +326,10 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         Say($"history written to {options.CsvPath}");
     }
 
-    private IHost BuildCloud(string host, int port, bool embedded, ModelMessage initial, DemoProgress progress, ILoggerFactory loggers)
+    private IHost BuildCloud(string host, int port, bool embedded, ModelMessage initial, DemoKeys keys, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Cloud:EmbeddedBroker"] = embedded ? "true" : "false",
             ["Cloud:StateDirectory"] = ":memory:",
@@ -312,9 +337,17 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cloud:ExpectedGateways"] = options.Gateways.ToString(CultureInfo.InvariantCulture),
             ["Cloud:SyncDeadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
+            ["Cloud:Signing:PrivateKeyPath"] = keys.PrivateKey("cloud"),
             ["Cloud:Aggregation:Strategy"] = options.CloudAggregation ?? options.Aggregation,
             ["Cloud:Aggregation:TrimFraction"] = options.TrimFraction.ToString(CultureInfo.InvariantCulture),
-        });
+        };
+        if (security is not null)
+        {
+            settings["Cloud:CredentialsPath"] = security.CloudCredentialsPath;
+            security.AddListenerTls(settings, "Cloud:Tls", tlsPort);
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton<IModelSeed>(new StaticModelSeed(initial));
         builder.Services.AddSingleton<ICloudObserver>(progress);
@@ -322,10 +355,10 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         return builder.Build();
     }
 
-    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoProgress progress, ILoggerFactory loggers)
+    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoKeys keys, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = gatewayId,
             ["Gateway:StateDirectory"] = ":memory:",
@@ -339,6 +372,8 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Cloud:Enabled"] = "true",
             ["Gateway:Cloud:Host"] = cloudHost,
             ["Gateway:Cloud:Port"] = cloudPort.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Signing:PrivateKeyPath"] = keys.PrivateKey(gatewayId),
+            ["Gateway:Signing:CloudPublicKeyPath"] = keys.PublicKey("cloud"),
             ["Gateway:Selection:Mode"] = options.Selection.ToString(),
             // Simulated training seconds (the tutorial's cost model), not wall time: the budget is in the same unit.
             ["Gateway:Selection:TrainingBudget"] = DemoTrainingBudget.ToString("c", CultureInfo.InvariantCulture),
@@ -348,7 +383,16 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Aggregation:ClipNorm"] = options.ClipNorm.ToString(CultureInfo.InvariantCulture),
             // Several gateways and TorchSharp share this process: no per-round full collections.
             ["Gateway:TrimMemoryAfterRound"] = "false",
-        });
+        };
+        if (security is not null)
+        {
+            settings["Gateway:Broker:CredentialsPath"] = security.GatewayCredentialsPath(gatewayId);
+            security.AddListenerTls(settings, "Gateway:Broker:Tls", tlsPort);
+            settings["Gateway:Cloud:Password"] = security.ProvisionGateway(gatewayId);
+            security.AddClientTls(settings, "Gateway:Cloud:Tls");
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton<IGatewayObserver>(progress);
         builder.Services.AddEdgeFlGateway(builder.Configuration);

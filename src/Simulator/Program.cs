@@ -2,17 +2,37 @@ using System.Globalization;
 using EdgeFL.Simulator;
 using EdgeFL.Training.Data;
 
-if (args.Length > 0 && args[0] == "init-model")
+if (args.Length > 0 && args[0] is "init-model" or "keygen")
 {
+    bool keygen = args[0] == "keygen";
     if (args.Contains("--help"))
     {
-        Console.WriteLine(InitModelCommand.Usage);
+        Console.WriteLine(keygen ? KeygenCommand.Usage : InitModelCommand.Usage);
         return 0;
     }
 
     try
     {
-        return await InitModelCommand.RunAsync(args[1..], Console.Out).ConfigureAwait(false);
+        return keygen ? KeygenCommand.Run(args[1..], Console.Out) : await InitModelCommand.RunAsync(args[1..], Console.Out).ConfigureAwait(false);
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"error: {ex.Message}");
+        return 2;
+    }
+}
+
+if (args.Length > 0 && args[0] == "make-certs")
+{
+    if (args.Contains("--help"))
+    {
+        Console.WriteLine(MakeCertsCommand.Usage);
+        return 0;
+    }
+
+    try
+    {
+        return MakeCertsCommand.Run(args[1..], Console.Out);
     }
     catch (ArgumentException ex)
     {

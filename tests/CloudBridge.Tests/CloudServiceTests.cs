@@ -1,7 +1,10 @@
 using System.Globalization;
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
+using EdgeFL.Core.Wire;
+using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,19 +14,39 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeFL.CloudBridge.Tests;
 
-public sealed class CloudServiceTests
+public sealed class CloudServiceTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-cloudsvc-").FullName;
+    private readonly TestKeys _keys;
+    private readonly ModelVerifier _cloudKey;
+
+    public CloudServiceTests()
+    {
+        _keys = new TestKeys(_dir);
+        _cloudKey = _keys.Verifier("cloud");
+    }
+
+    public void Dispose()
+    {
+        _cloudKey.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
 
     [Fact]
     public async Task Uplinks_UploadWithQos1_AndReceiveTheRetainedGlobalModel()
     {
+        // As deployed: the gateways are provisioned at the cloud and come in over TLS with their credentials.
+        using var security = new TestSecurity();
         int port = TestPorts.Free();
-        using var cloud = BuildCloud(port, expectedGateways: 2, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))));
+        int tlsPort = TestPorts.Free();
+        using var cloud = BuildCloud(port, expectedGateways: 2, Seed(), security: security, tlsPort: tlsPort);
         await cloud.StartAsync();
         var topics = new TopicScheme();
-        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-1", topics, MemoryOutbox(), NullLogger.Instance);
-        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw-2", topics, MemoryOutbox(), NullLogger.Instance);
+
+        // The gateways require the cloud's signature: everything they receive below was signed by it.
+        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-1"), Tls = security.ClientTls() }, "gw-1", topics, MemoryOutbox(), _cloudKey, NullLogger.Instance);
+        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-2"), Tls = security.ClientTls() }, "gw-2", topics, MemoryOutbox(), _cloudKey, NullLogger.Instance);
         await gw1.StartAsync();
         await gw2.StartAsync();
 
@@ -44,9 +67,51 @@ public sealed class CloudServiceTests
     }
 
     [Fact]
+    public async Task TheCloudBroker_RefusesAnonymousClients_AndAGatewayUploadingAsAnother()
+    {
+        using var security = new TestSecurity();
+        int port = TestPorts.Free();
+        int tlsPort = TestPorts.Free();
+        using var cloud = BuildCloud(port, expectedGateways: 2, Seed(), security: security, tlsPort: tlsPort);
+        await cloud.StartAsync();
+        var topics = new TopicScheme();
+        string password = security.Provision("gw-1");
+        security.Provision("gw-2");
+
+        // Anonymous: never connects.
+        await using var anonymous = new MqttConnection(new MqttConnectionOptions { Port = tlsPort, ClientId = "gw-1-uplink", Tls = security.ClientTls(), ReconnectMaxDelay = TimeSpan.FromMilliseconds(300) }, NullLogger.Instance);
+        await anonymous.StartAsync();
+        await Assert.ThrowsAsync<TimeoutException>(() => anonymous.WaitConnectedAsync().WaitAsync(TimeSpan.FromSeconds(1.5)));
+
+        // gw-1, authenticated, may not upload as gw-2, publish a global model, or read the uploads.
+        await using var gw1 = new MqttConnection(new MqttConnectionOptions { Port = tlsPort, ClientId = "gw-1-uplink", Username = "gw-1", Password = password, Tls = security.ClientTls() }, NullLogger.Instance);
+        await gw1.StartAsync();
+        await gw1.WaitConnectedAsync().WaitAsync(Timeout);
+        var upload = WireCodec.Encode(new GatewayUpload("gw-2", "gw-2:1", 1, "m", 5, 100, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(9)));
+        var forged = await Assert.ThrowsAsync<MqttPublishRejectedException>(() => gw1.PublishAsync(topics.CloudUpload("gw-2"), upload, MqttQos.AtLeastOnce, retain: false));
+        Assert.Equal("NotAuthorized", forged.ReasonCode);
+        var global = await Assert.ThrowsAsync<MqttPublishRejectedException>(() => gw1.PublishAsync(topics.CloudGlobalModel, new byte[] { 0x80 }, MqttQos.AtLeastOnce, retain: true));
+        Assert.Equal("NotAuthorized", global.ReasonCode);
+        await gw1.SubscribeAsync(topics.CloudUploadFilter, MqttQos.AtLeastOnce, (_, _) => Task.CompletedTask);
+
+        var worker = cloud.Services.GetServices<IHostedService>().OfType<CloudAggregatorWorker>().Single();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (worker.Broker!.SubscriptionsRefused == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(2, worker.Broker.PublishesRefused);
+        Assert.Equal(1, worker.Broker.SubscriptionsRefused);
+        Assert.True(worker.Broker.ConnectionsRefused >= 1);
+        Assert.Empty(cloud.Services.GetRequiredService<CloudAggregator>().RejectedByReason);
+        Assert.Equal(0, cloud.Services.GetRequiredService<CloudAggregator>().Global!.Round);
+    }
+
+    [Fact]
     public async Task WaitForGlobal_ReturnsNull_OnTimeout()
     {
-        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = TestPorts.Free() }, "gw-1", new TopicScheme(), MemoryOutbox(), NullLogger.Instance);
+        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = TestPorts.Free() }, "gw-1", new TopicScheme(), MemoryOutbox(), _cloudKey, NullLogger.Instance);
         await uplink.StartAsync();
         Assert.Null(await uplink.WaitForGlobalAsync(1, TimeSpan.FromMilliseconds(200)));
 
@@ -58,10 +123,93 @@ public sealed class CloudServiceTests
     [Fact]
     public async Task Cloud_RefusesBadOptions_NamingTheKey()
     {
-        using var cloud = BuildCloud(0, expectedGateways: -1, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))));
+        using var cloud = BuildCloud(0, expectedGateways: -1, Seed());
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => cloud.StartAsync());
         Assert.Contains("Cloud:Port", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Cloud:ExpectedGateways", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cloud_WithoutAKeyFile_GeneratesOneInItsStateFolder_AndSignsWithIt()
+    {
+        int port = TestPorts.Free();
+        string state = Path.Combine(_dir, "state");
+        using var security = new TestSecurity();
+        string password = security.Provision("gw-1");
+        using var cloud = BuildCloud(port, expectedGateways: 1, Seed(), new() { ["Cloud:StateDirectory"] = state, ["Cloud:Signing:PrivateKeyPath"] = null, ["Cloud:CredentialsPath"] = security.CredentialsPath });
+        await cloud.StartAsync();
+
+        string key = Path.Combine(state, "cloud.key");
+        TestKeys.AssertOwnerOnly(key);
+
+        using var trusting = ModelVerifier.FromFile(Path.Combine(state, "cloud.pub"), requireSigned: true);
+        await using var gw = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port, Password = password }, "gw-1", new TopicScheme(), MemoryOutbox(), trusting, NullLogger.Instance);
+        await gw.StartAsync();
+        Assert.NotNull(await gw.WaitForGlobalAsync(0, Timeout));
+        await cloud.StopAsync();
+
+        // The next start signs with the same key.
+        using var again = BuildCloud(port, expectedGateways: 1, Seed(), new() { ["Cloud:StateDirectory"] = state, ["Cloud:Signing:PrivateKeyPath"] = null });
+        Assert.Equal(trusting.TrustedKeyIds.Single(), again.Services.GetRequiredService<ModelSigner>().KeyId);
+    }
+
+    [Fact]
+    public async Task Cloud_WithInMemoryStateAndNoKeyFile_RefusesToStart_NamingTheKey()
+    {
+        using var cloud = BuildCloud(TestPorts.Free(), expectedGateways: 1, Seed(), new() { ["Cloud:Signing:PrivateKeyPath"] = null });
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => cloud.StartAsync());
+        Assert.Contains("Cloud:Signing:PrivateKeyPath must be set when Cloud:StateDirectory is ':memory:'", ex.Message, StringComparison.Ordinal);
+
+        using var missing = BuildCloud(TestPorts.Free(), expectedGateways: 1, Seed(), new() { ["Cloud:Signing:PrivateKeyPath"] = Path.Combine(_dir, "nope.key") });
+        ex = await Assert.ThrowsAsync<OptionsValidationException>(() => missing.StartAsync());
+        Assert.Contains("Cloud:Signing:PrivateKeyPath", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cloud_TakesARetainedGlobalModelFromTheBroker_OnlyIfItSignedIt()
+    {
+        // An external broker keeps retained messages across the aggregator's restarts; anyone who can
+        // publish there could leave a model for the aggregator to adopt, re-sign and send everywhere.
+        await using var broker = await Mosquitto.StartAsync();
+        var topics = new TopicScheme();
+        var external = new Dictionary<string, string?> { ["Cloud:EmbeddedBroker"] = "false" };
+        await using var publisher = new MqttConnection(new MqttConnectionOptions { Port = broker.Port, ClientId = "intruder" }, NullLogger.Instance);
+        var published = System.Threading.Channels.Channel.CreateUnbounded<long>();
+        await publisher.SubscribeAsync(topics.CloudGlobalModel, MqttQos.AtLeastOnce, (m, ct) =>
+        {
+            if (!m.Retain && _cloudKey.TryDecode(m.Payload, DecodeLimits.Default, out var global, out _))
+            {
+                published.Writer.TryWrite(global.Round);
+            }
+
+            return Task.CompletedTask;
+        });
+        await publisher.StartAsync();
+        await publisher.WaitConnectedAsync().WaitAsync(Timeout);
+
+        using var intruder = _keys.Signer("intruder");
+        foreach (byte[] forged in new[] { WireCodec.Encode(Global(9)), intruder.Encode(Global(9)) })
+        {
+            await publisher.PublishAsync(topics.CloudGlobalModel, forged, MqttQos.AtLeastOnce, retain: true);
+            using var fooled = BuildCloud(broker.Port, expectedGateways: 1, Seed(), external);
+            await fooled.StartAsync();
+
+            // It publishes its current global model once it has looked at the retained one: its seed.
+            Assert.Equal(0, await published.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
+            Assert.Equal(0, fooled.Services.GetRequiredService<CloudAggregator>().Global!.Round);
+            await fooled.StopAsync();
+        }
+
+        using (var signer = _keys.Signer("cloud"))
+        {
+            await publisher.PublishAsync(topics.CloudGlobalModel, signer.Encode(Global(9)), MqttQos.AtLeastOnce, retain: true);
+        }
+
+        Assert.Equal(9, await published.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
+        using var restarted = BuildCloud(broker.Port, expectedGateways: 1, Seed(), external);
+        await restarted.StartAsync();
+        Assert.Equal(9, await published.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
+        Assert.Equal(9, restarted.Services.GetRequiredService<CloudAggregator>().Global!.Round);
     }
 
     internal static Outbox.DurableOutbox MemoryOutbox() =>
@@ -78,15 +226,28 @@ public sealed class CloudServiceTests
         await uplink.UploadAsync(upload);
     }
 
-    private static IHost BuildCloud(int port, int expectedGateways, IModelSeed seed)
+    private static ModelMessage Global(long round) => new("m", round, "cloud", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(round));
+
+    private static StaticModelSeed Seed() => new(Global(0) with { Source = "seed" });
+
+    private IHost BuildCloud(int port, int expectedGateways, IModelSeed seed, Dictionary<string, string?>? settings = null, TestSecurity? security = null, int tlsPort = 0)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var defaults = new Dictionary<string, string?>
         {
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cloud:StateDirectory"] = ":memory:",
             ["Cloud:ExpectedGateways"] = expectedGateways.ToString(CultureInfo.InvariantCulture),
-        });
+            ["Cloud:Signing:PrivateKeyPath"] = _keys.PrivateKey("cloud"),
+        };
+        if (security is not null)
+        {
+            defaults["Cloud:CredentialsPath"] = security.CredentialsPath;
+            security.AddListenerTls(defaults, "Cloud:Tls", tlsPort);
+        }
+
+        builder.Configuration.AddInMemoryCollection(defaults);
+        builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Services.AddSingleton(seed);
         builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
         return builder.Build();

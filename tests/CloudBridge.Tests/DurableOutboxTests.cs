@@ -151,7 +151,8 @@ public sealed class DurableOutboxTests : IDisposable
         var outbox = Outbox(db, new OutboxOptions { MaxAttempts = 2 });
         outbox.Enqueue(topics.CloudUpload("gw"), new byte[6], null);   // poison
         outbox.Enqueue(topics.CloudUpload("gw"), new byte[10], null);  // behind it
-        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw", topics, outbox, NullLogger.Instance);
+        using var verifier = new TestKeys(_dir).Verifier("cloud");
+        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port }, "gw", topics, outbox, verifier, NullLogger.Instance);
         await uplink.StartAsync();
 
         await done.Task.WaitAsync(TimeSpan.FromSeconds(20));

@@ -108,25 +108,8 @@ public sealed class DeviceSelectionAndTelemetryTests : IAsyncLifetime
         Assert.Contains("Device:Profile:BatteryLevel", profile, StringComparison.Ordinal);
         Assert.Contains("Device:Training:BatchSize", new TrainerOptionsValidator().Validate(null, new TrainerOptions { BatchSize = 0 }).FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Device:Telemetry:Interval", new DeviceTelemetryOptionsValidator().Validate(null, new DeviceTelemetryOptions { Interval = TimeSpan.Zero }).FailureMessage, StringComparison.Ordinal);
-        Assert.True(new DeviceOptionsValidator().Validate(null, new DeviceOptions { DeviceId = "dev-1" }).Succeeded);
-    }
-
-    private sealed class CountingTrainer : ILocalTrainer
-    {
-        private int _calls;
-
-        public int Calls => _calls;
-
-        public int SampleCount => 50;
-
-        public int Epochs => 1;
-
-        public int BatchSize => 16;
-
-        public Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref _calls);
-            return Task.FromResult(new LocalTrainingOutcome(start.Detach(), 50, 0.25, TimeSpan.FromMilliseconds(5)));
-        }
+        Assert.Contains("Device:Signing:GatewayPublicKeyPath must be set", new DeviceOptionsValidator().Validate(null, new DeviceOptions { DeviceId = "dev-1" }).FailureMessage, StringComparison.Ordinal);
+        Assert.True(new DeviceOptionsValidator().Validate(null, new DeviceOptions { DeviceId = "dev-1", Signing = new() { GatewayPublicKeyPath = _gw.Keys.PublicKey("gw") } }).Succeeded);
+        Assert.True(new DeviceOptionsValidator().Validate(null, new DeviceOptions { DeviceId = "dev-1", Signing = new() { RequireSignedModels = false } }).Succeeded);
     }
 }

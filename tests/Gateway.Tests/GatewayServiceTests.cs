@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
@@ -20,11 +21,13 @@ public sealed class GatewayServiceTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-gw-").FullName;
     private readonly TopicScheme _topics = new();
+    private readonly TestSecurity _security = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
     {
+        _security.Dispose();
         Directory.Delete(_dir, recursive: true);
         return Task.CompletedTask;
     }
@@ -57,6 +60,10 @@ public sealed class GatewayServiceTests : IAsyncLifetime
         var metrics = host.Services.GetRequiredService<GatewayMetrics>();
         Assert.Equal(2, metrics.Accepted);
         Assert.Equal(2, metrics.Declined);
+
+        // No key configured: the gateway made one in its state folder, readable by its owner only (the
+        // test devices above verified every model against its public key).
+        TestKeys.AssertOwnerOnly(Path.Combine(_dir, "state", "gateway.key"));
         await host.WaitForShutdownAsync().WaitAsync(Timeout);
     }
 
@@ -103,6 +110,7 @@ public sealed class GatewayServiceTests : IAsyncLifetime
             ["Gateway:StateDirectory"] = Path.Combine(_dir, "state"),
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Broker:CredentialsPath"] = _security.CredentialsPath,
             ["Gateway:Rounds:MaxRounds"] = maxRounds.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Rounds:QuorumFraction"] = quorum.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Rounds:Deadline"] = (deadline ?? TimeSpan.FromSeconds(20)).ToString("c", CultureInfo.InvariantCulture),
@@ -112,7 +120,10 @@ public sealed class GatewayServiceTests : IAsyncLifetime
         return builder.Build();
     }
 
-    /// <summary>A minimal device written against the protocol: status online with a will, then a reaction to each model.</summary>
+    /// <summary>
+    /// A minimal device written against the protocol: status online with a will, then a reaction to each
+    /// model, which must be signed by the key the gateway generated in its state folder.
+    /// </summary>
     private async Task<MqttConnection> DeviceAsync(int port, string id, Func<MqttConnection, ModelMessage, CancellationToken, Task> onModel)
     {
         var conn = new MqttConnection(
@@ -120,14 +131,17 @@ public sealed class GatewayServiceTests : IAsyncLifetime
             {
                 Port = port,
                 ClientId = id,
+                Username = id,
+                Password = _security.Provision(id),
                 Will = new LastWill(_topics.DeviceStatus("gw", id), WireCodec.Encode(new DeviceStatus(id, false, 1, false, DateTimeOffset.UtcNow)), Retain: true),
             },
             NullLogger.Instance);
         var seen = new ConcurrentDictionary<long, bool>();
+        var gatewayKey = ModelVerifier.FromFile(Path.Combine(_dir, "state", "gateway.pub"), requireSigned: true);
         await conn.SubscribeAsync(_topics.GatewayModel("gw"), MqttQos.AtLeastOnce, async (m, ct) =>
         {
-            Assert.True(WireCodec.TryDecodeModel(m.Payload, DecodeLimits.Default, out var model, out var error), error.ToString());
-            if (seen.TryAdd(model!.Round, true))
+            Assert.True(gatewayKey.TryDecode(m.Payload, DecodeLimits.Default, out var model, out var rejection), rejection.ToString());
+            if (seen.TryAdd(model.Round, true))
             {
                 await onModel(conn, model, ct);
             }

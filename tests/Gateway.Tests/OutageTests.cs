@@ -24,6 +24,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-outage-").FullName;
+    private TestKeys Keys => new(Path.Combine(_dir, "keys"));
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -165,7 +166,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static Process StartGateway(int cloudPort, string modelPath, string stateDir, bool coalesce)
+    private Process StartGateway(int cloudPort, string modelPath, string stateDir, bool coalesce)
     {
         string binary = Path.Combine(AppContext.BaseDirectory, "EdgeFL.Gateway");
         var info = new ProcessStartInfo(binary)
@@ -186,6 +187,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             "--Gateway:Rounds:GlobalModelTimeout=00:00:00",
             "--Gateway:Cloud:Enabled=true",
             $"--Gateway:Cloud:Port={cloudPort}",
+            $"--Gateway:Signing:CloudPublicKeyPath={Keys.PublicKey("cloud")}",
             $"--Gateway:Outbox:CoalesceModelUploads={coalesce}",
             "--Logging:LogLevel:Default=Warning",
         })
@@ -201,7 +203,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
         return process;
     }
 
-    private static IHost BuildCloud(int port, string modelPath, ConcurrentQueue<long> applied)
+    private IHost BuildCloud(int port, string modelPath, ConcurrentQueue<long> applied)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -211,6 +213,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             ["Cloud:ExpectedGateways"] = "1",
             ["Cloud:InitialModelPath"] = modelPath,
             ["Cloud:StateDirectory"] = ":memory:",
+            ["Cloud:Signing:PrivateKeyPath"] = Keys.PrivateKey("cloud"),
         });
         builder.Services.AddSingleton<ICloudObserver>(new Recorder(applied));
         builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);

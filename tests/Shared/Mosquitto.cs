@@ -18,7 +18,7 @@ internal sealed class Mosquitto : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<Mosquitto> StartAsync(CancellationToken cancellationToken = default) => await StartAsync(null, cancellationToken);
+    public static async Task<Mosquitto> StartAsync(CancellationToken cancellationToken = default) => await StartAsync((int?)null, cancellationToken);
 
     /// <summary>
     /// Starts mosquitto keeping its sessions and queued messages in <paramref name="persistenceDirectory"/>
@@ -28,7 +28,17 @@ internal sealed class Mosquitto : IAsyncDisposable
         await StartAsync(fixedPort, cancellationToken, persistenceDirectory);
 
     /// <summary>Starts mosquitto on <paramref name="fixedPort"/> (to restart a broker where clients expect it) or on a free port.</summary>
-    public static async Task<Mosquitto> StartAsync(int? fixedPort, CancellationToken cancellationToken = default, string? persistenceDirectory = null)
+    public static async Task<Mosquitto> StartAsync(int? fixedPort, CancellationToken cancellationToken = default, string? persistenceDirectory = null) =>
+        await StartAsync(fixedPort, null, cancellationToken, persistenceDirectory);
+
+    /// <summary>
+    /// Starts mosquitto with <paramref name="listenerConfig"/> (given the port; it replaces the default
+    /// anonymous plain listener) on a free port. Files it names must be readable by the mosquitto user.
+    /// </summary>
+    public static async Task<Mosquitto> StartAsync(Func<int, string> listenerConfig, CancellationToken cancellationToken = default) =>
+        await StartAsync((int?)null, listenerConfig, cancellationToken, null);
+
+    private static async Task<Mosquitto> StartAsync(int? fixedPort, Func<int, string>? listenerConfig, CancellationToken cancellationToken, string? persistenceDirectory)
     {
         string binary = new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("mosquitto is not installed: apt-get install mosquitto (.ci/run does this)");
@@ -38,7 +48,8 @@ internal sealed class Mosquitto : IAsyncDisposable
         string persistence = persistenceDirectory is null
             ? "persistence false\n"
             : $"persistence true\npersistence_location {persistenceDirectory.TrimEnd('/')}/\n";
-        await File.WriteAllTextAsync(config, $"listener {port} 127.0.0.1\nallow_anonymous true\n{persistence}", cancellationToken);
+        string listener = listenerConfig?.Invoke(port) ?? $"listener {port} 127.0.0.1\nallow_anonymous true\n";
+        await File.WriteAllTextAsync(config, $"{listener}{persistence}", cancellationToken);
 
         // Started as root, mosquitto drops to its own user, which must still read the config.
         if (!OperatingSystem.IsWindows())

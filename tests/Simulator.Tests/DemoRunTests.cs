@@ -37,6 +37,10 @@ public sealed class DemoRunTests : IDisposable
         Assert.True(accuracy > 0.5, $"final accuracy {accuracy:F4}\n{output}");
         Assert.Equal([2L, 4L, 6L], runner.AccuracyByRound.Keys);
         Assert.Equal(6, runner.Rows.Count);
+
+        // Signed end to end (cloud -> gateways -> devices, each verifier requiring signatures): nothing refused.
+        Assert.Empty(runner.ModelRejections);
+        Assert.Contains("signed models (ECDSA P-256, cloud -> gateways -> devices), rejected: none", output.ToString(), StringComparison.Ordinal);
         Assert.All(runner.Rows, r => Assert.True(r.Participants > 0, output.ToString()));
         var csv = await File.ReadAllLinesAsync(Path.Combine(_dir, "history.csv"));
         Assert.Equal(7, csv.Length);

@@ -29,17 +29,21 @@ public sealed class OfflineDeviceTests : IDisposable
     public async Task DeviceBackAfterSeveralRounds_ItsBufferedUpdateCountsWithADiscount_OrIsDroppedWhenTooStale(int maxStaleness, bool accepted)
     {
         int port = TestPorts.Free();
+        using var security = new TestSecurity();
         string modelPath = Path.Combine(_dir, "initial.efm");
         var layout = new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]);
         await ModelFile.SaveAsync(modelPath, new ModelMessage("m", 0, "test", 0, DateTimeOffset.UnixEpoch, layout));
         var rounds = new ConcurrentQueue<RoundResult>();
+        var keys = new TestKeys(_dir);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Gateway:GatewayId"] = "gw",
             ["Gateway:StateDirectory"] = ":memory:",
+            ["Gateway:Signing:PrivateKeyPath"] = keys.PrivateKey("gw"),
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Broker:CredentialsPath"] = security.CredentialsPath,
             ["Gateway:Rounds:Deadline"] = "00:00:00.400",
             ["Gateway:Staleness:MaxRounds"] = maxStaleness.ToString(CultureInfo.InvariantCulture),
         });
@@ -50,7 +54,7 @@ public sealed class OfflineDeviceTests : IDisposable
 
         var trainer = new HeldTrainer();
         await using var device = new DeviceAgent(
-            new DeviceOptions { DeviceId = "dev", GatewayId = "gw", BrokerPort = port },
+            new DeviceOptions { DeviceId = "dev", GatewayId = "gw", BrokerPort = port, Password = security.Provision("dev"), Signing = new() { GatewayPublicKeyPath = keys.PublicKey("gw") } },
             new DeviceProfile(),
             trainer,
             new SimulatedBattery(3000, 0.9),

@@ -19,7 +19,8 @@ internal sealed class CloudHealthProbe(
     IOptions<ServiceOptions> service,
     ServiceHealth health,
     TimeProvider time,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    Security.CloudBrokerAccess access) : BackgroundService
 {
     private MqttConnection? _probe;
 
@@ -35,17 +36,9 @@ internal sealed class CloudHealthProbe(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        _probe = new MqttConnection(
-            new MqttConnectionOptions
-            {
-                Host = o.EmbeddedBroker ? EmbeddedBrokerOptions.LoopbackFor(o.BindAddress) : o.Host,
-                Port = o.Port,
-                ClientId = o.ClientId + "-health",
-                Username = o.Username,
-                Password = o.Password,
-                SocketBufferBytes = 4096,
-            },
-            loggers.CreateLogger<CloudHealthProbe>());
+        var connection = access.Connection(access.HealthClientId);
+        connection.SocketBufferBytes = 4096;
+        _probe = new MqttConnection(connection, loggers.CreateLogger<CloudHealthProbe>());
         try
         {
             await _probe.StartAsync(stoppingToken).ConfigureAwait(false);

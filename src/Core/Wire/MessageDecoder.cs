@@ -60,6 +60,21 @@ internal static class MessageDecoder
         return type;
     }
 
+    /// <summary>Walks the message map (decoding no value) and says whether it holds any key of a signature.</summary>
+    public static bool HasSignatureKey(ref MessagePackReader r, DecodeLimits limits)
+    {
+        int n = ReadMapHeader(ref r, Message);
+        ulong seen = 0;
+        bool found = false;
+        for (int i = 0; i < n; i++)
+        {
+            found |= ReadKey(ref r, tensorMap: false, ref seen, Message) is WireKey.SigAlg or WireKey.SigKid or WireKey.Sig;
+            SkipValue(ref r, 2, limits);
+        }
+
+        return found;
+    }
+
     public static ModelMessage ReadModel(ref MessagePackReader r, DecodeLimits l)
     {
         int n = ReadMapHeader(ref r, Message);

@@ -7,9 +7,12 @@ namespace EdgeFL.Core.Wire;
 /// <summary>Writes each message as a MessagePack map; tensor data goes as bin straight from the tensor's memory.</summary>
 internal static class MessageEncoder
 {
-    public static void Write(ref MessagePackWriter w, ModelMessage m)
+    public static void Write(ref MessagePackWriter w, ModelMessage m) => Write(ref w, m, extraEntries: 0);
+
+    /// <summary>A model message whose map header counts <paramref name="extraEntries"/> more entries, which the caller writes after it (a signature).</summary>
+    public static void Write(ref MessagePackWriter w, ModelMessage m, int extraEntries)
     {
-        w.WriteMapHeader(m.Selected is null ? 8 : 9);
+        w.WriteMapHeader((m.Selected is null ? 8 : 9) + extraEntries);
         WriteHeader(ref w, WireMessageType.Model);
         Key(ref w, WireKey.ModelId); w.Write(m.ModelId);
         Key(ref w, WireKey.Round); w.Write(m.Round);

@@ -116,6 +116,24 @@ public static class WireCodec
         return ok;
     }
 
+    /// <summary>
+    /// Writes a model message whose map header announces <paramref name="extraEntries"/> more entries
+    /// into a buffer sized for it plus <paramref name="extraBytes"/>; the caller appends those entries.
+    /// </summary>
+    internal static ArrayBufferWriter<byte> EncodeOpen(ModelMessage message, int extraEntries, int extraBytes)
+    {
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(SizeHint(message.Model) + extraBytes, Array.MaxLength));
+        Write(buffer, message, (ref MessagePackWriter w, ModelMessage m) => MessageEncoder.Write(ref w, m, extraEntries));
+        return buffer;
+    }
+
+    /// <summary>True when the payload is a message map with any signature key (walked, not decoded); <paramref name="error"/> says why a payload is not a map at all.</summary>
+    internal static bool HasSignatureKey(ReadOnlySequence<byte> payload, DecodeLimits limits, out WireError error)
+    {
+        bool found = false;
+        return Guarded(payload, limits, out error, (ref MessagePackReader r) => found = MessageDecoder.HasSignatureKey(ref r, limits)) && found;
+    }
+
     private delegate void ReadAction(ref MessagePackReader reader);
 
     private static bool TryDecode<T>(ReadOnlySequence<byte> payload, DecodeLimits limits, WireMessageType expected, Decoder<T> decode, out T? message, out WireError error)

@@ -42,4 +42,9 @@ internal enum WireKey
     FreeMb,
     Volts,
     Amps,
+
+    // The signature trailer of a signed model message (docs/PROTOCOL.md section 12); values are not decoded.
+    SigAlg,
+    SigKid,
+    Sig,
 }

@@ -63,6 +63,9 @@ internal static class WireKeys
         WireKey.FreeMb => "free_mb"u8,
         WireKey.Volts => "volts"u8,
         WireKey.Amps => "amps"u8,
+        WireKey.SigAlg => "sig_alg"u8,
+        WireKey.SigKid => "sig_kid"u8,
+        WireKey.Sig => "sig"u8,
         _ => throw new ArgumentOutOfRangeException(nameof(key), key, "no wire spelling"),
     };
 
@@ -80,7 +83,7 @@ internal static class WireKeys
             }
         }
 
-        for (var key = WireKey.Selected; key <= WireKey.Amps; key++)
+        for (var key = WireKey.Selected; key <= WireKey.Sig; key++)
         {
             if (k.SequenceEqual(Utf8(key)))
             {

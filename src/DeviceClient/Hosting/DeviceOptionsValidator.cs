@@ -59,6 +59,11 @@ internal sealed class DeviceOptionsValidator : IValidateOptions<DeviceOptions>
             errors.Add($"{s}:SocketBufferBytes must be at least 4096 (was {o.SocketBufferBytes})");
         }
 
+        if (o.Signing.Problem(s) is { } signing)
+        {
+            errors.Add(signing);
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -60,6 +60,17 @@ public static class EdgeFlHostBuilderExtensions
         return health;
     }
 
+    /// <summary>
+    /// The configuration a service named <paramref name="component"/> would see (appsettings.json,
+    /// {config dir}/{component}.json, environment, <paramref name="args"/>), for its command-line tools.
+    /// </summary>
+    public static Microsoft.Extensions.Configuration.IConfiguration ToolConfiguration(string component, string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, DisableDefaults = false });
+        AddOperatorConfiguration(builder.Configuration, component);
+        return builder.Configuration;
+    }
+
     /// <summary>The directory holding the operator's {component}.json files.</summary>
     public static string ConfigDirectory()
     {

@@ -1,11 +1,12 @@
-namespace EdgeFL.Gateway;
+namespace EdgeFL.Core.Diagnostics;
 
 /// <summary>
-/// Keeps a hostile or broken device from flooding the log: at most <see cref="PerWindow"/> rejection
-/// lines per device per window; the rest are counted, and the count is reported with the next line
-/// that is let through. Memory is bounded: past <see cref="MaxDevices"/> tracked devices the table starts over.
+/// Keeps a hostile or broken sender from flooding the log: at most <see cref="PerWindow"/> rejection
+/// lines per key (a device id at the gateway, a rejection reason for models) per window; the rest are
+/// counted, and the count is reported with the next line that is let through. Memory is bounded: past
+/// <see cref="MaxDevices"/> tracked keys the table starts over.
 /// </summary>
-internal sealed class RejectionLogLimiter(TimeProvider time)
+public sealed class RejectionLogLimiter(TimeProvider time)
 {
     public const int PerWindow = 5;
     public const int MaxDevices = 10_000;

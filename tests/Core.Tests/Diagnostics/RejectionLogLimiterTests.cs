@@ -1,6 +1,7 @@
+using EdgeFL.Core.Diagnostics;
 using EdgeFL.Tests.Shared;
 
-namespace EdgeFL.Gateway.Tests;
+namespace EdgeFL.Core.Tests.Diagnostics;
 
 public sealed class RejectionLogLimiterTests
 {
@@ -17,17 +18,5 @@ public sealed class RejectionLogLimiterTests
         time.Advance(RejectionLogLimiter.Window);
         Assert.True(limiter.ShouldLog("evil", out long suppressed));
         Assert.Equal(95, suppressed);
-    }
-
-    [Fact]
-    public void Rejections_AreCountedPerDeviceAndReason()
-    {
-        var metrics = new GatewayMetrics();
-        metrics.CountRejected("Malformed", "a");
-        metrics.CountRejected("Malformed", "a");
-        metrics.CountRejected("WrongRound", "b");
-        Assert.Equal(2, metrics.RejectedByDevice[("a", "Malformed")]);
-        Assert.Equal(1, metrics.RejectedByDevice[("b", "WrongRound")]);
-        Assert.Equal(3, metrics.Rejected);
     }
 }

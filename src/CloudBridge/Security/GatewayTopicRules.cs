@@ -1,0 +1,19 @@
+using EdgeFL.Core.Topics;
+using EdgeFL.Messaging.Security;
+
+namespace EdgeFL.CloudBridge.Security;
+
+/// <summary>
+/// A gateway's rights at the cloud broker: it connects as <c>{id}-uplink</c> (or <c>{id}</c>),
+/// publishes only its own upload topic, and subscribes only to the global model. It cannot upload as
+/// another gateway, publish a global model, or read other gateways' uploads.
+/// </summary>
+internal sealed class GatewayTopicRules(TopicScheme topics) : IClientTopicRules
+{
+    public bool MayUseClientId(string id, string clientId) =>
+        string.Equals(clientId, id, StringComparison.Ordinal) || string.Equals(clientId, id + "-uplink", StringComparison.Ordinal);
+
+    public bool MayPublish(string id, string topic) => TopicScheme.IsValidId(id) && topic == topics.CloudUpload(id);
+
+    public bool MaySubscribe(string id, string filter) => filter == topics.CloudGlobalModel;
+}

@@ -18,7 +18,10 @@ internal static class FootprintBench
     public static async Task RunAsync(Report report, bool quick)
     {
         string root = RepoRoot();
-        string gatewayDll = Path.Combine(root, "src/Gateway/bin/Release/net10.0/EdgeFL.Gateway.dll");
+        // EDGEFL_BENCH_GATEWAY_DLL measures another build (e.g. an older commit's) with the same harness.
+        string gatewayDll = Environment.GetEnvironmentVariable("EDGEFL_BENCH_GATEWAY_DLL") is { Length: > 0 } other
+            ? other
+            : Path.Combine(root, "src/Gateway/bin/Release/net10.0/EdgeFL.Gateway.dll");
         if (!File.Exists(gatewayDll))
         {
             throw new FileNotFoundException("build the gateway first: dotnet build -c Release src/Gateway", gatewayDll);
@@ -73,6 +76,8 @@ internal static class FootprintBench
     [
         $"--Gateway:InitialModelPath={modelPath}",
         $"--Gateway:Broker:Port={port}",
+        // The bench's devices connect without credentials (authentication costs nothing per message).
+        "--Gateway:Broker:AllowAnonymous=true",
         // Round 1 waits for every device (quorum D of D); its deadline only guards against a stuck run.
         "--Gateway:Rounds:Deadline=00:05:00",
         "--Gateway:Rounds:QuorumFraction=1.0",

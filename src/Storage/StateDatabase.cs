@@ -13,6 +13,7 @@ public sealed class StateDatabase : IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
+    private bool _disposed;
 
     private StateDatabase(SqliteConnection connection, string path, string? quarantined)
     {
@@ -82,6 +83,7 @@ public sealed class StateDatabase : IDisposable
     {
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             using var tx = _connection.BeginTransaction();
             T result = work(_connection, tx);
             tx.Commit();
@@ -102,12 +104,23 @@ public sealed class StateDatabase : IDisposable
     {
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return read(_connection);
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _connection.Dispose();
+    /// <summary>Closes the file; waits for a transaction in progress on another thread, and refuses work after.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                _connection.Dispose();
+            }
+        }
+    }
 
     private static SqliteConnection Connect(string path, string schema)
     {

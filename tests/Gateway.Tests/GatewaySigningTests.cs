@@ -21,10 +21,15 @@ public sealed class GatewaySigningTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-gwsign-").FullName;
     private readonly TopicScheme _topics = new();
     private readonly TestKeys _keys;
+    private readonly TestSecurity _security = new();
 
     public GatewaySigningTests() => _keys = new TestKeys(_dir);
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        _security.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
 
     [Fact]
     public async Task Gateway_RejectsGlobalModelsTheCloudDidNotSign_CountsEach_AndAdoptsTheSignedOne_ThenSignsForItsDevices()
@@ -49,7 +54,7 @@ public sealed class GatewaySigningTests : IDisposable
         // What a device of this gateway accepts: models signed by the gateway's key.
         using var gatewayKey = _keys.Verifier("gw");
         var models = Channel.CreateUnbounded<ModelMessage>();
-        await using var device = new MqttConnection(new MqttConnectionOptions { Port = devicePort, ClientId = "dev-watch" }, NullLogger.Instance);
+        await using var device = new MqttConnection(new MqttConnectionOptions { Port = devicePort, ClientId = "dev-watch", Username = "dev-watch", Password = _security.Provision("dev-watch") }, NullLogger.Instance);
         await device.SubscribeAsync(_topics.GatewayModel("gw"), MqttQos.AtLeastOnce, (m, ct) =>
         {
             Assert.True(gatewayKey.TryDecode(m.Payload, DecodeLimits.Default, out var model, out var rejection), rejection.ToString());
@@ -112,6 +117,7 @@ public sealed class GatewaySigningTests : IDisposable
             ["Gateway:GatewayId"] = "gw",
             ["Gateway:StateDirectory"] = Path.Combine(_dir, "state"),
             ["Gateway:Broker:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Broker:CredentialsPath"] = _security.CredentialsPath,
             ["Gateway:Rounds:MaxRounds"] = "1",
             ["Gateway:Rounds:Deadline"] = "00:00:01",
             ["Gateway:Signing:PrivateKeyPath"] = _keys.PrivateKey("gw"),

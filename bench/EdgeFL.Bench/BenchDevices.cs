@@ -14,6 +14,7 @@ namespace EdgeFL.Bench;
 internal sealed class BenchDevices : IAsyncDisposable
 {
     private readonly List<MqttConnection> _connections = [];
+    private readonly List<string> _updateTopics = [];
     private readonly TopicScheme _topics = new();
 
     private BenchDevices()
@@ -21,21 +22,25 @@ internal sealed class BenchDevices : IAsyncDisposable
     }
 
     private int _modelsReceived;
+    private int _updatesAcknowledged;
     private long _highestRound;
 
     public int ModelsReceived => _modelsReceived;
+
+    /// <summary>Updates published and acknowledged by the broker (PUBACK).</summary>
+    public int UpdatesAcknowledged => Volatile.Read(ref _updatesAcknowledged);
 
     /// <summary>The highest round whose model any device has received.</summary>
     public long HighestRound => Interlocked.Read(ref _highestRound);
 
     /// <summary>Connects <paramref name="count"/> devices; <paramref name="payloadFor"/>(device, round) gives each one's update bytes (null: send nothing).</summary>
-    public static async Task<BenchDevices> ConnectAsync(int port, string gatewayId, int count, Func<int, long, ReadOnlyMemory<byte>?> payloadFor, CancellationToken cancellationToken)
+    public static async Task<BenchDevices> ConnectAsync(int port, string gatewayId, int count, Func<int, long, System.Buffers.ReadOnlySequence<byte>?> payloadFor, CancellationToken cancellationToken)
     {
         var devices = new BenchDevices();
         for (int d = 0; d < count; d++)
         {
             int index = d;
-            string id = $"dev-{d:D3}";
+            string id = SharedUpdatePayload.DeviceId(d);
             var conn = new MqttConnection(
                 new MqttConnectionOptions
                 {
@@ -62,11 +67,13 @@ internal sealed class BenchDevices : IAsyncDisposable
                 if (payloadFor(index, model.Round) is { } payload)
                 {
                     await conn.PublishAsync(updateTopic, payload, MqttQos.AtLeastOnce, false, ct).ConfigureAwait(false);
+                    Interlocked.Increment(ref devices._updatesAcknowledged);
                 }
             }, cancellationToken).ConfigureAwait(false);
             conn.OnConnected(ct => conn.PublishAsync(devices._topics.DeviceStatus(gatewayId, id), WireCodec.Encode(new DeviceStatus(id, true, 1, false, DateTimeOffset.UtcNow)), MqttQos.AtLeastOnce, true, ct));
             await conn.StartAsync(cancellationToken).ConfigureAwait(false);
             devices._connections.Add(conn);
+            devices._updateTopics.Add(updateTopic);
         }
 
         foreach (var c in devices._connections)
@@ -76,6 +83,14 @@ internal sealed class BenchDevices : IAsyncDisposable
 
         return devices;
     }
+
+    /// <summary>Every device publishes <paramref name="payloadFor"/>(device) at once (QoS 1); returns when all are acknowledged.</summary>
+    public Task PublishAllAsync(Func<int, System.Buffers.ReadOnlySequence<byte>> payloadFor, CancellationToken cancellationToken) =>
+        Task.WhenAll(_connections.Select(async (c, d) =>
+        {
+            await c.PublishAsync(_updateTopics[d], payloadFor(d), MqttQos.AtLeastOnce, false, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _updatesAcknowledged);
+        }));
 
     public async ValueTask DisposeAsync()
     {

@@ -69,18 +69,11 @@ internal static class MqttRoundBench
             await ModelFile.SaveAsync(modelPath, new ModelMessage("bench", 0, "bench", 0, DateTimeOffset.UtcNow, model), cts.Token).ConfigureAwait(false);
             int modelPayload = WireCodec.Encode(new ModelMessage("bench", 1, "gw", 0, DateTimeOffset.UtcNow, model)).Length;
 
-            // Pre-encoded updates, one per device and round (the devices' training and encoding are not timed).
-            var payloads = new byte[devices, rounds][];
-            for (int dv = 0; dv < devices; dv++)
-            {
-                for (int r = 0; r < rounds; r++)
-                {
-                    payloads[dv, r] = WireCodec.Encode(new DeviceUpdate($"dev-{dv:D3}", r + 1, 100 + dv, 0.5, 1, 0.1, DateTimeOffset.UtcNow, model));
-                }
-            }
-
-            int updatePayload = payloads[0, 0].Length;
-            await using (var swarm = await BenchDevices.ConnectAsync(port, "gw", devices, (dv, round) => round >= 1 && round <= rounds ? payloads[dv, round - 1] : null, cts.Token).ConfigureAwait(false))
+            // One pre-encoded update per round, its tensor bytes shared by all devices (the devices' training
+            // and encoding are not timed; D x rounds copies of a 4 MB update would not fit the bench process).
+            var updates = Enumerable.Range(1, rounds).Select(r => new SharedUpdatePayload(model, r)).ToArray();
+            int updatePayload = updates[0].Length;
+            await using (var swarm = await BenchDevices.ConnectAsync(port, "gw", devices, (dv, round) => round >= 1 && round <= rounds ? updates[round - 1].For(SharedUpdatePayload.DeviceId(dv)) : null, cts.Token).ConfigureAwait(false))
             {
                 var observer = new RoundObserver();
                 using IHost host = BuildGateway(port, modelPath, observer, devices, rounds, modelBytes);
@@ -96,14 +89,6 @@ internal static class MqttRoundBench
                 // Round 1 carries JIT and connection warm-up; the best of the later rounds is the figure.
                 double roundSeconds = results.Skip(1).Min(r => r.Duration.TotalSeconds);
                 double roundBytes = ((double)devices * modelPayload) + ((double)devices * updatePayload);
-                for (int i = 0; i < payloads.GetLength(0); i++)
-                {
-                    for (int r = 0; r < rounds; r++)
-                    {
-                        payloads[i, r] = [];
-                    }
-                }
-
                 GC.Collect();
                 double baseline = await MosquittoClientsSecondsAsync(port, dir, updatePayload, 2 * devices, cts.Token).ConfigureAwait(false);
                 string c = $"{brokerKind} broker, D={devices}, model {Measure.Bytes(modelBytes)}";

@@ -3,6 +3,11 @@ using EdgeFL.Bench;
 
 // EdgeFL benchmark suite: every figure is printed with a baseline measured in the same run and the ratio.
 // Usage: dotnet run -c Release --project bench/EdgeFL.Bench -- [--short] [--only NAME[,NAME]] [--list]
+if (args.Length > 0 && args[0] == SwarmCommand.Name)
+{
+    return await SwarmCommand.RunAsync(args); // the footprint figure's device side, as a child process
+}
+
 bool quick = args.Contains("--short");
 string[]? only = null;
 for (int i = 0; i < args.Length; i++)

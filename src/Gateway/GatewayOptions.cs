@@ -49,6 +49,9 @@ public sealed class GatewayOptions
 
     /// <summary>The signing key file: the configured one, else <c>gateway.key</c> in the state folder.</summary>
     public string SigningKeyPath => Signing.PrivateKeyPath is { Length: > 0 } path ? path : Storage.StateDatabase.PathIn(StateDirectory, "gateway.key");
+
+    /// <summary>After each round, collect and return freed memory to the OS (see Hosting/RoundMemoryTrim.cs).</summary>
+    public bool TrimMemoryAfterRound { get; set; } = true;
 }
 
 /// <summary>Where the gateway's devices meet: an embedded broker (default) or an external one.</summary>

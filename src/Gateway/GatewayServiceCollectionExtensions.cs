@@ -75,6 +75,11 @@ public static class GatewayServiceCollectionExtensions
             });
         }
 
+        if (configuration.GetSection(GatewayOptions.Section).GetValue(nameof(GatewayOptions.TrimMemoryAfterRound), true))
+        {
+            services.AddSingleton<IGatewayObserver, RoundMemoryTrim>();
+        }
+
         services.AddHostedService<GatewayWorker>();
         return services;
     }

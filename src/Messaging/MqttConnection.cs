@@ -111,7 +111,11 @@ public sealed class MqttConnection : IAsyncDisposable
     }
 
     /// <summary>Publishes one message; throws <see cref="MqttNotConnectedException"/> when offline.</summary>
-    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, CancellationToken cancellationToken = default)
+    public Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, bool retain, CancellationToken cancellationToken = default) =>
+        PublishAsync(topic, new ReadOnlySequence<byte>(payload), qos, retain, cancellationToken);
+
+    /// <summary>Publishes one message whose payload may span several buffers (written to the socket without joining them).</summary>
+    public async Task PublishAsync(string topic, ReadOnlySequence<byte> payload, MqttQos qos, bool retain, CancellationToken cancellationToken = default)
     {
         if (!_client.IsConnected || _offline)
         {
@@ -121,7 +125,7 @@ public sealed class MqttConnection : IAsyncDisposable
         var message = new MqttApplicationMessage
         {
             Topic = topic,
-            Payload = new ReadOnlySequence<byte>(payload),
+            Payload = payload,
             QualityOfServiceLevel = (MqttQualityOfServiceLevel)qos,
             Retain = retain,
         };

@@ -34,6 +34,13 @@ public static class DemoArguments
           --csv FILE           history file (default edgefl-history.csv)
           --external-broker H:P  devices meet on this broker instead of embedded ones
           --selection energy|all  energy-aware participant selection (default) or every device
+          --aggregation fedavg|median|trimmed-mean  aggregation rule at the gateways and the cloud (default fedavg)
+          --cloud-aggregation fedavg|median|trimmed-mean  the cloud's rule, when it should differ
+          --trim F             trimmed-mean: fraction cut at each end (default 0.1)
+          --clip-norm F        clip each device update's change to this L2 norm at the gateways (default 0: off)
+          --hostile F          simulation only: fraction of devices sending poisoned updates (default 0)
+          --attack scale|sign-flip  how hostile devices poison: base +/- k x (trained - base) (default scale)
+          --attack-scale K     the attack's factor k (default 10)
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line
         """;
@@ -73,6 +80,13 @@ public static class DemoArguments
                 "--csv" => o with { CsvPath = Value() },
                 "--external-broker" => o with { ExternalBroker = Value() },
                 "--selection" => o with { Selection = ParseSelection(Value()) },
+                "--aggregation" => o with { Aggregation = ParseAggregation(flag, Value()) },
+                "--cloud-aggregation" => o with { CloudAggregation = ParseAggregation(flag, Value()) },
+                "--trim" => o with { TrimFraction = Real(0, 0.49) },
+                "--clip-norm" => o with { ClipNorm = Real(0, 1e9) },
+                "--hostile" => o with { HostileFraction = Real(0, 0.9) },
+                "--attack" => o with { Attack = ParseAttack(Value()) },
+                "--attack-scale" => o with { AttackScale = Real(0, 1e6) },
                 "--verbose" => o with { Verbose = true },
                 "--quiet" => o with { Quiet = true },
                 _ => throw new ArgumentException($"unknown flag '{flag}' (see --help)"),
@@ -103,6 +117,19 @@ public static class DemoArguments
 
         return (value[..colon], port);
     }
+
+    private static string ParseAggregation(string flag, string value) => value.ToLowerInvariant() switch
+    {
+        "fedavg" or "median" or "trimmed-mean" => value.ToLowerInvariant(),
+        _ => throw new ArgumentException($"{flag} takes fedavg, median or trimmed-mean (got '{value}')"),
+    };
+
+    private static AttackKind ParseAttack(string value) => value.ToLowerInvariant() switch
+    {
+        "scale" => AttackKind.Scale,
+        "sign-flip" => AttackKind.SignFlip,
+        _ => throw new ArgumentException($"--attack takes scale or sign-flip (got '{value}')"),
+    };
 
     private static SelectionMode ParseSelection(string value) => value.ToLowerInvariant() switch
     {

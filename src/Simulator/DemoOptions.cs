@@ -69,6 +69,27 @@ public sealed record DemoOptions
     /// <summary>How gateways pick each round's participants: energy-aware (default) or all devices.</summary>
     public SelectionMode Selection { get; init; } = SelectionMode.Energy;
 
+    /// <summary>Aggregation rule at the gateways and the cloud: fedavg, median or trimmed-mean (<c>Gateway:Aggregation:Strategy</c>, <c>Cloud:Aggregation:Strategy</c>).</summary>
+    public string Aggregation { get; init; } = "fedavg";
+
+    /// <summary>The cloud's rule when it should differ from the gateways' (null: the same as <see cref="Aggregation"/>).</summary>
+    public string? CloudAggregation { get; init; }
+
+    /// <summary>For trimmed-mean: the fraction cut from each end of every coordinate.</summary>
+    public double TrimFraction { get; init; } = 0.1;
+
+    /// <summary>When positive, every update's change is clipped to this L2 norm before the rule (gateways only).</summary>
+    public double ClipNorm { get; init; }
+
+    /// <summary>Simulation only: the fraction of devices that send poisoned updates (0 = none).</summary>
+    public double HostileFraction { get; init; }
+
+    /// <summary>Simulation only: how hostile devices poison their updates.</summary>
+    public AttackKind Attack { get; init; } = AttackKind.Scale;
+
+    /// <summary>Simulation only: the factor k of the attack (see <see cref="AttackKind"/>).</summary>
+    public double AttackScale { get; init; } = 10;
+
     /// <summary>Print nothing but the last line.</summary>
     public bool Quiet { get; init; }
 }

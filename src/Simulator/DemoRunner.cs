@@ -46,6 +46,9 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
     /// <summary>Share of the eligible devices picked per round in the demo's energy-aware mode.</summary>
     public const double DemoParticipantFraction = 0.9;
 
+    /// <summary>The devices that send poisoned updates (<see cref="DemoOptions.HostileFraction"/>), by id.</summary>
+    public IReadOnlyList<string> HostileDeviceIds { get; private set; } = [];
+
     /// <summary>Rejected updates at all gateways, by reason.</summary>
     public Dictionary<string, long> Rejections { get; } = [];
 
@@ -68,7 +71,14 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         Say($"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
             $"{o.Model} ({evaluationModel.SizeMegabytes:F3} MB, {evaluationModel.ParameterCount} parameters), " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
-            $"selection {o.Selection.ToString().ToLowerInvariant()}");
+            $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}");
+        var hostile = HostileDevices.Choose(o.Devices, o.Gateways, o.HostileFraction, o.Seed + 11);
+        HostileDeviceIds = hostile.Select(DeviceId).ToArray();
+        if (hostile.Count > 0)
+        {
+            Say(string.Create(CultureInfo.InvariantCulture,
+                $"hostile devices (simulated attack {(o.Attack == AttackKind.SignFlip ? "sign-flip" : "scale")}, k = {o.AttackScale}): {string.Join(", ", HostileDeviceIds)}"));
+        }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(o.Verbose ? LogLevel.Information : LogLevel.Critical));
@@ -141,7 +151,8 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                     new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, Seed = (o.Seed * 1000) + d },
                     slots);
                 trainers.Add(trainer);
-                string deviceId = $"dev-{d + 1:D3}";
+                string deviceId = DeviceId(d);
+                IMemoryAwareTrainer deviceTrainer = hostile.Contains(d) ? new HostileTrainer(trainer, o.Attack, o.AttackScale) : trainer;
                 var agent = new DeviceAgent(
                     new DeviceOptions
                     {
@@ -156,9 +167,9 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
                         Signing = new DeviceSigningOptions { GatewayPublicKeyPath = keys.PublicKey(gatewayId) },
                     },
                     profile,
-                    trainer,
+                    deviceTrainer,
                     new SimulatedBattery(profile.BatteryCapacityMah, profile.BatteryLevel),
-                    loggers.CreateLogger($"device.dev-{d + 1:D3}"));
+                    loggers.CreateLogger($"device.{DeviceId(d)}"));
                 agents.Add(agent);
                 byGateway[gatewayId].Add(agent);
                 if (!profile.Connected)
@@ -327,6 +338,8 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Cloud:ExpectedGateways"] = options.Gateways.ToString(CultureInfo.InvariantCulture),
             ["Cloud:SyncDeadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
             ["Cloud:Signing:PrivateKeyPath"] = keys.PrivateKey("cloud"),
+            ["Cloud:Aggregation:Strategy"] = options.CloudAggregation ?? options.Aggregation,
+            ["Cloud:Aggregation:TrimFraction"] = options.TrimFraction.ToString(CultureInfo.InvariantCulture),
         };
         if (security is not null)
         {
@@ -365,6 +378,11 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             // Simulated training seconds (the tutorial's cost model), not wall time: the budget is in the same unit.
             ["Gateway:Selection:TrainingBudget"] = DemoTrainingBudget.ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:Selection:ParticipantFraction"] = DemoParticipantFraction.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Aggregation:Strategy"] = options.Aggregation,
+            ["Gateway:Aggregation:TrimFraction"] = options.TrimFraction.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Aggregation:ClipNorm"] = options.ClipNorm.ToString(CultureInfo.InvariantCulture),
+            // Several gateways and TorchSharp share this process: no per-round full collections.
+            ["Gateway:TrimMemoryAfterRound"] = "false",
         };
         if (security is not null)
         {
@@ -379,6 +397,16 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         builder.Services.AddSingleton<IGatewayObserver>(progress);
         builder.Services.AddEdgeFlGateway(builder.Configuration);
         return builder.Build();
+    }
+
+    private static string DeviceId(int index) => $"dev-{index + 1:D3}";
+
+    private string DescribeAggregation()
+    {
+        var o = options;
+        string Rule(string rule) => rule == "trimmed-mean" ? string.Create(CultureInfo.InvariantCulture, $"trimmed-mean({o.TrimFraction})") : rule;
+        string gateways = Rule(o.Aggregation) + (o.ClipNorm > 0 ? string.Create(CultureInfo.InvariantCulture, $" with clipping to {o.ClipNorm}") : "");
+        return o.CloudAggregation is { } cloud && cloud != o.Aggregation ? $"{gateways} at the gateways, {Rule(cloud)} in the cloud" : gateways;
     }
 
     private void Say(string line)

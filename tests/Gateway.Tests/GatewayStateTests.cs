@@ -61,6 +61,64 @@ public sealed class GatewayStateTests : IDisposable
     }
 
     [Fact]
+    public void Journal_StreamsAPayloadOfSeveralSegmentsIntoItsRow_ByteForByte_AndAReplacementOnce()
+    {
+        var seed = TestModels.Message(TestModels.Filled(0));
+        byte[] first = new byte[300_000];
+        byte[] second = new byte[5];
+        byte[] third = new byte[70_001];
+        new Random(3).NextBytes(first);
+        new Random(4).NextBytes(third);
+        second.AsSpan().Fill(0xAB);
+        byte[] whole = [.. first, .. second, .. third];
+        using (var db = Open())
+        {
+            var store = new GatewayStateStore(db);
+            store.SaveAdopted(seed, 0, -1);
+            store.OpenRound(1, DateTimeOffset.UnixEpoch);
+            store.Journal(1, "dev-a", 1, new ReadOnlySequence<byte>([1, 2, 3])); // replaced below: same (round, device, base round)
+            store.Journal(1, "dev-a", 1, Segments(first, second, third));
+            store.Journal(1, "dev-b", 0, new ReadOnlySequence<byte>(second));
+        }
+
+        using var again = Open();
+        var journal = new GatewayStateStore(again).Load()!.Journal;
+        Assert.Equal(2, journal.Count);
+        Assert.Equal(("dev-a", 1L), (journal[0].DeviceId, journal[0].BaseRound));
+        Assert.Equal(whole, journal[0].Payload);
+        Assert.Equal(("dev-b", 0L), (journal[1].DeviceId, journal[1].BaseRound));
+        Assert.Equal(second, journal[1].Payload);
+    }
+
+    private static ReadOnlySequence<byte> Segments(params byte[][] parts)
+    {
+        var head = new Segment(parts[0], 0);
+        var tail = head;
+        foreach (byte[] part in parts.Skip(1))
+        {
+            tail = tail.Append(part);
+        }
+
+        return new ReadOnlySequence<byte>(head, 0, tail, tail.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+
+    [Fact]
     public void StaleUpdates_CountWithADiscount_AndTooStaleOnesAreDropped()
     {
         var options = new GatewayOptions { Staleness = new StalenessOptions { MaxRounds = 2, Exponent = 1 } };

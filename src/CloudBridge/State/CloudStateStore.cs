@@ -74,16 +74,13 @@ internal sealed class CloudStateStore(StateDatabase db)
     }
 
     public void Journal(string uploadId, long round, string gatewayId, ReadOnlySequence<byte> payload) => db.InTransaction((c, tx) =>
-    {
-        using var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "INSERT OR REPLACE INTO upload_journal (upload_id, round, gateway_id, payload) VALUES ($u, $r, $g, $p);";
-        command.Parameters.AddWithValue("$u", uploadId);
-        command.Parameters.AddWithValue("$r", round);
-        command.Parameters.AddWithValue("$g", gatewayId);
-        command.Parameters.AddWithValue("$p", payload.ToArray());
-        command.ExecuteNonQuery();
-    });
+        StreamedBlob.Insert(c, tx, "upload_journal", "payload", payload, command =>
+        {
+            command.CommandText = "INSERT OR REPLACE INTO upload_journal (upload_id, round, gateway_id, payload) VALUES ($u, $r, $g, zeroblob($length)) RETURNING rowid;";
+            command.Parameters.AddWithValue("$u", uploadId);
+            command.Parameters.AddWithValue("$r", round);
+            command.Parameters.AddWithValue("$g", gatewayId);
+        }));
 
     /// <summary>The new global model; uploads of its round and older leave the journal.</summary>
     public void SaveGlobal(ModelMessage global) => db.InTransaction((c, tx) =>

@@ -131,18 +131,15 @@ internal sealed class GatewayStateStore(StateDatabase db)
         KeyValue.Set(c, tx, "open_issued_ms", issuedAt.ToUnixTimeMilliseconds());
     });
 
-    /// <summary>Journals an accepted update of the open round.</summary>
+    /// <summary>Journals an accepted update of the open round (streamed into the row: no copy of the payload in memory).</summary>
     public void Journal(long round, string deviceId, long baseRound, ReadOnlySequence<byte> payload) => db.InTransaction((c, tx) =>
-    {
-        using var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "INSERT OR REPLACE INTO round_journal (round, device_id, base_round, payload) VALUES ($r, $d, $b, $p);";
-        command.Parameters.AddWithValue("$r", round);
-        command.Parameters.AddWithValue("$d", deviceId);
-        command.Parameters.AddWithValue("$b", baseRound);
-        command.Parameters.AddWithValue("$p", payload.ToArray());
-        command.ExecuteNonQuery();
-    });
+        StreamedBlob.Insert(c, tx, "round_journal", "payload", payload, command =>
+        {
+            command.CommandText = "INSERT OR REPLACE INTO round_journal (round, device_id, base_round, payload) VALUES ($r, $d, $b, zeroblob($length)) RETURNING rowid;";
+            command.Parameters.AddWithValue("$r", round);
+            command.Parameters.AddWithValue("$d", deviceId);
+            command.Parameters.AddWithValue("$b", baseRound);
+        }));
 
     /// <summary>Inside the caller's transaction: the closed round's model and counters; the journal is cleared.</summary>
     public void CloseRound(SqliteConnection c, SqliteTransaction tx, ModelMessage model, long version, long samplesSinceSync)

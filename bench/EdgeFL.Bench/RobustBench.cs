@@ -43,7 +43,7 @@ internal static class RobustBench
                 report.Add("2 robust", $"{c} norm clipping (all clipped) + FedAvg", clipped, "GB/s", "streaming FedAvg", fedAvg);
                 report.Add("2 robust", $"{c} coordinate-wise median", median, "GB/s", "streaming FedAvg", fedAvg);
                 report.Add("2 robust", $"{c} trimmed mean (beta 0.1)", trimmed, "GB/s", "streaming FedAvg", fedAvg);
-                report.Note("2 robust", $"{c} memory held: FedAvg {Measure.Bytes(p * 4.0)} (one model), norm clipping {Measure.Bytes(p * 12.0)} (sums, reference, scratch), median and trimmed mean {Measure.Bytes(p * 4.0 * k)} (K models)");
+                report.Note("2 robust", $"{c} memory held: FedAvg {Measure.Bytes(p * 4.0)} (one model), norm clipping {Measure.Bytes(p * 4.0)} (the sums; the round's model is read in place), median and trimmed mean {Measure.Bytes(p * 4.0 * k)} (K models)");
             }
         }
 

@@ -26,6 +26,8 @@ internal sealed class CloudAggregator
     private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private readonly CloudStateStore? _store;
     private ModelMessage? _global;
+    private long _clipped;
+    private long _aggregatesRefused;
 
     public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null)
     {
@@ -46,20 +48,41 @@ internal sealed class CloudAggregator
         get { lock (_lock) { return new Dictionary<string, long>(_rejected); } }
     }
 
-    /// <summary>Takes a global model as current (initial seed, or a retained one found at start).</summary>
-    public void Adopt(ModelMessage global)
+    /// <summary>Uploads accepted with their change clipped to Cloud:MaxUploadNorm.</summary>
+    public long Clipped => Interlocked.Read(ref _clipped);
+
+    /// <summary>Sync rounds whose aggregate was not finite (float32 overflow) and was replaced by the previous global model.</summary>
+    public long AggregatesRefused => Interlocked.Read(ref _aggregatesRefused);
+
+    /// <summary>
+    /// Takes a global model as current (initial seed, or a retained one found at start) when it is newer
+    /// than the current one and fit (tensors, finite values, the current layout: UpdateValidator.ValidateAdoptable).
+    /// </summary>
+    public ValidationResult Adopt(ModelMessage global)
     {
         lock (_lock)
         {
-            if (_global is null || global.Round > _global.Round)
+            if (_global is not null && global.Round <= _global.Round)
+            {
+                return ValidationResult.Reject(RejectReason.WrongRound, $"round {global.Round} is not newer than the current global model's {_global.Round}");
+            }
+
+            var check = UpdateValidator.ValidateAdoptable(global, _global?.Model);
+            if (check.IsAccepted)
             {
                 _global = global with { Model = global.Model.Detach() };
                 _store?.SaveGlobal(_global);
             }
+
+            return check;
         }
     }
 
-    /// <summary>Restores the saved global model and folds back the uploads pending at the last stop; returns how many.</summary>
+    /// <summary>
+    /// Restores the saved global model and folds back the uploads pending at the last stop; returns how
+    /// many. Saved state that is unreadable, or whose model is unfit, is discarded and reported as
+    /// <see cref="InvalidDataException"/>: the aggregator then starts from its seed.
+    /// </summary>
     public int Restore()
     {
         if (_store is null)
@@ -67,7 +90,22 @@ internal sealed class CloudAggregator
             return 0;
         }
 
-        var (global, pending) = _store.Load();
+        ModelMessage? global;
+        IReadOnlyList<(string GatewayId, byte[] Payload)> pending;
+        try
+        {
+            (global, pending) = _store.Load();
+            if (global is not null && UpdateValidator.ValidateAdoptable(global, null) is { IsAccepted: false } unfit)
+            {
+                throw new InvalidDataException($"the saved global model is unfit: {unfit}");
+            }
+        }
+        catch (InvalidDataException)
+        {
+            _store.Discard();
+            throw;
+        }
+
         if (global is not null)
         {
             lock (_lock)
@@ -98,6 +136,7 @@ internal sealed class CloudAggregator
             return Reject(topicGatewayId, UploadOutcome.GatewayMismatch, $"payload says '{upload.GatewayId}'");
         }
 
+        double norm, deltaScale;
         lock (_lock)
         {
             if (_global is null)
@@ -120,13 +159,28 @@ internal sealed class CloudAggregator
                 return Reject(topicGatewayId, UploadOutcome.Invalid, $"total samples {upload.TotalSamples}");
             }
 
+            if (upload.Round == long.MaxValue)
+            {
+                // Its global model would leave gateways no next round, and the cloud no newer upload.
+                return Reject(topicGatewayId, UploadOutcome.Invalid, $"round {upload.Round} leaves no next round");
+            }
+
             var check = UpdateValidator.ValidateModel(upload.Model, _global.Model);
             if (!check.IsAccepted)
             {
                 return Reject(topicGatewayId, UploadOutcome.Invalid, check.ToString());
             }
 
-            if (!_pending.TryGetValue(upload.Round, out var round))
+            // The change is measured from the model the upload's sync round averages around: the global
+            // model its pending round started from, or the current one for a new round.
+            _pending.TryGetValue(upload.Round, out var round);
+            var bounded = new UpdateNormBound(_options.MaxUploadNorm, _options.UploadNormPolicy).Check(upload.Model, round?.Reference ?? _global.Model, out norm, out deltaScale);
+            if (!bounded.IsAccepted)
+            {
+                return Reject(topicGatewayId, bounded.Reason == RejectReason.NormTooLarge ? UploadOutcome.NormTooLarge : UploadOutcome.Invalid, bounded.Detail);
+            }
+
+            if (round is null)
             {
                 // Rounds that have all their gateways are only waiting for the publishing loop: they
                 // do not count against the limit (a burst after an outage must not be refused).
@@ -137,7 +191,7 @@ internal sealed class CloudAggregator
 
                 var strategy = _options.Aggregation.CreateStrategy();
                 strategy.BeginRound(_global.Model);
-                round = new PendingRound(strategy, _time.GetTimestamp());
+                round = new PendingRound(strategy, _global.Model, _time.GetTimestamp());
                 _pending.Add(upload.Round, round);
             }
 
@@ -154,7 +208,8 @@ internal sealed class CloudAggregator
 
             try
             {
-                round.Accumulator.Add(upload.Model, upload.TotalSamples);
+                // Weights in (0, 1] keep float32 sums of finite models finite (AggregationWeights).
+                round.Accumulator.Add(upload.Model, upload.TotalSamples / AggregationWeights.UnitFor(_options.MaxTotalSamples), deltaScale);
             }
             catch (InvalidOperationException ex)
             {
@@ -164,6 +219,12 @@ internal sealed class CloudAggregator
             round.TotalSamples += upload.TotalSamples;
             round.UploadIds.Add(upload.UploadId);
             _applied.Add(upload.UploadId);
+        }
+
+        if (deltaScale < 1)
+        {
+            Interlocked.Increment(ref _clipped);
+            CloudLog.UploadClipped(_logger, upload.UploadId, upload.GatewayId, norm, _options.MaxUploadNorm);
         }
 
         CloudLog.UploadAccepted(_logger, upload.UploadId, upload.GatewayId, upload.Round, upload.TotalSamples);
@@ -185,7 +246,16 @@ internal sealed class CloudAggregator
                     continue;
                 }
 
+                // Finite uploads can still overflow float32 once weighted and summed: such an aggregate is
+                // not published; the round completes with the previous global model, as with no uploads.
                 var model = pending.Accumulator.Complete();
+                if (UpdateValidator.ValidateValues(model) is { IsAccepted: false } refused)
+                {
+                    Interlocked.Increment(ref _aggregatesRefused);
+                    CloudLog.AggregateRefused(_logger, round, refused.Detail);
+                    model = _global!.Model;
+                }
+
                 _global = new ModelMessage(_global!.ModelId, round, "cloud", pending.TotalSamples, _time.GetUtcNow(), model);
                 published.Add((_global, pending.Gateways.Count));
 
@@ -217,9 +287,12 @@ internal sealed class CloudAggregator
         return outcome;
     }
 
-    private sealed class PendingRound(IAggregationStrategy accumulator, long firstArrival)
+    private sealed class PendingRound(IAggregationStrategy accumulator, ModelState reference, long firstArrival)
     {
         public IAggregationStrategy Accumulator { get; } = accumulator;
+
+        /// <summary>The global model the round's uploads are averaged around (their changes are measured from it).</summary>
+        public ModelState Reference { get; } = reference;
 
         public long FirstArrival { get; } = firstArrival;
 

@@ -75,6 +75,15 @@ public sealed class CloudAggregatorOptions
     /// <summary>Largest sample count one upload may claim.</summary>
     public long MaxTotalSamples { get; set; } = 1_000_000_000;
 
+    /// <summary>
+    /// Largest L2 norm of an upload's change from the current global model (float tensors together); 0
+    /// (default) turns the check off. What happens above it: <see cref="UploadNormPolicy"/>.
+    /// </summary>
+    public double MaxUploadNorm { get; set; }
+
+    /// <summary>Clip (default: scale the change down to <see cref="MaxUploadNorm"/>) or Reject (refuse the upload, NormTooLarge).</summary>
+    public Core.Validation.NormPolicy UploadNormPolicy { get; set; } = Core.Validation.NormPolicy.Clip;
+
     /// <summary>Sync rounds that may be pending at once; uploads for further rounds are refused.</summary>
     public int MaxOpenRounds { get; set; } = 8;
 

@@ -89,6 +89,7 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
         }
 
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
+        errors.AddRange(Core.Validation.UpdateNormBound.Problems(o.MaxUploadNorm, o.UploadNormPolicy, $"{s}:MaxUploadNorm", $"{s}:UploadNormPolicy"));
         if (SigningKeyFiles.SignerProblem(o.Signing.PrivateKeyPath, $"{s}:Signing:PrivateKeyPath", o.StateDirectory != StateDatabase.InMemory, $"{s}:StateDirectory") is { } signing)
         {
             errors.Add(signing);

@@ -2,6 +2,7 @@ using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
+using EdgeFL.Core.Validation;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
 using EdgeFL.Messaging.Systemd;
@@ -146,8 +147,14 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         }
         else if (await _seed.LoadAsync(stoppingToken).ConfigureAwait(false) is { } seed)
         {
-            _aggregator.Adopt(seed with { Source = "cloud" });
-            CloudLog.Seeded(_logger, seed.Round, "seed");
+            if (_aggregator.Adopt(seed with { Source = "cloud" }) is { IsAccepted: false } refused)
+            {
+                CloudLog.GlobalNotAdopted(_logger, "Cloud:InitialModelPath", seed.Round, refused.ToString());
+            }
+            else
+            {
+                CloudLog.Seeded(_logger, seed.Round, "seed");
+            }
         }
 
         // A retained global model on the broker (from before a restart) wins over an older seed.
@@ -225,7 +232,10 @@ internal sealed class CloudAggregatorWorker : BackgroundService
 
         if (_ownKey.TryDecode(message.Payload, DecodeLimits.Default with { MaxPayloadBytes = _options.MaxUploadBytes }, out var global, out var rejection))
         {
-            _aggregator.Adopt(global);
+            if (_aggregator.Adopt(global) is { IsAccepted: false, Reason: not RejectReason.WrongRound } refused)
+            {
+                CloudLog.GlobalNotAdopted(_logger, "the retained global model", global.Round, refused.ToString());
+            }
         }
         else
         {

@@ -19,6 +19,15 @@ internal static partial class CloudLog
     [LoggerMessage(3102, LogLevel.Warning, "Cloud rejected an upload from {GatewayId}: {Reason} ({Detail})")]
     public static partial void UploadRejected(ILogger logger, string gatewayId, string reason, string detail);
 
+    [LoggerMessage(3112, LogLevel.Information, "Cloud clipped upload {UploadId} from {GatewayId}: its change has L2 norm {Norm:G4}, over Cloud:MaxUploadNorm {MaxNorm:G4}")]
+    public static partial void UploadClipped(ILogger logger, string uploadId, string gatewayId, double norm, double maxNorm);
+
+    [LoggerMessage(3113, LogLevel.Error, "Cloud: the aggregate of sync round {Round} is not finite ({Detail}); publishing the previous global model for it. Set Cloud:MaxUploadNorm to bound what one upload can do")]
+    public static partial void AggregateRefused(ILogger logger, long round, string detail);
+
+    [LoggerMessage(3114, LogLevel.Error, "Cloud aggregator refused {Source} (round {Round}): {Reason}")]
+    public static partial void GlobalNotAdopted(ILogger logger, string source, long round, string reason);
+
     [LoggerMessage(3103, LogLevel.Information, "Published global model of round {Round} from {Gateways} gateways ({Samples} samples)")]
     public static partial void GlobalPublished(ILogger logger, long round, int gateways, long samples);
 

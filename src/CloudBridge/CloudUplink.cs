@@ -233,7 +233,8 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         }
     }
 
-    private Task OnGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
+    /// <summary>The handler of the retained global model: size check, decoding, newest round kept (internal for the fuzz tests).</summary>
+    internal Task OnGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
     {
         if (!_verifier.TryDecode(message.Payload, _limits, out var model, out var rejection))
         {

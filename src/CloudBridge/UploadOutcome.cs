@@ -29,4 +29,7 @@ public enum UploadOutcome
 
     /// <summary>No global model yet to check the upload against.</summary>
     NoModel,
+
+    /// <summary>The upload's change from the global model exceeds Cloud:MaxUploadNorm (policy Reject).</summary>
+    NormTooLarge,
 }

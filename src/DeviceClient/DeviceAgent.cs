@@ -68,6 +68,11 @@ public sealed class DeviceAgent : IAsyncDisposable
         }
 
         _buffer = new UpdateBuffer(options.MaxBufferedUpdates, _state);
+        if (_buffer.Discarded > 0)
+        {
+            DeviceLog.BufferDamaged(logger, options.DeviceId, _buffer.Discarded);
+        }
+
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
         string? password = EdgeFL.Messaging.Security.SecretFile.Resolve(options.Password, options.PasswordFile, DeviceOptions.Section + ":PasswordFile");
 

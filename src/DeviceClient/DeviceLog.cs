@@ -19,6 +19,9 @@ internal static partial class DeviceLog
     [LoggerMessage(4005, LogLevel.Warning, "{DeviceId}: rejected a model message: {Error}")]
     public static partial void BadModel(ILogger logger, string deviceId, string error);
 
+    [LoggerMessage(4008, LogLevel.Error, "{DeviceId}: dropped {Count} buffered update(s) that the state file no longer holds intact")]
+    public static partial void BufferDamaged(ILogger logger, string deviceId, int count);
+
     [LoggerMessage(4006, LogLevel.Error, "{DeviceId}: training round {Round} failed")]
     public static partial void TrainingFailed(ILogger logger, string deviceId, long round, Exception exception);
 

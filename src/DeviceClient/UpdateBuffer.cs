@@ -1,3 +1,5 @@
+using System.Buffers;
+using EdgeFL.Core.Wire;
 using EdgeFL.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -27,6 +29,7 @@ public sealed class UpdateBuffer
         _db = db;
         if (db is not null)
         {
+            var unreadable = new List<long>();
             db.Read(c =>
             {
                 using var command = c.CreateCommand();
@@ -34,14 +37,29 @@ public sealed class UpdateBuffer
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    _items.AddLast((reader.GetInt64(0), new BufferedUpdate(reader.GetInt64(1), (byte[])reader[2])));
-                    _nextId = reader.GetInt64(0);
+                    long id = reader.GetInt64(0);
+                    _nextId = id;
+                    if (reader[1] is long round && reader[2] is byte[] payload && IsUpdateFor(round, payload))
+                    {
+                        _items.AddLast((id, new BufferedUpdate(round, payload)));
+                    }
+                    else
+                    {
+                        unreadable.Add(id);
+                    }
                 }
 
                 return 0;
             });
+
+            // A damaged file's rows that are not this device's updates are dropped, not sent.
+            unreadable.ForEach(Delete);
+            Discarded = unreadable.Count;
         }
     }
+
+    /// <summary>Rows dropped when the buffer was loaded because they did not hold an update message for their round.</summary>
+    public int Discarded { get; }
 
     /// <summary>Updates waiting.</summary>
     public int Count
@@ -91,6 +109,9 @@ public sealed class UpdateBuffer
             }
         }
     }
+
+    private static bool IsUpdateFor(long round, byte[] payload) =>
+        WireCodec.TryDecodeUpdate(new ReadOnlySequence<byte>(payload), DecodeLimits.Default, out var update, out _) && update!.Round == round;
 
     private static long Insert(SqliteConnection c, SqliteTransaction tx, BufferedUpdate update)
     {

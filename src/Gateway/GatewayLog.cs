@@ -55,6 +55,12 @@ internal static partial class GatewayLog
     [LoggerMessage(2018, LogLevel.Warning, "{GatewayId}: {Suppressed} more rejections from {DeviceId} were not logged (at most 5 lines per device per minute)")]
     public static partial void RejectionsSuppressed(ILogger logger, string gatewayId, string deviceId, long suppressed);
 
+    [LoggerMessage(2022, LogLevel.Information, "{GatewayId}: clipped the update from {DeviceId} for round {Round}: its change has L2 norm {Norm:G4}, over Gateway:Updates:MaxUpdateNorm {MaxNorm:G4}")]
+    public static partial void UpdateClipped(ILogger logger, string gatewayId, string deviceId, long round, double norm, double maxNorm);
+
+    [LoggerMessage(2023, LogLevel.Error, "{GatewayId}: the aggregate of round {Round} is not finite ({Detail}); keeping the previous model. Set Gateway:Updates:MaxUpdateNorm to bound what one update can do")]
+    public static partial void AggregateRefused(ILogger logger, string gatewayId, long round, string detail);
+
     [LoggerMessage(2013, LogLevel.Information, "{GatewayId}: starting from model '{ModelId}' of round {Round}")]
     public static partial void Seeded(ILogger logger, string gatewayId, string modelId, long round);
 

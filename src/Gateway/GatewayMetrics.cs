@@ -12,12 +12,20 @@ public sealed class GatewayMetrics
     private long _accepted;
     private long _declined;
     private long _rounds;
+    private long _clipped;
+    private long _aggregatesRefused;
 
     /// <summary>Updates accepted into an aggregate.</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
 
     /// <summary>Declines received.</summary>
     public long Declined => Interlocked.Read(ref _declined);
+
+    /// <summary>Accepted updates whose change was clipped to Gateway:Updates:MaxUpdateNorm.</summary>
+    public long Clipped => Interlocked.Read(ref _clipped);
+
+    /// <summary>Rounds whose aggregate was not finite (float32 overflow) and was not used: the model carried over.</summary>
+    public long AggregatesRefused => Interlocked.Read(ref _aggregatesRefused);
 
     /// <summary>Rounds closed.</summary>
     public long Rounds => Interlocked.Read(ref _rounds);
@@ -31,6 +39,10 @@ public sealed class GatewayMetrics
     internal void CountAccepted() => Interlocked.Increment(ref _accepted);
 
     internal void CountDeclined() => Interlocked.Increment(ref _declined);
+
+    internal void CountAggregateRefused() => Interlocked.Increment(ref _aggregatesRefused);
+
+    internal void CountClipped() => Interlocked.Increment(ref _clipped);
 
     internal void CountRound() => Interlocked.Increment(ref _rounds);
 

@@ -147,4 +147,16 @@ public sealed class UpdateLimitOptions
 
     /// <summary>Largest sample count an update may claim (bounds one device's weight).</summary>
     public long MaxSampleCount { get; set; } = 10_000_000;
+
+    /// <summary>
+    /// Largest L2 norm of an update's change from the round's model (float tensors together); 0 (default)
+    /// turns the check off. What happens above it: <see cref="NormPolicy"/>.
+    /// </summary>
+    public double MaxUpdateNorm { get; set; }
+
+    /// <summary>Clip (default: scale the change down to <see cref="MaxUpdateNorm"/>) or Reject (refuse the update, NormTooLarge).</summary>
+    public Core.Validation.NormPolicy NormPolicy { get; set; } = Core.Validation.NormPolicy.Clip;
+
+    /// <summary>The configured norm bound.</summary>
+    public Core.Validation.UpdateNormBound NormBound => new(MaxUpdateNorm, NormPolicy);
 }

@@ -10,6 +10,9 @@ namespace EdgeFL.Gateway;
 /// <summary>Checks <see cref="GatewayOptions"/> at start; each message names the key that fixes it.</summary>
 internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IValidateOptions<GatewayOptions>
 {
+    /// <summary>The longest wait .NET timers take (Task.Delay, CancelAfter: 2^32 - 2 ms, about 49.7 days), rounded down.</summary>
+    private static readonly TimeSpan MaxTimer = TimeSpan.FromDays(49);
+
     public ValidateOptionsResult Validate(string? name, GatewayOptions o)
     {
         var errors = new List<string>();
@@ -146,9 +149,9 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Rounds:MaxRounds must be 0 (no limit) or more (was {r.MaxRounds})");
         }
 
-        if (r.Pause < TimeSpan.Zero)
+        if (r.Pause < TimeSpan.Zero || r.Pause > MaxTimer)
         {
-            errors.Add($"{s}:Rounds:Pause must not be negative");
+            errors.Add($"{s}:Rounds:Pause must be between 0 and 49 days (was {r.Pause})");
         }
 
         if (r.SyncEvery < 1)
@@ -156,9 +159,9 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Rounds:SyncEvery must be at least 1 (was {r.SyncEvery})");
         }
 
-        if (r.GlobalModelTimeout < TimeSpan.Zero)
+        if (r.GlobalModelTimeout < TimeSpan.Zero || r.GlobalModelTimeout > MaxTimer)
         {
-            errors.Add($"{s}:Rounds:GlobalModelTimeout must not be negative");
+            errors.Add($"{s}:Rounds:GlobalModelTimeout must be between 0 and 49 days (was {r.GlobalModelTimeout})");
         }
 
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
@@ -168,9 +171,10 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Staleness:MaxRounds must be 0 or more (was {o.Staleness.MaxRounds})");
         }
 
-        if (o.Staleness.Exponent < 0 || double.IsNaN(o.Staleness.Exponent))
+        if (o.Staleness.Exponent is < 0 or > 10 || double.IsNaN(o.Staleness.Exponent))
         {
-            errors.Add($"{s}:Staleness:Exponent must be 0 or more (was {o.Staleness.Exponent})");
+            // Above 10 the discount 1/(1+s)^a underflows to a weight of 0 for long-stale updates.
+            errors.Add($"{s}:Staleness:Exponent must be in [0, 10] (was {o.Staleness.Exponent})");
         }
 
         if (string.IsNullOrWhiteSpace(o.StateDirectory))
@@ -197,6 +201,8 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         {
             errors.Add($"{s}:Updates:MinSampleCount must be >= 1 and <= {s}:Updates:MaxSampleCount");
         }
+
+        errors.AddRange(Core.Validation.UpdateNormBound.Problems(u.MaxUpdateNorm, u.NormPolicy, $"{s}:Updates:MaxUpdateNorm", $"{s}:Updates:NormPolicy"));
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -36,7 +36,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<GatewayHealth>();
         services.AddOptions<SelectionOptions>().Bind(configuration.GetSection(SelectionOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SelectionOptions>, SelectionOptionsValidator>();
-        services.AddSingleton(sp => new FleetTelemetry(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<ILogger<FleetTelemetry>>()));
+        services.AddSingleton(sp => new FleetTelemetry(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<ILogger<FleetTelemetry>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ParticipantSelector(
             sp.GetRequiredService<IOptions<SelectionOptions>>().Value,
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value,

@@ -200,19 +200,8 @@ internal sealed class GatewayWorker : BackgroundService
 
     private async Task SeedAsync(CancellationToken cancellationToken)
     {
-        GatewaySnapshot? saved = null;
-        try
+        if (AdoptSavedState(_store, _rounds, _logger, _options.GatewayId) is { } saved)
         {
-            saved = _store.Load();
-        }
-        catch (InvalidDataException ex)
-        {
-            GatewayLog.StateUnreadable(_logger, _options.GatewayId, ex.Message);
-        }
-
-        if (saved is not null)
-        {
-            _rounds.Adopt(saved.Model with { Round = saved.Version });
             _lastAdoptedGlobal = saved.LastAdoptedGlobal;
             _samplesSinceSync = saved.SamplesSinceSync;
             if (saved.OpenRound == saved.Version + 1)
@@ -225,17 +214,68 @@ internal sealed class GatewayWorker : BackgroundService
         }
 
         var seed = await _seed.LoadAsync(cancellationToken).ConfigureAwait(false);
-        if (seed is null)
+        if (seed is not null)
+        {
+            if (_rounds.Adopt(seed) is { IsAccepted: false } refused)
+            {
+                throw new InvalidDataException($"the model of {GatewayOptions.Section}:InitialModelPath cannot be used: {refused}");
+            }
+        }
+        else
         {
             // Validated at start: without a seed file the cloud uplink is enabled.
             GatewayLog.WaitingForInitialModel(_logger, _options.GatewayId);
-            seed = await _health.Loop.TickWhile(_uplink!.WaitForGlobalAsync(0, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken).ConfigureAwait(false);
-            _lastAdoptedGlobal = seed!.Round;
+            seed = await WaitForFirstGlobalAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _rounds.Adopt(seed);
         _store.SaveAdopted(seed, seed.Round, _lastAdoptedGlobal);
         GatewayLog.Seeded(_logger, _options.GatewayId, seed.ModelId, seed.Round);
+    }
+
+    /// <summary>The first global model from the cloud that is fit to adopt (an unfit one is logged and a newer one awaited).</summary>
+    private async Task<ModelMessage> WaitForFirstGlobalAsync(CancellationToken cancellationToken)
+    {
+        long minRound = 0;
+        while (true)
+        {
+            var global = (await _health.Loop.TickWhile(_uplink!.WaitForGlobalAsync(minRound, Timeout.InfiniteTimeSpan, cancellationToken), cancellationToken).ConfigureAwait(false))!;
+            _lastAdoptedGlobal = global.Round;
+            if (_rounds.Adopt(global) is not { IsAccepted: false } refused)
+            {
+                return global;
+            }
+
+            GatewayLog.GlobalRefused(_logger, _options.GatewayId, global.Round, refused.ToString());
+            minRound = global.Round < long.MaxValue ? global.Round + 1 : throw new InvalidDataException($"the cloud's global model of round {global.Round} cannot be used: {refused}");
+        }
+    }
+
+    /// <summary>
+    /// The saved state, its model adopted. Null when there is none, or when it is unreadable or unfit
+    /// (logged, and discarded): the gateway then starts from its seed, as on a first start.
+    /// </summary>
+    internal static GatewaySnapshot? AdoptSavedState(GatewayStateStore store, RoundCoordinator rounds, ILogger logger, string gatewayId)
+    {
+        GatewaySnapshot? saved;
+        try
+        {
+            saved = store.Load();
+        }
+        catch (InvalidDataException ex)
+        {
+            GatewayLog.StateUnreadable(logger, gatewayId, ex.Message);
+            store.Discard();
+            return null;
+        }
+
+        if (saved is not null && rounds.Adopt(saved.Model with { Round = saved.Version }) is { IsAccepted: false } refused)
+        {
+            GatewayLog.StateUnreadable(logger, gatewayId, $"the saved model is unfit: {refused}");
+            store.Discard();
+            return null;
+        }
+
+        return saved;
     }
 
     private async Task RunRoundsAsync(CancellationToken cancellationToken)

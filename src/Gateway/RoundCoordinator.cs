@@ -24,6 +24,8 @@ internal sealed class RoundCoordinator
     private readonly TimeProvider _time;
     private readonly DecodeLimits _limits;
     private readonly UpdateValidator _validator;
+    private readonly UpdateNormBound _normBound;
+    private readonly double _weightUnit; // weights in (0, 1]: see AggregationWeights
     private readonly GatewayStateStore? _store;
     private readonly RejectionLogLimiter _logLimiter;
     private readonly Lock _lock = new();
@@ -47,6 +49,8 @@ internal sealed class RoundCoordinator
             MaxSampleCount = options.Updates.MaxSampleCount,
             MaxStaleness = options.Staleness.MaxRounds,
         });
+        _normBound = options.Updates.NormBound;
+        _weightUnit = AggregationWeights.UnitFor(options.Updates.MaxSampleCount);
     }
 
     /// <summary>Raised after an update or decline changed the open round (the round loop re-checks its quorum).</summary>
@@ -69,8 +73,9 @@ internal sealed class RoundCoordinator
     }
 
     /// <summary>
-    /// Replaces the current model (initial model, or the cloud's global); only between rounds. Once a
-    /// model is held, a replacement must have the same tensors and finite values, else it is refused.
+    /// Replaces the current model (initial model, saved state, or the cloud's global); only between rounds.
+    /// Any model must have tensors, finite values and a round that leaves room for the next one; once a
+    /// model is held, a replacement must also have the same tensors. Otherwise it is refused.
     /// </summary>
     public ValidationResult Adopt(ModelMessage message)
     {
@@ -81,7 +86,7 @@ internal sealed class RoundCoordinator
                 throw new InvalidOperationException("cannot adopt a model while a round is open");
             }
 
-            if (_model is not null && UpdateValidator.ValidateModel(message.Model, _model) is { IsAccepted: false } refused)
+            if (UpdateValidator.ValidateAdoptable(message, _model) is { IsAccepted: false } refused)
             {
                 _metrics.CountRejected("GlobalModel" + refused.Reason);
                 return refused;
@@ -149,6 +154,7 @@ internal sealed class RoundCoordinator
             return Reject(topicDeviceId, UpdateOutcome.DeviceMismatch, $"payload says '{update.DeviceId}'");
         }
 
+        double norm, deltaScale;
         lock (_lock)
         {
             if (_open is null || _model is null)
@@ -179,6 +185,14 @@ internal sealed class RoundCoordinator
                 return Reject(topicDeviceId, UpdateOutcome.Invalid, verdict.ToString());
             }
 
+            // The change from the round's model, bounded (Gateway:Updates:MaxUpdateNorm): clipped or refused.
+            var bounded = _normBound.Check(update.Model, _model, out norm, out deltaScale);
+            if (!bounded.IsAccepted)
+            {
+                _open.Contributions.Remove((topicDeviceId, update.Round));
+                return Reject(topicDeviceId, bounded.Reason == RejectReason.NormTooLarge ? UpdateOutcome.NormTooLarge : UpdateOutcome.Invalid, bounded.Detail);
+            }
+
             if (!replaying && _store is not null)
             {
                 // On disk before the handler returns, so before the device's PUBACK.
@@ -187,7 +201,8 @@ internal sealed class RoundCoordinator
 
             try
             {
-                _open.Accumulator.Add(update.Model, update.SampleCount * _options.Staleness.Discount(staleness));
+                double weight = update.SampleCount * _options.Staleness.Discount(staleness) / _weightUnit;
+                _open.Accumulator.Add(update.Model, weight, deltaScale);
             }
             catch (InvalidOperationException ex)
             {
@@ -212,6 +227,15 @@ internal sealed class RoundCoordinator
         }
 
         _metrics.CountAccepted();
+        if (deltaScale < 1)
+        {
+            _metrics.CountClipped();
+            if (MayLog(topicDeviceId))
+            {
+                GatewayLog.UpdateClipped(_logger, _options.GatewayId, topicDeviceId, update.Round, norm, _normBound.MaxNorm);
+            }
+        }
+
         GatewayLog.UpdateAccepted(_logger, _options.GatewayId, topicDeviceId, update.Round, update.SampleCount, update.Loss);
         Progress?.Invoke();
         return UpdateOutcome.Accepted;
@@ -288,7 +312,20 @@ internal sealed class RoundCoordinator
             bool updated = open.Accumulator.Count >= _options.Rounds.MinUpdates;
             if (updated)
             {
-                _model = open.Accumulator.Complete();
+                // Finite updates can still overflow float32 once weighted and summed (values near 1e38):
+                // such an aggregate never replaces the model.
+                var aggregate = open.Accumulator.Complete();
+                var check = UpdateValidator.ValidateValues(aggregate);
+                if (check.IsAccepted)
+                {
+                    _model = aggregate;
+                }
+                else
+                {
+                    updated = false;
+                    _metrics.CountAggregateRefused();
+                    GatewayLog.AggregateRefused(_logger, _options.GatewayId, open.Round, check.Detail);
+                }
             }
 
             _version = open.Round;
@@ -339,17 +376,28 @@ internal sealed class RoundCoordinator
         }
 
         _metrics.CountRejected(outcome.ToString(), deviceId);
-        if (_logLimiter.ShouldLog(deviceId, out long suppressed))
+        if (MayLog(deviceId))
         {
-            if (suppressed > 0)
-            {
-                GatewayLog.RejectionsSuppressed(_logger, _options.GatewayId, deviceId, suppressed);
-            }
-
             GatewayLog.UpdateRejected(_logger, _options.GatewayId, deviceId, outcome.ToString(), detail);
         }
 
         return outcome;
+    }
+
+    /// <summary>True when a line about this device's update may be logged (rate-limited per device); reports the lines suppressed before it.</summary>
+    private bool MayLog(string deviceId)
+    {
+        if (!_logLimiter.ShouldLog(deviceId, out long suppressed))
+        {
+            return false;
+        }
+
+        if (suppressed > 0)
+        {
+            GatewayLog.RejectionsSuppressed(_logger, _options.GatewayId, deviceId, suppressed);
+        }
+
+        return true;
     }
 
     private sealed class OpenRound(long round, IAggregationStrategy accumulator, long openedAt)

@@ -29,4 +29,7 @@ public enum UpdateOutcome
 
     /// <summary>Wrong tensors, non-finite values or a sample count out of bounds.</summary>
     Invalid,
+
+    /// <summary>The update's change from the round's model exceeds Gateway:Updates:MaxUpdateNorm (policy Reject).</summary>
+    NormTooLarge,
 }

@@ -131,13 +131,14 @@ public sealed class StateDatabase : IDisposable
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Execute(connection, "PRAGMA synchronous=FULL;");
             Execute(connection, "PRAGMA foreign_keys=ON;");
-            string check = Scalar(connection, "PRAGMA quick_check;");
+            string check = Scalar(connection, "PRAGMA integrity_check(1);");
             if (!string.Equals(check, "ok", StringComparison.OrdinalIgnoreCase))
             {
                 throw new SqliteException($"integrity check failed: {check}", 11);
             }
 
             Execute(connection, schema);
+            CheckSchema(connection, schema);
             return connection;
         }
         catch
@@ -147,7 +148,50 @@ public sealed class StateDatabase : IDisposable
         }
     }
 
-    private static bool IsCorruption(SqliteException ex) => ex.SqliteErrorCode is 11 or 26; // SQLITE_CORRUPT, SQLITE_NOTADB
+    /// <summary>
+    /// Every table and index of <paramref name="schema"/> must be in the file exactly as the schema
+    /// declares it. CREATE ... IF NOT EXISTS keeps whatever a damaged file holds under those names, and a
+    /// table with other columns would fail every query later: such a file counts as corrupt.
+    /// </summary>
+    private static void CheckSchema(SqliteConnection connection, string schema)
+    {
+        var want = ExpectedDefinitions.GetOrAdd(schema, s =>
+        {
+            using var expected = new SqliteConnection("Data Source=:memory:");
+            expected.Open();
+            Execute(expected, s);
+            return Definitions(expected);
+        });
+        var have = Definitions(connection);
+        foreach (var (name, sql) in want)
+        {
+            if (!have.TryGetValue(name, out string? found) || found != sql)
+            {
+                throw new SqliteException($"the definition of '{name}' differs from the schema", 11);
+            }
+        }
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, string>> ExpectedDefinitions = new(StringComparer.Ordinal);
+
+    private static Dictionary<string, string> Definitions(SqliteConnection connection)
+    {
+        var definitions = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL;";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            definitions[Convert.ToString(reader[0], System.Globalization.CultureInfo.InvariantCulture) ?? ""] = Convert.ToString(reader[1], System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        }
+
+        return definitions;
+    }
+
+    // SQLITE_CORRUPT, SQLITE_NOTADB, and SQLITE_ERROR: our pragmas and schema are fixed, valid SQL, so an
+    // error from them on open means a file SQLite cannot use ("unsupported file format", a damaged schema).
+    // Busy, read-only, I/O and full-disk errors are not the file's fault and are left to surface.
+    private static bool IsCorruption(SqliteException ex) => ex.SqliteErrorCode is 1 or 11 or 26;
 
     internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {

@@ -18,9 +18,6 @@ public sealed class RoundCoordinatorTests
         return coordinator;
     }
 
-    private static ReadOnlySequence<byte> Encode(string device, long round, long samples, ModelState model) =>
-        new(WireCodec.Encode(TestModels.Update(device, round, samples, model)));
-
     [Fact]
     public void Aggregate_WeightsBySampleCount()
     {
@@ -29,8 +26,8 @@ public sealed class RoundCoordinatorTests
         Assert.Equal(1, opened.Round);
         var a = TestModels.Filled(1);
         var b = TestModels.Filled(4);
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 300, a)));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 1, 100, b)));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 300, a)));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 100, b)));
 
         var result = coordinator.CloseRound(RoundCloseReason.Quorum);
 
@@ -49,7 +46,7 @@ public sealed class RoundCoordinatorTests
     {
         var coordinator = Create();
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.WrongRound, coordinator.OnUpdate("a", Encode("a", 7, 10, TestModels.Filled(1))));
+        Assert.Equal(UpdateOutcome.WrongRound, coordinator.OnUpdate("a", TestModels.Payload("a", 7, 10, TestModels.Filled(1))));
         Assert.Equal(1, _metrics.RejectedByReason["WrongRound"]);
         Assert.Equal(1, coordinator.CloseRound(RoundCloseReason.Deadline).Rejected);
     }
@@ -59,8 +56,8 @@ public sealed class RoundCoordinatorTests
     {
         var coordinator = Create();
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(1))));
-        Assert.Equal(UpdateOutcome.Duplicate, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(100))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1))));
+        Assert.Equal(UpdateOutcome.Duplicate, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(100))));
         coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.Equal(1f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
     }
@@ -82,9 +79,9 @@ public sealed class RoundCoordinatorTests
     {
         var coordinator = Create();
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(1, size: 8))));
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(float.NaN))));
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", Encode("a", 1, 0, TestModels.Filled(1))));
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1, size: 8))));
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(float.NaN))));
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 0, TestModels.Filled(1))));
         var result = coordinator.CloseRound(RoundCloseReason.Deadline);
         Assert.False(result.ModelUpdated);
         Assert.Equal(0f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
@@ -103,7 +100,7 @@ public sealed class RoundCoordinatorTests
     public void Update_BetweenRounds_IsRejected()
     {
         var coordinator = Create();
-        Assert.Equal(UpdateOutcome.NoOpenRound, coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(1))));
+        Assert.Equal(UpdateOutcome.NoOpenRound, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1))));
     }
 
     [Fact]
@@ -111,7 +108,7 @@ public sealed class RoundCoordinatorTests
     {
         var coordinator = Create();
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 10, Quantizer.Quantize(TestModels.Filled(2)))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, Quantizer.Quantize(TestModels.Filled(2)))));
         coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.Equal(2f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0], 2);
     }
@@ -123,7 +120,7 @@ public sealed class RoundCoordinatorTests
         coordinator.BeginRound();
         string[] online = ["a", "b", "c", "d"];
         Assert.False(coordinator.IsQuorumReached(online));
-        coordinator.OnUpdate("a", Encode("a", 1, 10, TestModels.Filled(1)));
+        coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1)));
         Assert.False(coordinator.IsQuorumReached(online));
         coordinator.OnDecline("b", new Core.Messages.RoundDecline("b", 1, "battery"));
         Assert.True(coordinator.IsQuorumReached(online));
@@ -154,9 +151,9 @@ public sealed class RoundCoordinatorTests
         var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
         coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
         coordinator.BeginRound();
-        coordinator.OnUpdate("a", Encode("a", 1, 100, TestModels.Filled(1)));
-        coordinator.OnUpdate("b", Encode("b", 1, 100, TestModels.Filled(2)));
-        coordinator.OnUpdate("evil", Encode("evil", 1, 100, TestModels.Filled(1000)));
+        coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(1)));
+        coordinator.OnUpdate("b", TestModels.Payload("b", 1, 100, TestModels.Filled(2)));
+        coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(1000)));
         coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.Equal(2f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
     }
@@ -168,9 +165,9 @@ public sealed class RoundCoordinatorTests
         var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
         coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 100, TestModels.Filled(1))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 1, 100, TestModels.Filled(2))));
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("c", Encode("c", 1, 100, TestModels.Filled(3))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(1))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 100, TestModels.Filled(2))));
+        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("c", TestModels.Payload("c", 1, 100, TestModels.Filled(3))));
         Assert.Equal(2, coordinator.CloseRound(RoundCloseReason.Quorum).Accepted);
     }
 

@@ -17,4 +17,8 @@ internal static class TestModels
 
     public static DeviceUpdate Update(string device, long round, long samples, ModelState model) =>
         new(device, round, samples, 0.5, 1.0, 0.1, DateTimeOffset.UnixEpoch, model);
+
+    /// <summary>An update's payload as it arrives on the device's topic.</summary>
+    public static System.Buffers.ReadOnlySequence<byte> Payload(string device, long round, long samples, ModelState model) =>
+        new(Core.Wire.WireCodec.Encode(Update(device, round, samples, model)));
 }

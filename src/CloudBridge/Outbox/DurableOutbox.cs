@@ -135,16 +135,40 @@ public sealed class DurableOutbox
     /// <summary>Wakes the sender after a commit that queued messages through <see cref="Enqueue(SqliteConnection, SqliteTransaction, string, byte[], string?)"/>.</summary>
     public void NotifyEnqueued() => Enqueued?.Invoke();
 
-    /// <summary>The oldest queued message, or null.</summary>
-    public OutboxEntry? Peek() => _db.Read(c =>
+    /// <summary>
+    /// The oldest queued message, or null. A row that cannot be a message (values of the wrong type, as a
+    /// damaged file can hold) is removed and logged, so it cannot stop the queue.
+    /// </summary>
+    public OutboxEntry? Peek()
     {
-        using var command = c.CreateCommand();
-        command.CommandText = "SELECT id, topic, payload, coalesce_key, attempts FROM outbox ORDER BY id LIMIT 1;";
-        using var reader = command.ExecuteReader();
-        return reader.Read()
-            ? new OutboxEntry(reader.GetInt64(0), reader.GetString(1), (byte[])reader[2], reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4))
-            : null;
-    });
+        while (true)
+        {
+            var (entry, unreadable) = _db.Read<(OutboxEntry? Entry, long? Unreadable)>(c =>
+            {
+                using var command = c.CreateCommand();
+                command.CommandText = "SELECT id, topic, payload, coalesce_key, attempts FROM outbox ORDER BY id LIMIT 1;";
+                using var reader = command.ExecuteReader();
+                if (!reader.Read())
+                {
+                    return (null, null);
+                }
+
+                long id = reader.GetInt64(0);
+                bool readable = reader[1] is string && reader[2] is byte[] && reader[3] is string or DBNull && reader[4] is long;
+                return readable
+                    ? (new OutboxEntry(id, reader.GetString(1), (byte[])reader[2], reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetInt32(4)), null)
+                    : (null, id);
+            });
+            if (unreadable is not { } bad)
+            {
+                return entry;
+            }
+
+            _db.InTransaction((c, tx) => Execute(c, tx, "DELETE FROM outbox WHERE id = $id;", ("$id", (object)bad)));
+            Interlocked.Increment(ref _dropped);
+            OutboxLog.Unreadable(_logger, bad);
+        }
+    }
 
     /// <summary>Removes a message the broker acknowledged. A message already superseded is simply gone.</summary>
     public void Acknowledge(long id) => _db.InTransaction((c, tx) => Execute(c, tx, "DELETE FROM outbox WHERE id = $id;", ("$id", id)));

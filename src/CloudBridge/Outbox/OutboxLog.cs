@@ -16,6 +16,9 @@ internal static partial class OutboxLog
     [LoggerMessage(3204, LogLevel.Error, "Outbox: message {Id} refused {Attempts} times, moved to the dead-letter table: {Error}")]
     public static partial void DeadLettered(ILogger logger, long id, int attempts, string error);
 
+    [LoggerMessage(3207, LogLevel.Error, "Outbox: message {Id} is unreadable (values of the wrong type in the state file) and was removed")]
+    public static partial void Unreadable(ILogger logger, long id);
+
     [LoggerMessage(3205, LogLevel.Information, "Outbox: {Count} message(s) waiting ({Bytes} bytes), cloud link {State}")]
     public static partial void Depth(ILogger logger, int count, long bytes, string state);
 

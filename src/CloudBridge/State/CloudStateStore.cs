@@ -2,6 +2,7 @@ using System.Buffers;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Wire;
 using EdgeFL.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace EdgeFL.CloudBridge.State;
 
@@ -23,7 +24,33 @@ internal sealed class CloudStateStore(StateDatabase db)
 
     public bool Durable => db.IsDurable;
 
-    public (ModelMessage? Global, IReadOnlyList<(string GatewayId, byte[] Payload)> Pending) Load() => db.Read(c =>
+    /// <summary>
+    /// The saved global model and the journaled uploads. Throws <see cref="InvalidDataException"/> for
+    /// anything unreadable (a damaged file SQLite still opens): values of the wrong type, a model that does
+    /// not decode, rows SQLite cannot read.
+    /// </summary>
+    public (ModelMessage? Global, IReadOnlyList<(string GatewayId, byte[] Payload)> Pending) Load()
+    {
+        try
+        {
+            return db.Read(Read);
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidCastException or FormatException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"saved state in {db.Path} is unreadable: {ex.GetType().Name}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Drops saved state found unreadable: the global model and the journal (the aggregator starts from its seed).</summary>
+    public void Discard() => db.InTransaction((c, tx) =>
+    {
+        using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "DELETE FROM kv; DELETE FROM upload_journal;";
+        command.ExecuteNonQuery();
+    });
+
+    private (ModelMessage? Global, IReadOnlyList<(string GatewayId, byte[] Payload)> Pending) Read(SqliteConnection c)
     {
         ModelMessage? global = null;
         if (KeyValue.GetBlob(c, "global") is { } bytes)
@@ -44,7 +71,7 @@ internal sealed class CloudStateStore(StateDatabase db)
         }
 
         return (global, (IReadOnlyList<(string, byte[])>)pending);
-    });
+    }
 
     public void Journal(string uploadId, long round, string gatewayId, ReadOnlySequence<byte> payload) => db.InTransaction((c, tx) =>
         StreamedBlob.Insert(c, tx, "upload_journal", "payload", payload, command =>

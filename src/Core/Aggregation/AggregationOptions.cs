@@ -33,9 +33,9 @@ public sealed class AggregationOptions
             yield return $"{section}:TrimFraction must be in [0, 0.5) (was {TrimFraction})";
         }
 
-        if (ClipNorm < 0 || double.IsNaN(ClipNorm))
+        if (ClipNorm < 0 || !double.IsFinite(ClipNorm))
         {
-            yield return $"{section}:ClipNorm must be 0 (off) or positive (was {ClipNorm})";
+            yield return $"{section}:ClipNorm must be 0 (off) or a positive finite norm (was {ClipNorm})";
         }
 
         if (MaxUpdates < 1)

@@ -9,7 +9,7 @@ namespace EdgeFL.Core.Aggregation;
 /// <remarks>
 /// A median cannot stream: this strategy holds every update of the round, so its memory is
 /// O(<see cref="MaxUpdates"/> x model), unlike <see cref="FedAvgStrategy"/>'s O(model). The bound is
-/// enforced: <see cref="Add"/> throws <see cref="InvalidOperationException"/> once the round holds
+/// enforced: <see cref="Add(ModelState, double)"/> throws <see cref="InvalidOperationException"/> once the round holds
 /// <see cref="MaxUpdates"/> updates. With an even count the median is the mean of the two middle values.
 /// Int64 tensors take the median too, rounded to nearest (ties to even).
 /// </remarks>
@@ -34,7 +34,11 @@ public sealed class CoordinateMedianStrategy : IAggregationStrategy
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The round already holds <see cref="MaxUpdates"/> updates.</exception>
-    public void Add(ModelState update, double weight) => _updates.Add(update, weight);
+    public void Add(ModelState update, double weight) => _updates.Add(update, weight, 1.0);
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The round already holds <see cref="MaxUpdates"/> updates.</exception>
+    public void Add(ModelState update, double weight, double deltaScale) => _updates.Add(update, weight, deltaScale);
 
     /// <inheritdoc/>
     public ModelState Complete() => _updates.Reduce(Median);

@@ -19,7 +19,7 @@ public sealed class FedAvgStrategy : IAggregationStrategy
         ArgumentNullException.ThrowIfNull(layout);
         if (accumulator is not null && accumulator.Layout.HasSameLayout(layout))
         {
-            accumulator.Reset(); // same shapes as last round: reuse the sums rather than reallocate a model's worth
+            accumulator.Reset(layout); // same shapes as last round: reuse the sums rather than reallocate a model's worth
         }
         else
         {
@@ -29,6 +29,9 @@ public sealed class FedAvgStrategy : IAggregationStrategy
 
     /// <inheritdoc/>
     public void Add(ModelState update, double weight) => Started().Add(update, weight);
+
+    /// <inheritdoc/>
+    public void Add(ModelState update, double weight, double deltaScale) => Started().Add(update, weight, deltaScale);
 
     /// <inheritdoc/>
     public ModelState Complete() => Started().Complete();

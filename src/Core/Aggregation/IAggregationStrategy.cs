@@ -14,7 +14,11 @@ public interface IAggregationStrategy
     /// <summary>Sum of the weights added since <see cref="BeginRound"/> (for FedAvg, the samples behind the aggregate).</summary>
     double TotalWeight { get; }
 
-    /// <summary>Starts a round for models shaped like <paramref name="layout"/>, discarding anything added before.</summary>
+    /// <summary>
+    /// Starts a round for models shaped like <paramref name="layout"/>, discarding anything added before.
+    /// The layout is also the round's reference model (what deltas are taken from): its values must not
+    /// change until <see cref="Complete"/> (EdgeFL passes detached models).
+    /// </summary>
     void BeginRound(ModelState layout);
 
     /// <summary>
@@ -22,6 +26,14 @@ public interface IAggregationStrategy
     /// other than the round's or a bad weight, and then the round is as it was before the call.
     /// </summary>
     void Add(ModelState update, double weight);
+
+    /// <summary>
+    /// Adds <c>reference + deltaScale x (update - reference)</c> with <paramref name="weight"/>: the update
+    /// with its change from the round's reference model scaled by <paramref name="deltaScale"/> in (0, 1]
+    /// (norm clipping), without materialising the scaled model. Float tensors are scaled, int64 tensors are
+    /// taken as they are. Throws like <see cref="Add(ModelState, double)"/>, and for a scale outside (0, 1].
+    /// </summary>
+    void Add(ModelState update, double weight, double deltaScale);
 
     /// <summary>The round's aggregate (float32 and int64 tensors in the layout's order); throws <see cref="InvalidOperationException"/> when nothing was added.</summary>
     ModelState Complete();

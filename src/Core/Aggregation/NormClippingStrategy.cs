@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using EdgeFL.Core.Models;
 
 namespace EdgeFL.Core.Aggregation;
@@ -10,18 +9,16 @@ namespace EdgeFL.Core.Aggregation;
 /// </summary>
 /// <remarks>
 /// The norm is taken over all float tensors of the model together (f32, and q8 dequantized); int64
-/// tensors are passed through unclipped. Memory is the inner strategy's plus two models' worth of floats
-/// (the round's model and one scratch update), so a streaming inner strategy stays O(model). An update
-/// within the bound reaches the inner strategy untouched; a clipped one is a float32 model in scratch
-/// memory that is reused for the next update: inner strategies must not keep an update's memory after
-/// <see cref="Add"/> returns (none of EdgeFL's do; decoded updates borrow their payload anyway).
+/// tensors are passed through unclipped. Nothing model-sized is allocated: the norm is computed in
+/// stack-sized chunks (<see cref="ModelDistance"/>) and a clipped update reaches the inner strategy as a
+/// delta scale (<see cref="IAggregationStrategy.Add(ModelState, double, double)"/>), which FedAvg folds in
+/// streaming and the robust rules apply to their own copy. The round's model (the layout given to
+/// <see cref="BeginRound"/>) is read, not copied, so it must not change until <see cref="Complete"/>.
 /// </remarks>
 public sealed class NormClippingStrategy : IAggregationStrategy
 {
     private readonly IAggregationStrategy _inner;
-    private ModelState? _layout;
-    private float[]?[] _current = [];
-    private byte[]?[] _scratch = []; // float32 bytes, so a clipped tensor can borrow them without a copy
+    private ModelState? _reference;
 
     /// <summary>Clips every update's delta to <paramref name="maxNorm"/> (finite, positive) and passes it to <paramref name="inner"/>.</summary>
     public NormClippingStrategy(IAggregationStrategy inner, double maxNorm)
@@ -48,76 +45,38 @@ public sealed class NormClippingStrategy : IAggregationStrategy
     /// <inheritdoc/>
     public double TotalWeight => _inner.TotalWeight;
 
-    /// <summary>Starts a round whose reference model is <paramref name="layout"/> (its values are copied: deltas are taken from them).</summary>
+    /// <summary>Starts a round whose reference model is <paramref name="layout"/> (deltas are taken from its values).</summary>
     public void BeginRound(ModelState layout)
     {
         ArgumentNullException.ThrowIfNull(layout);
-        if (_layout is null || !_layout.HasSameLayout(layout))
-        {
-            _current = new float[layout.Tensors.Count][];
-            _scratch = new byte[layout.Tensors.Count][];
-            for (int i = 0; i < layout.Tensors.Count; i++)
-            {
-                NamedTensor t = layout.Tensors[i];
-                if (t.DType.Logical() == TensorDType.Float32)
-                {
-                    _current[i] = new float[t.ElementCount];
-                    _scratch[i] = new byte[t.ElementCount * sizeof(float)];
-                }
-            }
-        }
-
-        for (int i = 0; i < layout.Tensors.Count; i++)
-        {
-            NamedTensor t = layout.Tensors[i];
-            if (t.DType == TensorDType.Float32)
-            {
-                t.AsFloat32().CopyTo(_current[i]);
-            }
-            else if (t.DType == TensorDType.QUInt8)
-            {
-                RetainedUpdates.Dequantize(t.Data.Span, t.Quantization!.Value, _current[i]);
-            }
-        }
-
-        _layout = layout;
+        _reference = layout;
         ClippedCount = 0;
         _inner.BeginRound(layout);
     }
 
     /// <inheritdoc/>
-    public void Add(ModelState update, double weight)
+    public void Add(ModelState update, double weight) => Add(update, weight, 1.0);
+
+    /// <inheritdoc/>
+    public void Add(ModelState update, double weight, double deltaScale)
     {
         ArgumentNullException.ThrowIfNull(update);
-        ModelState layout = _layout ?? throw new InvalidOperationException("BeginRound has not been called");
-        if (!update.HasSameLayout(layout))
+        ModelState reference = _reference ?? throw new InvalidOperationException("BeginRound has not been called");
+        if (!update.HasSameLayout(reference))
         {
             throw new ArgumentException("the update's tensors differ from the model's in name, shape or dtype", nameof(update));
         }
 
-        // The delta's squared norm; q8 tensors are dequantized into scratch on the way.
-        double squared = 0;
-        for (int i = 0; i < update.Tensors.Count; i++)
+        foreach (NamedTensor t in update.Tensors)
         {
-            NamedTensor t = update.Tensors[i];
-            if (t.DType == TensorDType.Float32)
+            if (t.Quantization is { } q && (!float.IsFinite(q.Scale) || q.Scale <= 0 || q.ZeroPoint is < 0 or > 255))
             {
-                squared += SquaredDistance(t.AsFloat32(), _current[i]);
-            }
-            else if (t.DType == TensorDType.QUInt8)
-            {
-                Quantization q = t.Quantization!.Value;
-                if (!float.IsFinite(q.Scale) || q.Scale <= 0 || q.ZeroPoint is < 0 or > 255)
-                {
-                    throw new ArgumentException($"update tensor '{t.Name}' has invalid quantization (scale {q.Scale}, zp {q.ZeroPoint})", nameof(update));
-                }
-
-                RetainedUpdates.Dequantize(t.Data.Span, q, Scratch(i));
-                squared += SquaredDistance(Scratch(i), _current[i]);
+                throw new ArgumentException($"update tensor '{t.Name}' has invalid quantization (scale {q.Scale}, zp {q.ZeroPoint})", nameof(update));
             }
         }
 
-        double norm = Math.Sqrt(squared);
+        // The norm of the delta as it would reach the inner strategy (already scaled by deltaScale).
+        double norm = ModelDistance.L2(update, reference) * deltaScale;
         if (!double.IsFinite(norm))
         {
             throw new ArgumentException("the update's delta has no finite norm (NaN or infinity in the update)", nameof(update));
@@ -125,46 +84,14 @@ public sealed class NormClippingStrategy : IAggregationStrategy
 
         if (norm <= MaxNorm)
         {
-            _inner.Add(update, weight);
+            _inner.Add(update, weight, deltaScale);
             return;
         }
 
-        // current + factor * (update - current), in scratch.
-        float factor = (float)(MaxNorm / norm);
-        var clipped = new NamedTensor[update.Tensors.Count];
-        for (int i = 0; i < clipped.Length; i++)
-        {
-            NamedTensor t = update.Tensors[i];
-            if (t.DType.Logical() != TensorDType.Float32)
-            {
-                clipped[i] = t;
-                continue;
-            }
-
-            Span<float> s = Scratch(i);
-            ReadOnlySpan<float> source = t.DType == TensorDType.Float32 ? t.AsFloat32() : s;
-            TensorPrimitives.Subtract(source, _current[i], s);
-            TensorPrimitives.MultiplyAdd(s, factor, _current[i], s);
-            clipped[i] = new NamedTensor(t.Name, t.Shape, TensorDType.Float32, _scratch[i]);
-        }
-
-        _inner.Add(new ModelState(clipped), weight);
+        _inner.Add(update, weight, deltaScale * (MaxNorm / norm));
         ClippedCount++;
     }
 
     /// <inheritdoc/>
     public ModelState Complete() => _inner.Complete();
-
-    private static double SquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
-    {
-        if (x.IsEmpty)
-        {
-            return 0; // TensorPrimitives.Distance refuses empty spans; a zero-sized tensor adds nothing
-        }
-
-        double d = TensorPrimitives.Distance(x, y);
-        return d * d;
-    }
-
-    private Span<float> Scratch(int i) => System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(_scratch[i].AsSpan());
 }

@@ -39,13 +39,19 @@ internal sealed class RetainedUpdates
         TotalWeight = 0;
     }
 
-    public void Add(ModelState update, double weight)
+    /// <summary>Copies <c>Layout + deltaScale x (update - Layout)</c> in (float tensors scaled in the copy; int64 as they are).</summary>
+    public void Add(ModelState update, double weight, double deltaScale)
     {
         ArgumentNullException.ThrowIfNull(update);
         ModelState layout = Layout;
         if (!double.IsFinite(weight) || weight <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "weight must be positive and finite");
+        }
+
+        if (!(deltaScale > 0 && deltaScale <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(deltaScale), deltaScale, "the delta scale must be in (0, 1]");
         }
 
         if (!update.HasSameLayout(layout))
@@ -72,6 +78,11 @@ internal sealed class RetainedUpdates
         }
 
         _slots[Count].CopyFrom(update);
+        if (deltaScale < 1)
+        {
+            _slots[Count].ScaleTowards(layout, (float)deltaScale);
+        }
+
         Count++;
         TotalWeight += weight;
     }
@@ -156,6 +167,17 @@ internal sealed class RetainedUpdates
 
         public double[]?[] Doubles { get; }
 
+        public void ScaleTowards(ModelState reference, float scale)
+        {
+            for (int i = 0; i < Floats.Length; i++)
+            {
+                if (Floats[i] is { } values)
+                {
+                    FloatChunks.ScaleTowards(values, reference.Tensors[i], scale);
+                }
+            }
+        }
+
         public void CopyFrom(ModelState update)
         {
             for (int i = 0; i < update.Tensors.Count; i++)
@@ -167,7 +189,7 @@ internal sealed class RetainedUpdates
                         t.AsFloat32().CopyTo(Floats[i]);
                         break;
                     case TensorDType.QUInt8:
-                        Dequantize(t.Data.Span, t.Quantization!.Value, Floats[i]);
+                        FloatChunks.Dequantize(t.Data.Span, t.Quantization!.Value, Floats[i]);
                         break;
                     case TensorDType.Int64:
                         ReadOnlySpan<long> src = t.AsInt64();
@@ -181,12 +203,5 @@ internal sealed class RetainedUpdates
                 }
             }
         }
-    }
-
-    internal static void Dequantize(ReadOnlySpan<byte> q, Quantization p, Span<float> x)
-    {
-        ByteConversion.ToSingle(q, x);
-        System.Numerics.Tensors.TensorPrimitives.Subtract(x, p.ZeroPoint, x);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(x, p.Scale, x);
     }
 }

@@ -9,7 +9,7 @@ namespace EdgeFL.Core.Aggregation;
 /// </summary>
 /// <remarks>
 /// Like the median, it holds every update of the round: memory is O(<see cref="MaxUpdates"/> x model),
-/// bounded by <see cref="MaxUpdates"/> (<see cref="Add"/> throws <see cref="InvalidOperationException"/>
+/// bounded by <see cref="MaxUpdates"/> (<see cref="Add(ModelState, double)"/> throws <see cref="InvalidOperationException"/>
 /// beyond it). Int64 tensors take the trimmed mean too, rounded to nearest (ties to even).
 /// </remarks>
 public sealed class TrimmedMeanStrategy : IAggregationStrategy
@@ -45,7 +45,11 @@ public sealed class TrimmedMeanStrategy : IAggregationStrategy
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The round already holds <see cref="MaxUpdates"/> updates.</exception>
-    public void Add(ModelState update, double weight) => _updates.Add(update, weight);
+    public void Add(ModelState update, double weight) => _updates.Add(update, weight, 1.0);
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The round already holds <see cref="MaxUpdates"/> updates.</exception>
+    public void Add(ModelState update, double weight, double deltaScale) => _updates.Add(update, weight, deltaScale);
 
     /// <inheritdoc/>
     public ModelState Complete()

@@ -18,6 +18,7 @@ public sealed class WeightedAverageAccumulator
 {
     private readonly float[]?[] floatSums;
     private readonly double[]?[] intSums;
+    private double referenceWeight; // weight owed to Layout's values by scaled adds
 
     /// <summary>Creates an accumulator for models with the names, shapes and logical dtypes of <paramref name="layout"/>.</summary>
     public WeightedAverageAccumulator(ModelState layout)
@@ -42,8 +43,8 @@ public sealed class WeightedAverageAccumulator
         }
     }
 
-    /// <summary>The model whose layout every update must have.</summary>
-    public ModelState Layout { get; }
+    /// <summary>The model whose layout every update must have, and the reference of scaled adds.</summary>
+    public ModelState Layout { get; private set; }
 
     /// <summary>Updates added since construction or <see cref="Reset"/>.</summary>
     public int Count { get; private set; }
@@ -56,7 +57,16 @@ public sealed class WeightedAverageAccumulator
     /// Everything is checked before the sums are touched, so a throwing call changes nothing.
     /// </summary>
     /// <exception cref="ArgumentException">The layout differs, a q8 tensor has invalid parameters, or the weight is not finite and positive.</exception>
-    public void Add(ModelState update, double weight)
+    public void Add(ModelState update, double weight) => Add(update, weight, 1.0);
+
+    /// <summary>
+    /// Folds in <c>Layout + deltaScale x (update - Layout)</c> with <paramref name="weight"/>, streaming:
+    /// the update's float tensors are added with weight <c>weight x deltaScale</c>, and the remaining
+    /// <c>weight x (1 - deltaScale)</c> is owed to <see cref="Layout"/>'s values, added once by
+    /// <see cref="Complete"/>. No scaled copy of the update is made. Int64 tensors count unscaled.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Add(ModelState, double)"/>, or the scale is outside (0, 1].</exception>
+    public void Add(ModelState update, double weight, double deltaScale)
     {
         ArgumentNullException.ThrowIfNull(update);
         if (!double.IsFinite(weight) || weight <= 0 || weight > float.MaxValue)
@@ -64,8 +74,13 @@ public sealed class WeightedAverageAccumulator
             throw new ArgumentOutOfRangeException(nameof(weight), weight, "weight must be positive and finite in float32");
         }
 
+        if (!(deltaScale > 0 && deltaScale <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(deltaScale), deltaScale, "the delta scale must be in (0, 1]");
+        }
+
         CheckLayout(update);
-        float w = (float)weight;
+        float w = (float)(weight * deltaScale);
         for (int i = 0; i < update.Tensors.Count; i++)
         {
             NamedTensor t = update.Tensors[i];
@@ -86,6 +101,7 @@ public sealed class WeightedAverageAccumulator
 
         Count++;
         TotalWeight += weight;
+        referenceWeight += weight * (1 - deltaScale);
     }
 
     /// <summary>The weighted mean of everything added: float32 and int64 tensors in the layout's order.</summary>
@@ -106,7 +122,13 @@ public sealed class WeightedAverageAccumulator
             if (floatSums[i] is { } sums)
             {
                 var bytes = new byte[sums.Length * sizeof(float)];
-                TensorPrimitives.Multiply(sums, inverse, MemoryMarshal.Cast<byte, float>(bytes.AsSpan()));
+                Span<float> mean = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+                TensorPrimitives.Multiply(sums, inverse, mean);
+                if (referenceWeight > 0)
+                {
+                    AddReference(layout, (float)(referenceWeight / TotalWeight), mean);
+                }
+
                 result[i] = new NamedTensor(layout.Name, shape, TensorDType.Float32, bytes);
             }
             else
@@ -126,9 +148,22 @@ public sealed class WeightedAverageAccumulator
         return new ModelState(result);
     }
 
-    /// <summary>Clears the sums for a new round with the same layout, keeping the buffers.</summary>
-    public void Reset()
+    /// <summary>
+    /// Clears the sums for a new round with the same layout, keeping the buffers; <paramref name="reference"/>
+    /// (same layout) becomes the new <see cref="Layout"/>, whose values scaled adds move towards.
+    /// </summary>
+    public void Reset(ModelState? reference = null)
     {
+        if (reference is not null)
+        {
+            if (!reference.HasSameLayout(Layout))
+            {
+                throw new ArgumentException("the new reference model's tensors differ from the layout's", nameof(reference));
+            }
+
+            Layout = reference;
+        }
+
         foreach (float[]? s in floatSums)
         {
             if (s is not null)
@@ -147,6 +182,7 @@ public sealed class WeightedAverageAccumulator
 
         Count = 0;
         TotalWeight = 0;
+        referenceWeight = 0;
     }
 
     private void CheckLayout(ModelState update)
@@ -205,6 +241,18 @@ public sealed class WeightedAverageAccumulator
         for (; i < q.Length; i++)
         {
             acc[i] += factor * (q[i] - zp);
+        }
+    }
+
+    private static void AddReference(NamedTensor reference, float factor, Span<float> mean)
+    {
+        if (reference.DType == TensorDType.QUInt8)
+        {
+            AddQuantized(reference.Data.Span, reference.Quantization!.Value, factor, mean);
+        }
+        else
+        {
+            TensorPrimitives.MultiplyAdd(reference.AsFloat32(), factor, mean, mean);
         }
     }
 

@@ -17,4 +17,7 @@ public enum RejectReason
 
     /// <summary>A scalar field is unusable: empty or over-long device id, NaN loss, negative duration or energy.</summary>
     BadField,
+
+    /// <summary>The update's change from the current model is longer than the configured L2 norm bound (policy Reject).</summary>
+    NormTooLarge,
 }

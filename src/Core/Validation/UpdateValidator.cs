@@ -60,6 +60,40 @@ public sealed class UpdateValidator
         return layout.IsAccepted ? CheckValues(model) : layout;
     }
 
+    /// <summary>
+    /// Checks a model offered to replace <paramref name="current"/> (null when none is held yet): the
+    /// initial model, saved state, the cloud's global model. It must have tensors, finite values, the
+    /// current model's layout when there is one, and a round below long.MaxValue (a gateway opens
+    /// round + 1 next).
+    /// </summary>
+    public static ValidationResult ValidateAdoptable(ModelMessage message, ModelState? current)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Round == long.MaxValue)
+        {
+            return ValidationResult.Reject(RejectReason.WrongRound, $"round {message.Round} leaves no next round");
+        }
+
+        if (current is not null)
+        {
+            return ValidateModel(message.Model, current);
+        }
+
+        return message.Model.Tensors.Count == 0
+            ? ValidationResult.Reject(RejectReason.LayoutMismatch, "the model has no tensors")
+            : CheckValues(message.Model);
+    }
+
+    /// <summary>
+    /// Checks that every value of a model is a finite float32 (f32 tensors, and q8 tensors once dequantized)
+    /// and that q8 parameters are usable: what an aggregate must satisfy before it replaces a model.
+    /// </summary>
+    public static ValidationResult ValidateValues(ModelState model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return CheckValues(model);
+    }
+
     private ValidationResult CheckFields(DeviceUpdate u)
     {
         if (string.IsNullOrWhiteSpace(u.DeviceId) || u.DeviceId.Length > Limits.MaxDeviceIdLength)
@@ -116,6 +150,9 @@ public sealed class UpdateValidator
                     return ValidationResult.Reject(RejectReason.NonFinite, $"tensor '{t.Name}' contains NaN or an infinity");
                 case TensorDType.QUInt8 when t.Quantization is { } q && (!float.IsFinite(q.Scale) || q.Scale <= 0 || q.ZeroPoint is < 0 or > 255):
                     return ValidationResult.Reject(RejectReason.NonFinite, $"tensor '{t.Name}' has unusable quantization (scale {q.Scale}, zp {q.ZeroPoint})");
+                case TensorDType.QUInt8 when t.Quantization is { } q && !float.IsFinite(q.Scale * Math.Max(q.ZeroPoint, 255 - q.ZeroPoint)):
+                    // scale x (q - zp) must be a float32 for every byte q: a huge scale dequantizes to infinity.
+                    return ValidationResult.Reject(RejectReason.NonFinite, $"tensor '{t.Name}' dequantizes beyond float32 (scale {q.Scale}, zp {q.ZeroPoint})");
             }
         }
 

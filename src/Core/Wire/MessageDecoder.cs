@@ -155,6 +155,11 @@ internal static class MessageDecoder
             throw Error(WireErrorReason.Malformed, "'bandwidth_kbps', 'est_train_s' and 'free_mb' must be finite and not negative");
         }
 
+        if (volts is { } v && !double.IsFinite(v) || amps is { } a && !double.IsFinite(a))
+        {
+            throw Error(WireErrorReason.Malformed, "'volts' and 'amps' must be finite when present");
+        }
+
         return new DeviceTelemetry(deviceId!, at, battery, charging, connected, bandwidth, (int)tier, estTrain, freeMb, volts, amps);
     }
 

@@ -18,14 +18,22 @@ public sealed class FleetTelemetry
     private readonly string _gatewayId;
     private readonly ILogger _logger;
     private readonly DecodeLimits _limits = DecodeLimits.Default with { MaxPayloadBytes = 16 * 1024, MaxTensors = 0 };
+    private readonly TimeProvider _time;
     private long _rejected;
 
+    /// <summary>
+    /// How far ahead of the gateway's clock a report's <c>at</c> may be (device clocks drift). A report
+    /// further ahead is refused: kept, it would outrank every honest report after it, since the newest wins.
+    /// </summary>
+    public static readonly TimeSpan MaxAhead = TimeSpan.FromMinutes(5);
+
     /// <summary>Creates an empty view for one gateway.</summary>
-    public FleetTelemetry(GatewayOptions options, ILogger<FleetTelemetry> logger)
+    public FleetTelemetry(GatewayOptions options, ILogger<FleetTelemetry> logger, TimeProvider? time = null)
     {
         _topics = new TopicScheme(options.TopicPrefix);
         _gatewayId = options.GatewayId;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Telemetry reports dropped as malformed or sent under another device's topic.</summary>
@@ -50,14 +58,18 @@ public sealed class FleetTelemetry
             return Task.CompletedTask;
         }
 
-        if (WireCodec.TryDecodeTelemetry(message.Payload, _limits, out var telemetry, out var error) && telemetry!.DeviceId == deviceId)
+        string? problem = !WireCodec.TryDecodeTelemetry(message.Payload, _limits, out var telemetry, out var error) ? error.ToString()
+            : telemetry!.DeviceId != deviceId ? "device id does not match the topic"
+            : telemetry.At > _time.GetUtcNow() + MaxAhead ? $"'at' {telemetry.At:O} is more than {MaxAhead.TotalMinutes} minutes ahead of the gateway's clock"
+            : null;
+        if (problem is null)
         {
-            Apply(telemetry);
+            Apply(telemetry!);
         }
         else
         {
             Interlocked.Increment(ref _rejected);
-            SelectionLog.BadTelemetry(_logger, _gatewayId, message.Topic, error.IsError ? error.ToString() : "device id does not match the topic");
+            SelectionLog.BadTelemetry(_logger, _gatewayId, message.Topic, problem);
         }
 
         return Task.CompletedTask;

@@ -30,7 +30,24 @@ internal sealed class GatewayStateStore(StateDatabase db)
     /// <summary>True when the state survives the process (a file, not memory).</summary>
     public bool Durable => db.IsDurable;
 
-    public GatewaySnapshot? Load() => db.Read(c =>
+    /// <summary>
+    /// The saved state, or null on a first start. Throws <see cref="InvalidDataException"/> for anything
+    /// unreadable (a damaged file that SQLite still opens): values of the wrong type or range, a stored
+    /// model that does not decode, rows SQLite cannot read.
+    /// </summary>
+    public GatewaySnapshot? Load()
+    {
+        try
+        {
+            return db.Read(Read);
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidCastException or FormatException or OverflowException or ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"saved state in {db.Path} is unreadable: {ex.GetType().Name}: {ex.Message}", ex);
+        }
+    }
+
+    private GatewaySnapshot? Read(SqliteConnection c)
     {
         byte[]? model = KeyValue.GetBlob(c, "model");
         if (model is null)
@@ -58,7 +75,7 @@ internal sealed class GatewayStateStore(StateDatabase db)
             }
         }
 
-        return new GatewaySnapshot(
+        var snapshot = new GatewaySnapshot(
             message!,
             KeyValue.GetInt64(c, "version") ?? message!.Round,
             KeyValue.GetInt64(c, "last_adopted_global") ?? -1,
@@ -66,6 +83,38 @@ internal sealed class GatewayStateStore(StateDatabase db)
             open,
             issued is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(issued.Value),
             journal);
+        long uploads = KeyValue.GetInt64(c, "upload_seq") ?? 0; // read now, so a damaged counter cannot fail a sync round later
+        if (snapshot.Version < 0 || snapshot.SamplesSinceSync < 0 || snapshot.LastAdoptedGlobal < -1 || uploads < 0)
+        {
+            throw new InvalidDataException($"saved state in {db.Path} holds negative counters (version {snapshot.Version}, samples {snapshot.SamplesSinceSync}, last global {snapshot.LastAdoptedGlobal}, uploads {uploads})");
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Drops saved state that <see cref="Load"/> found unreadable: model, counters, open round and journal
+    /// go (the gateway starts from its seed); the upload sequence stays when it is a readable number, so
+    /// upload ids do not repeat. The outbox is left alone (it skips rows it cannot read).
+    /// </summary>
+    public void Discard() => db.InTransaction((c, tx) =>
+    {
+        object? sequence;
+        using (var read = c.CreateCommand())
+        {
+            read.Transaction = tx;
+            read.CommandText = "SELECT value FROM kv WHERE key = 'upload_seq';";
+            sequence = read.ExecuteScalar();
+        }
+
+        using var command = c.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "DELETE FROM kv; DELETE FROM round_journal;";
+        command.ExecuteNonQuery();
+        if (sequence is long seq and >= 0)
+        {
+            KeyValue.Set(c, tx, "upload_seq", seq);
+        }
     });
 
     /// <summary>Saves an adopted model (initial, or the cloud's global).</summary>

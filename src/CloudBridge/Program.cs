@@ -5,12 +5,10 @@ using EdgeFL.Messaging.Systemd;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-var credentials = new CredentialsCommand("gateway", "Gateway:Cloud:Username", "Gateway:Cloud:Password");
-if (credentials.Matches(args))
+if (new CredentialsCommand("gateway", "Gateway:Cloud:Username", "Gateway:Cloud:Password")
+    .TryRun(args, "cloud", "Cloud:CredentialsPath", CloudAggregatorOptions.DefaultCredentialsPath, out int exitCode))
 {
-    var configuration = EdgeFlHostBuilderExtensions.ToolConfiguration("cloud", args[1..]);
-    string path = configuration["Cloud:CredentialsPath"] is { Length: > 0 } configured ? configured : CloudAggregatorOptions.DefaultCredentialsPath();
-    return credentials.Run(args, path, Console.Out, Console.Error);
+    return exitCode;
 }
 
 var builder = Host.CreateApplicationBuilder(args);

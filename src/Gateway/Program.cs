@@ -3,12 +3,10 @@ using EdgeFL.Messaging.Security;
 using EdgeFL.Messaging.Systemd;
 using Microsoft.Extensions.Hosting;
 
-var credentials = new CredentialsCommand("device", "Device:Username", "Device:Password");
-if (credentials.Matches(args))
+if (new CredentialsCommand("device", "Device:Username", "Device:Password")
+    .TryRun(args, "gateway", "Gateway:Broker:CredentialsPath", GatewayBrokerOptions.DefaultCredentialsPath, out int exitCode))
 {
-    var configuration = EdgeFlHostBuilderExtensions.ToolConfiguration("gateway", args[1..]);
-    string path = configuration["Gateway:Broker:CredentialsPath"] is { Length: > 0 } configured ? configured : GatewayBrokerOptions.DefaultCredentialsPath();
-    return credentials.Run(args, path, Console.Out, Console.Error);
+    return exitCode;
 }
 
 var builder = Host.CreateApplicationBuilder(args);

@@ -7,6 +7,26 @@ namespace EdgeFL.Messaging.Security;
 /// </summary>
 public sealed class CredentialsCommand(string noun, string usernameKey, string passwordKey)
 {
+    /// <summary>
+    /// Runs the command when <paramref name="args"/> starts with one of its verbs, with the credential
+    /// file the service <paramref name="component"/> would read (<paramref name="pathKey"/> in its
+    /// configuration, else <paramref name="defaultPath"/>); false when it is not this command.
+    /// </summary>
+    public bool TryRun(string[] args, string component, string pathKey, Func<string> defaultPath, out int exitCode)
+    {
+        ArgumentNullException.ThrowIfNull(defaultPath);
+        exitCode = 0;
+        if (!Matches(args))
+        {
+            return false;
+        }
+
+        var configuration = Systemd.EdgeFlHostBuilderExtensions.ToolConfiguration(component, args[1..]);
+        string path = configuration[pathKey] is { Length: > 0 } configured ? configured : defaultPath();
+        exitCode = Run(args, path, Console.Out, Console.Error);
+        return true;
+    }
+
     /// <summary>True when <paramref name="args"/> starts with one of this command's verbs.</summary>
     public bool Matches(string[] args) =>
         args.Length > 0 && (args[0] == $"provision-{noun}" || args[0] == $"revoke-{noun}" || args[0] == $"list-{noun}s");

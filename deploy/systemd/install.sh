@@ -98,9 +98,17 @@ example_config() {
     "GatewayId": "gateway-1",
     // Start from a model file, or leave it out to take the cloud's global model.
     // "InitialModelPath": "$config/gateway-initial-model.msgpack",
-    "Broker": { "Embedded": true, "BindAddress": "0.0.0.0", "Port": 1883 },
+    // Devices authenticate with credentials (EdgeFL.Gateway provision-device ID) and come in from
+    // other machines over TLS (make-certs or your PKI; docs/SECURITY.md). The plain listener stays on
+    // loopback: only the gateway's own client and local tools use it.
+    "Broker": {
+      "Embedded": true, "BindAddress": "127.0.0.1", "Port": 1883,
+      "Tls": { "Enabled": false, "Port": 8883, "CertificatePath": "$config/pki/server.pem", "KeyPath": "$config/pki/server.key" }
+    },
     "Rounds": { "Deadline": "00:01:00", "QuorumFraction": 1.0, "SyncEvery": 5 },
-    "Cloud": { "Enabled": true, "Host": "127.0.0.1", "Port": 1884 },
+    // The uplink's password (the cloud's provision-gateway) goes in /etc/edgefl/gateway.env as
+    // Gateway__Cloud__Password=...; switch TLS on once the cloud broker has a certificate.
+    "Cloud": { "Enabled": true, "Host": "127.0.0.1", "Port": 1884, "Tls": { "Enabled": false, "CaCertificatePath": "$config/pki/ca.pem" } },
     // The cloud's public key (its state folder's cloud.pub, copied here; OPERATIONS.md,
     // "Model signing keys"). The gateway's own key is generated in its state folder.
     "Signing": { "CloudPublicKeyPath": "$config/cloud.pub" }
@@ -117,7 +125,9 @@ JSON
     "Port": 1884,
     "InitialModelPath": "$config/cloud-initial-model.msgpack",
     "ExpectedGateways": 1,
-    "SyncDeadline": "00:01:00"
+    "SyncDeadline": "00:01:00",
+    // Gateways authenticate (EdgeFL.CloudBridge provision-gateway ID); from other machines over TLS.
+    "Tls": { "Enabled": false, "Port": 8883, "CertificatePath": "$config/pki/server.pem", "KeyPath": "$config/pki/server.key" }
   }
 }
 JSON
@@ -128,8 +138,11 @@ JSON
   // (edgefl-device@<id>); per-device settings go in /etc/edgefl/device-<id>.env.
   "Device": {
     "GatewayId": "gateway-1",
+    // Its password (the gateway's provision-device) goes in /etc/edgefl/device-<id>.env as
+    // Device__Password=... (mode 0600). From another machine: BrokerPort 8883 and Tls on.
     "BrokerHost": "127.0.0.1",
     "BrokerPort": 1883,
+    "Tls": { "Enabled": false, "CaCertificatePath": "/etc/edgefl/pki/ca.pem" },
     "Data": { "Directory": "/usr/share/datasets/fashion-mnist", "Shards": 20, "Seed": 42, "Model": "mlp" },
     // The gateway's public key (its state folder's gateway.pub, copied here; OPERATIONS.md,
     // "Model signing keys").

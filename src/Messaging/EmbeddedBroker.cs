@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using EdgeFL.Core.Diagnostics;
 using EdgeFL.Messaging.Security;
-using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -22,7 +21,6 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly IBrokerAccessPolicy? _policy;
     private readonly RejectionLogLimiter _refusalLogs;
-    private readonly List<(string Filter, Action<InboundMessage> Consumer)> _localConsumers = [];
     private long _oversizeDropped;
     private long _connectionsRefused;
     private long _publishesRefused;
@@ -103,18 +101,6 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>The MQTTnet server, for components (authentication, ACLs) that hook into it.</summary>
     internal MqttServer Server => _server;
-
-    /// <summary>
-    /// Hands every authorized publish matching <paramref name="filter"/> to <paramref name="consumer"/>
-    /// in the broker's receive path, before the publisher's PUBACK and without the copies and queue
-    /// of a loopback subscription. The payload is valid only during the call. Register before start.
-    /// </summary>
-    public void AddLocalConsumer(string filter, Action<InboundMessage> consumer)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(filter);
-        ArgumentNullException.ThrowIfNull(consumer);
-        _localConsumers.Add((filter, consumer));
-    }
 
     /// <summary>Starts listening; throws when the port cannot be bound.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -231,23 +217,6 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             args.Response.ReasonString = $"payload over {_options.MaxMessageBytes} bytes";
             Interlocked.Increment(ref _oversizeDropped);
             MessagingLog.OversizeDropped(_logger, args.ClientId, args.ApplicationMessage.Topic, length, _options.MaxMessageBytes);
-            return Task.CompletedTask;
-        }
-
-        foreach (var (filter, consumer) in _localConsumers)
-        {
-            if (MqttTopicFilterComparer.Compare(args.ApplicationMessage.Topic, filter) == MqttTopicFilterCompareResult.IsMatch)
-            {
-                try
-                {
-                    consumer(new InboundMessage(args.ApplicationMessage.Topic, args.ApplicationMessage.Payload, args.ApplicationMessage.Retain));
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    // A consumer's bug must not take the client's connection down; the message is acknowledged.
-                    MessagingLog.HandlerFailed(_logger, args.ClientId, args.ApplicationMessage.Topic, ex);
-                }
-            }
         }
 
         return Task.CompletedTask;

@@ -29,8 +29,8 @@ internal sealed class DemoSecurity : IDisposable
     /// <summary>Makes the CA, the server certificate and an empty set of credentials.</summary>
     public static DemoSecurity Create()
     {
-        // Owner-only (0700), as DemoKeys' folder: it holds the broker's private key and the credentials.
-        string dir = System.IO.Directory.CreateTempSubdirectory("edgefl-demo-sec-").FullName;
+        string dir = Path.Combine(Path.GetTempPath(), "edgefl-demo-" + Guid.NewGuid().ToString("N")[..12]);
+        System.IO.Directory.CreateDirectory(dir);
         var security = new DemoSecurity(dir);
         security.Pki = PrivatePki.Create(dir, ["127.0.0.1", "localhost"], TimeSpan.FromDays(1));
         return security;

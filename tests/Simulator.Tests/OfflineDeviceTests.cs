@@ -59,12 +59,22 @@ public sealed class OfflineDeviceTests : IDisposable
             trainer,
             new SimulatedBattery(3000, 0.9),
             NullLogger.Instance);
+        var firstTrained = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        device.RoundHandled += (_, round, trained) =>
+        {
+            if (trained)
+            {
+                firstTrained.TrySetResult(round);
+            }
+        };
         await device.StartAsync();
-        long trainedFor = await trainer.Started.Task.WaitAsync(Timeout);
+        await trainer.Started.Task.WaitAsync(Timeout);
 
-        // The link drops while the device trains; the update waits in its buffer.
+        // The link drops while the device trains; the update waits in its buffer. Which round it trained
+        // for depends on how fast it connected (rounds close every 400 ms without it), so it is read, not assumed.
         await device.GoOfflineAsync();
         trainer.Release();
+        long trainedFor = await firstTrained.Task.WaitAsync(Timeout);
         await WaitUntilAsync(() => device.BufferedUpdates == 1);
 
         // Rounds go on without it; it comes back two rounds later.
@@ -116,7 +126,7 @@ public sealed class OfflineDeviceTests : IDisposable
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _calls;
 
-        public TaskCompletionSource<long> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int SampleCount => 40;
 
@@ -130,7 +140,7 @@ public sealed class OfflineDeviceTests : IDisposable
         {
             if (Interlocked.Increment(ref _calls) == 1)
             {
-                Started.TrySetResult(1);
+                Started.TrySetResult();
                 await _gate.Task.WaitAsync(cancellationToken);
             }
 

@@ -72,4 +72,13 @@ internal static partial class GatewayLog
 
     [LoggerMessage(2020, LogLevel.Warning, "{GatewayId}: generated a new model-signing key {KeyId} at {Path}: its devices must trust its public key {PublicKeyPath} (Device:Signing:GatewayPublicKeyPath)")]
     public static partial void SigningKeyGenerated(ILogger logger, string gatewayId, string keyId, string? path, string publicKeyPath);
+
+    [LoggerMessage(2024, LogLevel.Information, "{GatewayId}: waiting for {Wanted} devices to come online before the first round (at most {Timeout})")]
+    public static partial void WaitingForDevices(ILogger logger, string gatewayId, int wanted, TimeSpan timeout);
+
+    [LoggerMessage(2025, LogLevel.Information, "{GatewayId}: {Online} of {Wanted} devices online; opening the first round")]
+    public static partial void DevicesOnline(ILogger logger, string gatewayId, int online, int wanted);
+
+    [LoggerMessage(2026, LogLevel.Warning, "{GatewayId}: only {Online} of {Wanted} devices online after {Timeout}; opening the first round with them")]
+    public static partial void WaitForDevicesTimedOut(ILogger logger, string gatewayId, int online, int wanted, TimeSpan timeout);
 }

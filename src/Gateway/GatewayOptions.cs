@@ -126,6 +126,16 @@ public sealed class RoundOptions
     /// <summary>Rounds to run before the service stops by itself; 0 runs until stopped.</summary>
     public long MaxRounds { get; set; }
 
+    /// <summary>
+    /// Before its first round after a start, the gateway waits until this many devices are online (0: it
+    /// opens the first round at once). Without it the first round closes on whichever devices reconnected
+    /// first: after a restart, one device can make a round.
+    /// </summary>
+    public int WaitForDevices { get; set; }
+
+    /// <summary>Longest wait for <see cref="WaitForDevices"/>; after it the first round opens with the devices online.</summary>
+    public TimeSpan WaitForDevicesTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Pause between the close of one round and the opening of the next.</summary>
     public TimeSpan Pause { get; set; } = TimeSpan.Zero;
 

@@ -154,6 +154,16 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Rounds:Pause must be between 0 and 49 days (was {r.Pause})");
         }
 
+        if (r.WaitForDevices < 0)
+        {
+            errors.Add($"{s}:Rounds:WaitForDevices must be 0 (do not wait) or more (was {r.WaitForDevices})");
+        }
+
+        if (r.WaitForDevicesTimeout < TimeSpan.Zero || r.WaitForDevicesTimeout > MaxTimer)
+        {
+            errors.Add($"{s}:Rounds:WaitForDevicesTimeout must be between 0 and 49 days (was {r.WaitForDevicesTimeout})");
+        }
+
         if (r.SyncEvery < 1)
         {
             errors.Add($"{s}:Rounds:SyncEvery must be at least 1 (was {r.SyncEvery})");

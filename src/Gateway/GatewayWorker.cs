@@ -281,6 +281,7 @@ internal sealed class GatewayWorker : BackgroundService
     private async Task RunRoundsAsync(CancellationToken cancellationToken)
     {
         long roundsRun = 0;
+        await WaitForDevicesAsync(cancellationToken).ConfigureAwait(false);
         while (!cancellationToken.IsCancellationRequested && (_options.Rounds.MaxRounds == 0 || roundsRun < _options.Rounds.MaxRounds))
         {
             _health.Loop.Tick();
@@ -439,6 +440,39 @@ internal sealed class GatewayWorker : BackgroundService
                 GatewayLog.ModelPublishFailed(_logger, _options.GatewayId, model.Round, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    private async Task WaitForDevicesAsync(CancellationToken cancellationToken)
+    {
+        int wanted = _options.Rounds.WaitForDevices;
+        if (wanted == 0)
+        {
+            return;
+        }
+
+        var timeout = _options.Rounds.WaitForDevicesTimeout;
+        GatewayLog.WaitingForDevices(_logger, _options.GatewayId, wanted, timeout);
+        long started = _time.GetTimestamp();
+        while (true)
+        {
+            _health.Loop.Tick();
+            int online = _fleet.OnlineDevices().Count;
+            if (online >= wanted)
+            {
+                GatewayLog.DevicesOnline(_logger, _options.GatewayId, online, wanted);
+                return;
+            }
+
+            var remaining = timeout - _time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                GatewayLog.WaitForDevicesTimedOut(_logger, _options.GatewayId, online, wanted, timeout);
+                return;
+            }
+
+            // Woken by every status change; the 1 s cap keeps the watchdog fed.
+            await _progress.WaitAsync(remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         }
     }
 

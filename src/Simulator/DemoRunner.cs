@@ -118,33 +118,28 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             await cloud.StartAsync(stop.Token).ConfigureAwait(false);
             hosts.Add(cloud);
 
+            // Each gateway's first round waits for its devices that start online, so that round 1 is
+            // every such device's round whatever the order in which they connect.
+            var profiles = DeviceProfiles();
             var gatewayPorts = new List<(string Host, int Port)>();
             for (int g = 0; g < o.Gateways; g++)
             {
                 string gatewayId = $"gw-{g + 1}";
                 var (brokerHost, brokerPort) = o.ExternalBroker is { } ext ? DemoArguments.ParseHostPort(ext) : ("127.0.0.1", FreePorts.Next());
                 int tlsPort = security is null ? brokerPort : FreePorts.Next();
-                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudTlsPort, keys, progress, loggers, security, tlsPort);
+                int startOnline = Enumerable.Range(0, o.Devices).Count(d => GatewayOf(d) == g && profiles[d].Connected);
+                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudTlsPort, keys, progress, loggers, security, tlsPort, startOnline);
                 await host.StartAsync(stop.Token).ConfigureAwait(false);
                 hosts.Add(host);
                 gatewayPorts.Add((brokerHost, tlsPort));
                 byGateway[gatewayId] = [];
             }
 
-            var random = new Random(o.Seed + 1);
             for (int d = 0; d < o.Devices; d++)
             {
-                int g = d * o.Gateways / o.Devices;
+                int g = GatewayOf(d);
                 string gatewayId = $"gw-{g + 1}";
-                var profile = new DeviceProfile
-                {
-                    MemoryMb = 256 + (random.NextDouble() * 256),
-                    ComputeFlops = 1e9 * (0.5 + random.NextDouble()),
-                    BatteryCapacityMah = 3000,
-                    BatteryLevel = 0.5 + (random.NextDouble() * 0.5),
-                    BandwidthKbps = 500 + (random.NextDouble() * 1000),
-                    Connected = random.NextDouble() >= o.OfflineFraction,
-                };
+                var profile = profiles[d];
                 var trainer = new TorchLocalTrainer(
                     o.Model,
                     train.Subset(shards[d]),
@@ -355,7 +350,30 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         return builder.Build();
     }
 
-    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoKeys keys, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
+    private int GatewayOf(int device) => device * options.Gateways / options.Devices;
+
+    /// <summary>Each device's simulated hardware, and whether it starts online (seeded).</summary>
+    private DeviceProfile[] DeviceProfiles()
+    {
+        var random = new Random(options.Seed + 1);
+        var profiles = new DeviceProfile[options.Devices];
+        for (int d = 0; d < profiles.Length; d++)
+        {
+            profiles[d] = new DeviceProfile
+            {
+                MemoryMb = 256 + (random.NextDouble() * 256),
+                ComputeFlops = 1e9 * (0.5 + random.NextDouble()),
+                BatteryCapacityMah = 3000,
+                BatteryLevel = 0.5 + (random.NextDouble() * 0.5),
+                BandwidthKbps = 500 + (random.NextDouble() * 1000),
+                Connected = random.NextDouble() >= options.OfflineFraction,
+            };
+        }
+
+        return profiles;
+    }
+
+    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoKeys keys, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort, int startOnline)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var settings = new Dictionary<string, string?>
@@ -369,6 +387,8 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Rounds:SyncEvery"] = options.SyncEvery.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Rounds:Deadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:Rounds:GlobalModelTimeout"] = (options.RoundDeadline * 2).ToString("c", CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:WaitForDevices"] = startOnline.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:WaitForDevicesTimeout"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:Cloud:Enabled"] = "true",
             ["Gateway:Cloud:Host"] = cloudHost,
             ["Gateway:Cloud:Port"] = cloudPort.ToString(CultureInfo.InvariantCulture),

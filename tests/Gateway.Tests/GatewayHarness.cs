@@ -29,12 +29,12 @@ internal sealed class GatewayHarness : IDisposable
     }
 
     /// <summary>A gateway started on <paramref name="port"/> from an initial model of zeros (<see cref="TestModels.Filled"/>), reporting to the observer returned.</summary>
-    public async Task<(IHost Host, RecordingObserver Observer)> StartAsync(int port, int maxRounds, double quorum, TimeSpan? deadline = null)
+    public async Task<(IHost Host, RecordingObserver Observer)> StartAsync(int port, int maxRounds, double quorum, TimeSpan? deadline = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         string modelPath = Path.Combine(Directory, "initial.efm");
         await ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(0)));
         var observer = new RecordingObserver();
-        var host = BuildHost(port, modelPath, observer, maxRounds, quorum, deadline);
+        var host = BuildHost(port, modelPath, observer, maxRounds, quorum, deadline, settings);
         await host.StartAsync();
         return (host, observer);
     }
@@ -46,7 +46,8 @@ internal sealed class GatewayHarness : IDisposable
         return TestWait.UntilAsync(() => devices.All(fleet.OnlineDevices().Contains), $"{string.Join(", ", devices)} online", timeout);
     }
 
-    public IHost BuildHost(int port, string? modelPath, RecordingObserver observer, int maxRounds, double quorum, TimeSpan? deadline = null)
+    /// <summary>A gateway host, not started; <paramref name="settings"/> add to or override the defaults.</summary>
+    public IHost BuildHost(int port, string? modelPath, RecordingObserver observer, int maxRounds, double quorum, TimeSpan? deadline = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -60,6 +61,11 @@ internal sealed class GatewayHarness : IDisposable
             ["Gateway:Rounds:QuorumFraction"] = quorum.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Rounds:Deadline"] = (deadline ?? TimeSpan.FromSeconds(20)).ToString("c", CultureInfo.InvariantCulture),
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.Services.AddSingleton<IGatewayObserver>(observer);
         builder.Services.AddEdgeFlGateway(builder.Configuration);
         return builder.Build();

@@ -182,6 +182,7 @@ internal sealed class RoundCoordinator
             if (!verdict.IsAccepted)
             {
                 _open.Contributions.Remove((topicDeviceId, update.Round));
+                _open.RefusedAnswer(topicDeviceId, staleness);
                 return Reject(topicDeviceId, UpdateOutcome.Invalid, verdict.ToString());
             }
 
@@ -190,6 +191,7 @@ internal sealed class RoundCoordinator
             if (!bounded.IsAccepted)
             {
                 _open.Contributions.Remove((topicDeviceId, update.Round));
+                _open.RefusedAnswer(topicDeviceId, staleness);
                 return Reject(topicDeviceId, bounded.Reason == RejectReason.NormTooLarge ? UpdateOutcome.NormTooLarge : UpdateOutcome.Invalid, bounded.Detail);
             }
 
@@ -208,6 +210,7 @@ internal sealed class RoundCoordinator
             {
                 // A robust rule holds at most Gateway:Aggregation:MaxUpdates updates per round.
                 _open.Contributions.Remove((topicDeviceId, update.Round));
+                _open.RefusedAnswer(topicDeviceId, staleness);
                 return Reject(topicDeviceId, UpdateOutcome.Invalid, ex.Message);
             }
             if (staleness == 0)
@@ -215,6 +218,7 @@ internal sealed class RoundCoordinator
                 // Only an update for the open round answers it (counts towards the quorum).
                 _open.Accepted.Add(topicDeviceId);
                 _open.Declined.Remove(topicDeviceId);
+                _open.Refused.Remove(topicDeviceId);
             }
             else
             {
@@ -246,7 +250,7 @@ internal sealed class RoundCoordinator
     {
         lock (_lock)
         {
-            if (_open is null || decline.Round != _open.Round || decline.DeviceId != topicDeviceId || _open.Accepted.Contains(topicDeviceId))
+            if (_open is null || decline.Round != _open.Round || decline.DeviceId != topicDeviceId || _open.Accepted.Contains(topicDeviceId) || _open.Refused.Contains(topicDeviceId))
             {
                 return;
             }
@@ -285,6 +289,7 @@ internal sealed class RoundCoordinator
             var expected = new HashSet<string>(onlineDevices, StringComparer.Ordinal);
             expected.UnionWith(_open.Accepted);
             expected.UnionWith(_open.Declined);
+            expected.UnionWith(_open.Refused);
             if (_open.Selected is { } selected)
             {
                 // Only the devices asked to train count, towards both sides of the quorum.
@@ -296,7 +301,7 @@ internal sealed class RoundCoordinator
                 return false;
             }
 
-            int answered = _open.Accepted.Count(expected.Contains) + _open.Declined.Count(expected.Contains);
+            int answered = _open.Accepted.Count(expected.Contains) + _open.Declined.Count(expected.Contains) + _open.Refused.Count(expected.Contains);
             int needed = Math.Max(1, (int)Math.Ceiling(_options.Rounds.QuorumFraction * expected.Count));
             return answered >= needed;
         }
@@ -411,6 +416,20 @@ internal sealed class RoundCoordinator
         public HashSet<string> Accepted { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> Declined { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Devices whose update for this round was refused on its content (invalid, norm too large, no
+        /// room): they have answered, and the round does not wait for them until its deadline.
+        /// </summary>
+        public HashSet<string> Refused { get; } = new(StringComparer.Ordinal);
+
+        public void RefusedAnswer(string deviceId, long staleness)
+        {
+            if (staleness == 0 && !Accepted.Contains(deviceId))
+            {
+                Refused.Add(deviceId);
+            }
+        }
 
         /// <summary>(device, the round it trained on): one update each.</summary>
         public HashSet<(string Device, long BaseRound)> Contributions { get; } = [];

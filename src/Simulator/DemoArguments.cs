@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeFL.Core.Validation;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Training.Models;
 
@@ -38,6 +39,9 @@ public static class DemoArguments
           --cloud-aggregation fedavg|median|trimmed-mean  the cloud's rule, when it should differ
           --trim F             trimmed-mean: fraction cut at each end (default 0.1)
           --clip-norm F        clip each device update's change to this L2 norm at the gateways (default 0: off)
+          --max-update-norm F  bound each device update's change to this L2 norm at the gateways, counted and logged (default 0: off)
+          --norm-policy clip|reject  what --max-update-norm does to a larger update (default clip)
+          --min-updates N      updates a gateway round needs to change the model (default 1; 3 lets a median outvote one hostile update)
           --hostile F          simulation only: fraction of devices sending poisoned updates (default 0)
           --attack scale|sign-flip  how hostile devices poison: base +/- k x (trained - base) (default scale)
           --attack-scale K     the attack's factor k (default 10)
@@ -84,6 +88,9 @@ public static class DemoArguments
                 "--cloud-aggregation" => o with { CloudAggregation = ParseAggregation(flag, Value()) },
                 "--trim" => o with { TrimFraction = Real(0, 0.49) },
                 "--clip-norm" => o with { ClipNorm = Real(0, 1e9) },
+                "--max-update-norm" => o with { MaxUpdateNorm = Real(0, 1e9) },
+                "--norm-policy" => o with { NormPolicy = ParseNormPolicy(Value()) },
+                "--min-updates" => o with { MinUpdates = Int(1) },
                 "--hostile" => o with { HostileFraction = Real(0, 0.9) },
                 "--attack" => o with { Attack = ParseAttack(Value()) },
                 "--attack-scale" => o with { AttackScale = Real(0, 1e6) },
@@ -129,6 +136,13 @@ public static class DemoArguments
         "scale" => AttackKind.Scale,
         "sign-flip" => AttackKind.SignFlip,
         _ => throw new ArgumentException($"--attack takes scale or sign-flip (got '{value}')"),
+    };
+
+    private static NormPolicy ParseNormPolicy(string value) => value.ToLowerInvariant() switch
+    {
+        "clip" => NormPolicy.Clip,
+        "reject" => NormPolicy.Reject,
+        _ => throw new ArgumentException($"--norm-policy takes clip or reject (got '{value}')"),
     };
 
     private static SelectionMode ParseSelection(string value) => value.ToLowerInvariant() switch

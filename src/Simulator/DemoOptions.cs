@@ -1,3 +1,4 @@
+using EdgeFL.Core.Validation;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Training.Models;
 
@@ -80,6 +81,15 @@ public sealed record DemoOptions
 
     /// <summary>When positive, every update's change is clipped to this L2 norm before the rule (gateways only).</summary>
     public double ClipNorm { get; init; }
+
+    /// <summary>When positive, the gateways bound each update's change to this L2 norm (<c>Gateway:Updates:MaxUpdateNorm</c>).</summary>
+    public double MaxUpdateNorm { get; init; }
+
+    /// <summary>What <see cref="MaxUpdateNorm"/> does to a larger update (<c>Gateway:Updates:NormPolicy</c>).</summary>
+    public NormPolicy NormPolicy { get; init; } = NormPolicy.Clip;
+
+    /// <summary>Accepted updates a gateway round needs to change the model (<c>Gateway:Rounds:MinUpdates</c>).</summary>
+    public int MinUpdates { get; init; } = 1;
 
     /// <summary>Simulation only: the fraction of devices that send poisoned updates (0 = none).</summary>
     public double HostileFraction { get; init; }

@@ -61,6 +61,36 @@ public sealed class UpdateNormTests
     }
 
     [Fact]
+    public void Reject_CountsAsTheDevicesAnswer_SoTheRoundDoesNotWaitForItsDeadline()
+    {
+        // Found running the hostile demo with Reject: every round with a refused device waited for its
+        // deadline, because only accepted updates and declines answered the quorum.
+        var coordinator = Create(maxNorm: Root8, NormPolicy.Reject);
+        coordinator.BeginRound();
+        string[] online = ["a", "evil"];
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(0.5f))));
+        Assert.False(coordinator.IsQuorumReached(online));
+        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(5))));
+        Assert.True(coordinator.IsQuorumReached(online));
+
+        // A refused device that then declines still counts once.
+        coordinator.OnDecline("evil", new Core.Messages.RoundDecline("evil", 1, "battery"));
+        var result = coordinator.CloseRound(RoundCloseReason.Quorum);
+        Assert.Equal((1, 0, 1), (result.Accepted, result.Declined, result.Rejected));
+    }
+
+    [Fact]
+    public void Reject_OfAStaleUpdate_DoesNotAnswerTheOpenRound()
+    {
+        var coordinator = Create(maxNorm: Root8, NormPolicy.Reject);
+        coordinator.BeginRound();
+        coordinator.CloseRound(RoundCloseReason.Deadline);
+        coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(5))));
+        Assert.False(coordinator.IsQuorumReached(["a"]));
+    }
+
+    [Fact]
     public void Clip_ScalesTheChangeToTheBound_BeforeItIsAveraged()
     {
         var coordinator = Create(maxNorm: 2 * Root8, NormPolicy.Clip);

@@ -167,6 +167,18 @@ public sealed class UpdateLimitOptions
     /// <summary>Clip (default: scale the change down to <see cref="MaxUpdateNorm"/>) or Reject (refuse the update, NormTooLarge).</summary>
     public Core.Validation.NormPolicy NormPolicy { get; set; } = Core.Validation.NormPolicy.Clip;
 
-    /// <summary>The configured norm bound.</summary>
+    /// <summary>
+    /// A bound relative to honest updates: an update whose change has an L2 norm over this multiple of the
+    /// median change norm of the last round with <see cref="MinNormReference"/> or more accepted updates
+    /// is clipped or rejected (<see cref="NormPolicy"/>). 0 (default) turns it off; when both bounds are
+    /// set the tighter one applies. It follows the norms down as training converges, where a fixed
+    /// <see cref="MaxUpdateNorm"/> stops catching a scaled or sign-flipped update.
+    /// </summary>
+    public double MaxNormRatio { get; set; }
+
+    /// <summary>Accepted updates a round needs before its median norm becomes the reference of <see cref="MaxNormRatio"/>.</summary>
+    public int MinNormReference { get; set; } = 3;
+
+    /// <summary>The configured absolute norm bound.</summary>
     public Core.Validation.UpdateNormBound NormBound => new(MaxUpdateNorm, NormPolicy);
 }

@@ -213,6 +213,16 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         }
 
         errors.AddRange(Core.Validation.UpdateNormBound.Problems(u.MaxUpdateNorm, u.NormPolicy, $"{s}:Updates:MaxUpdateNorm", $"{s}:Updates:NormPolicy"));
+        if (!double.IsFinite(u.MaxNormRatio) || (u.MaxNormRatio != 0 && u.MaxNormRatio < 1))
+        {
+            errors.Add($"{s}:Updates:MaxNormRatio must be 0 (off) or a finite ratio of at least 1 (was {u.MaxNormRatio})");
+        }
+
+        if (u.MinNormReference < 1)
+        {
+            errors.Add($"{s}:Updates:MinNormReference must be at least 1 (was {u.MinNormReference})");
+        }
+
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -25,6 +25,8 @@ internal sealed class RoundCoordinator
     private readonly DecodeLimits _limits;
     private readonly UpdateValidator _validator;
     private readonly UpdateNormBound _normBound;
+    private double? _referenceNorm;
+    private long _referenceRound;
     private readonly double _weightUnit; // weights in (0, 1]: see AggregationWeights
     private readonly GatewayStateStore? _store;
     private readonly RejectionLogLimiter _logLimiter;
@@ -155,6 +157,7 @@ internal sealed class RoundCoordinator
         }
 
         double norm, deltaScale;
+        UpdateNormBound bound;
         lock (_lock)
         {
             if (_open is null || _model is null)
@@ -187,12 +190,16 @@ internal sealed class RoundCoordinator
             }
 
             // The change from the round's model, bounded (Gateway:Updates:MaxUpdateNorm): clipped or refused.
-            var bounded = _normBound.Check(update.Model, _model, out norm, out deltaScale);
+            bound = CurrentNormBound();
+            var bounded = bound.Check(update.Model, _model, out norm, out deltaScale);
             if (!bounded.IsAccepted)
             {
                 _open.Contributions.Remove((topicDeviceId, update.Round));
                 _open.RefusedAnswer(topicDeviceId, staleness);
-                return Reject(topicDeviceId, bounded.Reason == RejectReason.NormTooLarge ? UpdateOutcome.NormTooLarge : UpdateOutcome.Invalid, bounded.Detail);
+                string detail = bounded.Reason == RejectReason.NormTooLarge && bound != _normBound
+                    ? FormattableString.Invariant($"{bounded.Detail} (Gateway:Updates:MaxNormRatio {_options.Updates.MaxNormRatio:G4} x the median norm {_referenceNorm:G4} of round {_referenceRound})")
+                    : bounded.Detail;
+                return Reject(topicDeviceId, bounded.Reason == RejectReason.NormTooLarge ? UpdateOutcome.NormTooLarge : UpdateOutcome.Invalid, detail);
             }
 
             if (!replaying && _store is not null)
@@ -225,6 +232,11 @@ internal sealed class RoundCoordinator
                 _open.Stale++;
             }
 
+            if (bound.IsEnabled)
+            {
+                _open.Norms.Add(norm * deltaScale);
+            }
+
             _open.Samples += update.SampleCount;
             _open.LossSum += update.Loss * update.SampleCount;
             _open.EnergyMah += update.EnergyMah;
@@ -236,7 +248,7 @@ internal sealed class RoundCoordinator
             _metrics.CountClipped();
             if (MayLog(topicDeviceId))
             {
-                GatewayLog.UpdateClipped(_logger, _options.GatewayId, topicDeviceId, update.Round, norm, _normBound.MaxNorm);
+                GatewayLog.UpdateClipped(_logger, _options.GatewayId, topicDeviceId, update.Round, norm, bound.MaxNorm);
             }
         }
 
@@ -333,6 +345,13 @@ internal sealed class RoundCoordinator
                 }
             }
 
+            double medianNorm = Median(open.Norms);
+            if (open.Norms.Count >= _options.Updates.MinNormReference)
+            {
+                _referenceNorm = medianNorm;
+                _referenceRound = open.Round;
+            }
+
             _version = open.Round;
             _metrics.CountRound();
             return new RoundResult(
@@ -349,6 +368,7 @@ internal sealed class RoundCoordinator
                 updated)
             {
                 Stale = open.Stale,
+                MedianUpdateNorm = medianNorm,
             };
         }
     }
@@ -365,6 +385,40 @@ internal sealed class RoundCoordinator
 
             return new ModelMessage(_modelId, _version, _options.GatewayId, totalSamples, _time.GetUtcNow(), _model);
         }
+    }
+
+    /// <summary>
+    /// The bound for the next update: the absolute one, tightened by <see cref="UpdateLimitOptions.MaxNormRatio"/>
+    /// x the reference median once there is one. With only the ratio set and no reference yet, norms are
+    /// measured (an unbounded bound) so that the first rounds can make one.
+    /// </summary>
+    private UpdateNormBound CurrentNormBound()
+    {
+        double ratio = _options.Updates.MaxNormRatio;
+        if (ratio <= 0)
+        {
+            return _normBound;
+        }
+
+        if (_referenceNorm is not > 0)
+        {
+            return _normBound.IsEnabled ? _normBound : _normBound with { MaxNorm = double.MaxValue };
+        }
+
+        double relative = ratio * _referenceNorm.Value;
+        return _normBound.IsEnabled && _normBound.MaxNorm <= relative ? _normBound : _normBound with { MaxNorm = relative };
+    }
+
+    private static double Median(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        values.Sort();
+        int mid = values.Count / 2;
+        return values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
     }
 
     /// <summary>The decline reason of a device that was not in the round's selected list.</summary>
@@ -442,6 +496,9 @@ internal sealed class RoundCoordinator
         public HashSet<string>? Selected { get; init; }
 
         public HashSet<string> NotSelected { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The accepted updates' change norms (after clipping), when a norm bound is on.</summary>
+        public List<double> Norms { get; } = [];
 
         public long Samples { get; set; }
 

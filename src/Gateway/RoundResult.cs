@@ -27,4 +27,10 @@ public sealed record RoundResult(
 {
     /// <summary>Accepted updates trained on an older round, folded with a staleness discount.</summary>
     public int Stale { get; init; }
+
+    /// <summary>
+    /// Median L2 norm of the accepted updates' changes from the round's model (after clipping); NaN when no
+    /// norm bound is on (norms are only computed for one) or nothing was accepted.
+    /// </summary>
+    public double MedianUpdateNorm { get; init; } = double.NaN;
 }

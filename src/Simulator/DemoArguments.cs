@@ -40,7 +40,8 @@ public static class DemoArguments
           --trim F             trimmed-mean: fraction cut at each end (default 0.1)
           --clip-norm F        clip each device update's change to this L2 norm at the gateways (default 0: off)
           --max-update-norm F  bound each device update's change to this L2 norm at the gateways, counted and logged (default 0: off)
-          --norm-policy clip|reject  what --max-update-norm does to a larger update (default clip)
+          --max-norm-ratio F   bound each device update's change to F x the median change norm of the gateway's last round (default 0: off)
+          --norm-policy clip|reject  what --max-update-norm and --max-norm-ratio do to a larger update (default clip)
           --min-updates N      updates a gateway round needs to change the model (default 1; 3 lets a median outvote one hostile update)
           --hostile F          simulation only: fraction of devices sending poisoned updates (default 0)
           --attack scale|sign-flip  how hostile devices poison: base +/- k x (trained - base) (default scale)
@@ -89,6 +90,7 @@ public static class DemoArguments
                 "--trim" => o with { TrimFraction = Real(0, 0.49) },
                 "--clip-norm" => o with { ClipNorm = Real(0, 1e9) },
                 "--max-update-norm" => o with { MaxUpdateNorm = Real(0, 1e9) },
+                "--max-norm-ratio" => o with { MaxNormRatio = Real(1, 1e9) },
                 "--norm-policy" => o with { NormPolicy = ParseNormPolicy(Value()) },
                 "--min-updates" => o with { MinUpdates = Int(1) },
                 "--hostile" => o with { HostileFraction = Real(0, 0.9) },

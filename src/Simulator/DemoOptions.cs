@@ -85,6 +85,9 @@ public sealed record DemoOptions
     /// <summary>When positive, the gateways bound each update's change to this L2 norm (<c>Gateway:Updates:MaxUpdateNorm</c>).</summary>
     public double MaxUpdateNorm { get; init; }
 
+    /// <summary>When positive, the gateways bound each update's change to this multiple of their last round's median (<c>Gateway:Updates:MaxNormRatio</c>).</summary>
+    public double MaxNormRatio { get; init; }
+
     /// <summary>What <see cref="MaxUpdateNorm"/> does to a larger update (<c>Gateway:Updates:NormPolicy</c>).</summary>
     public NormPolicy NormPolicy { get; init; } = NormPolicy.Clip;
 

@@ -388,6 +388,7 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Rounds:Deadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:Rounds:GlobalModelTimeout"] = (options.RoundDeadline * 2).ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:Updates:MaxUpdateNorm"] = options.MaxUpdateNorm.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Updates:MaxNormRatio"] = options.MaxNormRatio.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Updates:NormPolicy"] = options.NormPolicy.ToString(),
             ["Gateway:Rounds:MinUpdates"] = options.MinUpdates.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Rounds:WaitForDevices"] = startOnline.ToString(CultureInfo.InvariantCulture),

@@ -17,11 +17,11 @@ public sealed class UpdateNormTests
     // TestModels.Filled(v) differs from Filled(0) by v in 8 float elements: its change has norm v x sqrt(8).
     private static readonly double Root8 = Math.Sqrt(8);
 
-    private RoundCoordinator Create(double maxNorm, NormPolicy policy, string strategy = "fedavg")
+    private RoundCoordinator Create(double maxNorm, NormPolicy policy, string strategy = "fedavg", double ratio = 0)
     {
         var options = new GatewayOptions
         {
-            Updates = new UpdateLimitOptions { MaxUpdateNorm = maxNorm, NormPolicy = policy },
+            Updates = new UpdateLimitOptions { MaxUpdateNorm = maxNorm, NormPolicy = policy, MaxNormRatio = ratio },
             Aggregation = new AggregationOptions { Strategy = strategy },
         };
         var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
@@ -88,6 +88,81 @@ public sealed class UpdateNormTests
         coordinator.BeginRound();
         Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(5))));
         Assert.False(coordinator.IsQuorumReached(["a"]));
+    }
+
+    /// <summary>One round in which three devices each move every element by <paramref name="step"/>; returns its result.</summary>
+    private static RoundResult HonestRound(RoundCoordinator coordinator, float from, float step)
+    {
+        var model = coordinator.BeginRound();
+        foreach (string id in new[] { "a", "b", "c" })
+        {
+            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate(id, TestModels.Payload(id, model.Round, 100, TestModels.Filled(from + step))));
+        }
+
+        return coordinator.CloseRound(RoundCloseReason.Quorum);
+    }
+
+    [Fact]
+    public void Ratio_RejectsAnUpdateFarLargerThanTheLastRoundsMedian_AndFollowsTheNormsDown()
+    {
+        var coordinator = Create(maxNorm: 0, NormPolicy.Reject, ratio: 3);
+
+        // Round 1 has no reference yet: everything finite is accepted, and its median norm (1 x sqrt 8) becomes one.
+        var first = HonestRound(coordinator, from: 0, step: 1);
+        Assert.Equal(Root8, first.MedianUpdateNorm, 6);
+
+        var model = coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(1 + 2.9f))));
+        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", model.Round, 100, TestModels.Filled(1 - 3.1f))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", model.Round, 100, TestModels.Filled(1.1f))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("c", TestModels.Payload("c", model.Round, 100, TestModels.Filled(1.1f))));
+        var second = coordinator.CloseRound(RoundCloseReason.Quorum);
+        Assert.Equal((3, 1), (second.Accepted, second.Rejected));
+        Assert.Equal(1, _metrics.RejectedByDevice[("evil", "NormTooLarge")]);
+
+        // Round 2's median change was 0.1 x sqrt 8: the bound is now 0.3 x sqrt 8, so a change of 0.5 is refused.
+        Assert.Equal(0.1 * Root8, second.MedianUpdateNorm, 4);
+        float now = Weights(coordinator)[0];
+        model = coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", model.Round, 100, TestModels.Filled(now - 0.5f))));
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(now + 0.25f))));
+    }
+
+    [Fact]
+    public void Ratio_WithClip_ScalesALargeUpdateDownToTheRelativeBound()
+    {
+        var coordinator = Create(maxNorm: 0, NormPolicy.Clip, ratio: 2);
+        HonestRound(coordinator, from: 0, step: 1);
+        var model = coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("evil", TestModels.Payload("evil", model.Round, 100, TestModels.Filled(1 - 100))));
+        coordinator.CloseRound(RoundCloseReason.Quorum);
+        Assert.All(Weights(coordinator), w => Assert.Equal(1 - 2f, w, 4));
+        Assert.Equal(1, _metrics.Clipped);
+    }
+
+    [Fact]
+    public void Ratio_TheTighterOfTheTwoBoundsApplies()
+    {
+        var coordinator = Create(maxNorm: 0.5 * Root8, NormPolicy.Reject, ratio: 3);
+        HonestRound(coordinator, from: 0, step: 0.4f);
+        var model = coordinator.BeginRound();
+
+        // The relative bound would be 1.2 x sqrt 8; the absolute 0.5 x sqrt 8 is tighter.
+        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(0.4f + 0.6f))));
+    }
+
+    [Fact]
+    public void Ratio_NeedsEnoughAcceptedUpdatesForAReference()
+    {
+        var coordinator = Create(maxNorm: 0, NormPolicy.Reject, ratio: 3);
+        var model = coordinator.BeginRound();
+        coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(0.001f)));
+        coordinator.OnUpdate("b", TestModels.Payload("b", model.Round, 100, TestModels.Filled(0.001f)));
+        coordinator.CloseRound(RoundCloseReason.Quorum);
+
+        // Two updates (Gateway:Updates:MinNormReference is 3) made no reference: a large change still passes.
+        model = coordinator.BeginRound();
+        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(5))));
     }
 
     [Fact]

@@ -114,13 +114,35 @@ internal sealed class CloudAggregator
             }
         }
 
-        return pending.Count(p => OnUpload(p.GatewayId, new ReadOnlySequence<byte>(p.Payload), replaying: true) == UploadOutcome.Accepted);
+        return pending.Count(p => OnUpload(p.GatewayId, new ReadOnlySequence<byte>(p.Payload), replaying: true, out _) == UploadOutcome.Accepted);
     }
 
-    public UploadOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload) => OnUpload(topicGatewayId, payload, replaying: false);
+    public UploadOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload) => OnUpload(topicGatewayId, payload, replaying: false, out _);
 
-    private UploadOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload, bool replaying)
+    /// <summary>
+    /// Handles one upload and says what to acknowledge to its gateway: an <see cref="UploadAck"/> when the
+    /// outcome is final (accepted and journaled, applied before, or refused for good), null when the
+    /// gateway should send it again later (no model yet, too many rounds open) or cannot be answered
+    /// (not decodable, or naming another gateway than its topic).
+    /// </summary>
+    public UploadOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload, out UploadAck? ack) => OnUpload(topicGatewayId, payload, replaying: false, out ack);
+
+    private UploadOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload, bool replaying, out UploadAck? ack)
     {
+        ack = null;
+        var outcome = Handle(topicGatewayId, payload, replaying, out var upload, out string? final);
+        if (upload is not null && final is not null)
+        {
+            ack = new UploadAck(upload.GatewayId, upload.UploadId, upload.Round, final);
+        }
+
+        return outcome;
+    }
+
+    private UploadOutcome Handle(string topicGatewayId, ReadOnlySequence<byte> payload, bool replaying, out GatewayUpload? decoded, out string? final)
+    {
+        decoded = null;
+        final = null;
         if (payload.Length > _options.MaxUploadBytes)
         {
             return Reject(topicGatewayId, UploadOutcome.TooLarge, $"{payload.Length} bytes");
@@ -136,6 +158,8 @@ internal sealed class CloudAggregator
             return Reject(topicGatewayId, UploadOutcome.GatewayMismatch, $"payload says '{upload.GatewayId}'");
         }
 
+        decoded = upload;
+
         double norm, deltaScale;
         lock (_lock)
         {
@@ -146,28 +170,33 @@ internal sealed class CloudAggregator
 
             if (_applied.Contains(upload.UploadId))
             {
+                final = UploadAck.Duplicate;
                 return Reject(topicGatewayId, UploadOutcome.Duplicate, upload.UploadId);
             }
 
             if (upload.Round <= _global.Round)
             {
+                final = "stale";
                 return Reject(topicGatewayId, UploadOutcome.Stale, $"round {upload.Round} <= global {_global.Round}");
             }
 
             if (upload.TotalSamples < 1 || upload.TotalSamples > _options.MaxTotalSamples)
             {
+                final = "invalid";
                 return Reject(topicGatewayId, UploadOutcome.Invalid, $"total samples {upload.TotalSamples}");
             }
 
             if (upload.Round == long.MaxValue)
             {
                 // Its global model would leave gateways no next round, and the cloud no newer upload.
+                final = "invalid";
                 return Reject(topicGatewayId, UploadOutcome.Invalid, $"round {upload.Round} leaves no next round");
             }
 
             var check = UpdateValidator.ValidateModel(upload.Model, _global.Model);
             if (!check.IsAccepted)
             {
+                final = "invalid";
                 return Reject(topicGatewayId, UploadOutcome.Invalid, check.ToString());
             }
 
@@ -177,6 +206,7 @@ internal sealed class CloudAggregator
             var bounded = new UpdateNormBound(_options.MaxUploadNorm, _options.UploadNormPolicy).Check(upload.Model, round?.Reference ?? _global.Model, out norm, out deltaScale);
             if (!bounded.IsAccepted)
             {
+                final = bounded.Reason == RejectReason.NormTooLarge ? "norm-too-large" : "invalid";
                 return Reject(topicGatewayId, bounded.Reason == RejectReason.NormTooLarge ? UploadOutcome.NormTooLarge : UploadOutcome.Invalid, bounded.Detail);
             }
 
@@ -197,6 +227,7 @@ internal sealed class CloudAggregator
 
             if (!round.Gateways.Add(upload.GatewayId))
             {
+                final = "duplicate-round";
                 return Reject(topicGatewayId, UploadOutcome.Duplicate, $"second upload from {upload.GatewayId} for round {upload.Round}");
             }
 
@@ -214,11 +245,13 @@ internal sealed class CloudAggregator
             catch (InvalidOperationException ex)
             {
                 round.Gateways.Remove(upload.GatewayId);
+                final = "invalid";
                 return Reject(topicGatewayId, UploadOutcome.Invalid, ex.Message);
             }
             round.TotalSamples += upload.TotalSamples;
             round.UploadIds.Add(upload.UploadId);
             _applied.Add(upload.UploadId);
+            final = UploadAck.Accepted;
         }
 
         if (deltaScale < 1)

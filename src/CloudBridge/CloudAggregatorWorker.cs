@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
@@ -33,6 +34,10 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     private static readonly TimeSpan RetainedGrace = TimeSpan.FromSeconds(2);
 
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+
+    // Acknowledgements wait here for the sender loop (never published from the receive handler). A
+    // dropped one costs a resend, which is acknowledged as a duplicate.
+    private readonly Channel<UploadAck> _acks = Channel.CreateBounded<UploadAck>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly TaskCompletionSource _retainedSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Security.CloudBrokerAccess _access;
     private EmbeddedBroker? _broker;
@@ -161,6 +166,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, stoppingToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, stoppingToken).ConfigureAwait(false);
         await _connection.StartAsync(stoppingToken).ConfigureAwait(false);
+        _ = Task.Run(() => SendAcksAsync(stoppingToken), CancellationToken.None);
         // An external broker may be down for long: waiting for it is not being stuck.
         await _heartbeat.TickWhile(_connection.WaitConnectedAsync(stoppingToken), stoppingToken).ConfigureAwait(false);
         if (!_options.EmbeddedBroker)
@@ -249,11 +255,46 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     private Task OnUploadAsync(InboundMessage message, CancellationToken cancellationToken)
     {
         string? gatewayId = _topics.GatewayIdFromUpload(message.Topic);
-        if (gatewayId is not null && _aggregator.OnUpload(gatewayId, message.Payload) == UploadOutcome.Accepted)
+        if (gatewayId is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (_aggregator.OnUpload(gatewayId, message.Payload, out var ack) == UploadOutcome.Accepted)
         {
             _wake.Release();
         }
 
+        if (ack is not null)
+        {
+            _acks.Writer.TryWrite(ack);
+        }
+
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Publishes each acknowledgement to its gateway (QoS 1). One that cannot be sent (the broker is
+    /// down) is dropped: the gateway sends the upload again, and it is acknowledged as a duplicate.
+    /// </summary>
+    private async Task SendAcksAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var ack in _acks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _connection!.PublishAsync(_topics.CloudAck(ack.GatewayId), WireCodec.Encode(ack), MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
+                {
+                    CloudLog.AckNotSent(_logger, ack.UploadId, ack.GatewayId, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 }

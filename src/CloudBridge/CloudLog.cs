@@ -57,4 +57,7 @@ internal static partial class CloudLog
 
     [LoggerMessage(3004, LogLevel.Warning, "{Suppressed} more global models were rejected for {Reason} and not logged (at most 5 lines a minute per reason)")]
     public static partial void GlobalRejectionsSuppressed(ILogger logger, long suppressed, string reason);
+
+    [LoggerMessage(3115, LogLevel.Warning, "could not acknowledge upload {UploadId} to {GatewayId}: {Error}; the gateway will send it again")]
+    public static partial void AckNotSent(ILogger logger, string uploadId, string gatewayId, string error);
 }

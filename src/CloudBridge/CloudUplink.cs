@@ -11,9 +11,13 @@ namespace EdgeFL.CloudBridge;
 
 /// <summary>
 /// The gateway side of the bridge. Uploads go into a <see cref="DurableOutbox"/> first; a sender loop
-/// publishes them in order with QoS 1 over a persistent session and removes each only after the
-/// broker's PUBACK, so a cloud outage, a crash or a reboot loses nothing. It also follows the retained
-/// global model, taking only one that passes its <see cref="ModelVerifier"/> (checked before decoding).
+/// publishes them in order with QoS 1 over a persistent session and removes each only when the cloud
+/// aggregator acknowledges it (<c>{prefix}/cloud/acks/{gw}</c>, sent once the upload is journaled),
+/// sending it again after <see cref="CloudUplinkOptions.AckTimeout"/> or a reconnect. A broker's PUBACK
+/// is not enough: a broker that stops right after it, or has no subscriber yet, loses the message
+/// (measured: see docs/OPERATIONS.md). So a cloud outage, a crash or a reboot loses nothing. It also
+/// follows the retained global model, taking only one that passes its <see cref="ModelVerifier"/>
+/// (checked before decoding).
 /// </summary>
 public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
 {
@@ -32,11 +36,15 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private long _delivered;
     private ModelMessage? _latest;
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _gatewayId;
+    private long _sessions;
+    private (string UploadId, TaskCompletionSource<UploadAck> Ack)? _awaiting;
 
     /// <summary>Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken.</summary>
     public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ModelVerifier verifier, ILogger logger)
     {
         _options = options;
+        _gatewayId = gatewayId;
         _verifier = verifier;
         _outbox = outbox;
         _outbox.Enqueued += Wake;
@@ -60,6 +68,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
             logger);
         _connection.OnConnected(_ =>
         {
+            Interlocked.Increment(ref _sessions);
             Wake();
             return Task.CompletedTask;
         });
@@ -68,7 +77,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     /// <summary>Raised with the reason (a counter key) for every global model that was not taken.</summary>
     public event Action<string>? GlobalRejected;
 
-    /// <summary>Uploads delivered (acknowledged by the broker) since start.</summary>
+    /// <summary>Uploads delivered since start: acknowledged by the cloud (by the broker when <see cref="CloudUplinkOptions.AckTimeout"/> is zero).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
     /// <summary>The outbox this uplink drains.</summary>
@@ -87,6 +96,11 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnGlobalAsync, cancellationToken).ConfigureAwait(false);
+        if (_options.AckTimeout > TimeSpan.Zero)
+        {
+            await _connection.SubscribeAsync(_topics.CloudAck(_gatewayId), MqttQos.AtLeastOnce, OnAckAsync, cancellationToken).ConfigureAwait(false);
+        }
+
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await _connection.StartAsync(_stop.Token).ConfigureAwait(false);
         _sender = Task.Run(() => RunSenderAsync(_stop.Token), CancellationToken.None);
@@ -189,12 +203,19 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
             reportedWaiting = false;
             try
             {
-                // Removed only after the PUBACK: a crash in between sends it again, and the cloud
-                // applies each upload id once.
+                // Removed only once delivered: a crash in between sends it again, and the cloud
+                // applies each upload id once (and acknowledges a repeat as a duplicate).
+                var awaiting = ExpectAck(entry);
+                long session = Interlocked.Read(ref _sessions);
                 await _connection.PublishAsync(entry.Topic, entry.Payload, MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
-                _outbox.Acknowledge(entry.Id);
-                Interlocked.Increment(ref _delivered);
-                OutboxLog.Delivered(_logger, entry.Id, entry.Topic, entry.Payload.Length);
+                if (awaiting is null)
+                {
+                    MarkDelivered(entry);
+                }
+                else
+                {
+                    await AwaitAckAsync(entry, awaiting, session, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (MqttPublishRejectedException ex)
             {
@@ -209,6 +230,103 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
                 return;
             }
         }
+    }
+
+    private void MarkDelivered(OutboxEntry entry)
+    {
+        _outbox.Acknowledge(entry.Id);
+        Interlocked.Increment(ref _delivered);
+        OutboxLog.Delivered(_logger, entry.Id, entry.Topic, entry.Payload.Length);
+    }
+
+    /// <summary>
+    /// Registers the wait for an entry's acknowledgement before it is published (so an acknowledgement
+    /// that beats the PUBACK is not missed); null when acknowledgements are off, or the entry is not an
+    /// upload this uplink can name (then the PUBACK counts).
+    /// </summary>
+    private TaskCompletionSource<UploadAck>? ExpectAck(OutboxEntry entry)
+    {
+        if (_options.AckTimeout <= TimeSpan.Zero
+            || !WireCodec.TryDecodeUpload(new System.Buffers.ReadOnlySequence<byte>(entry.Payload), DecodeLimits.Default with { MaxPayloadBytes = entry.Payload.Length }, out var upload, out _))
+        {
+            return null;
+        }
+
+        var ack = new TaskCompletionSource<UploadAck>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _awaiting = (upload!.UploadId, ack);
+        }
+
+        return ack;
+    }
+
+    /// <summary>
+    /// Waits for the cloud's acknowledgement of a published entry. Applied (or applied before): removed.
+    /// Refused for good: moved to the dead-letter table. Superseded meanwhile (coalescing): left. No answer
+    /// within the timeout, or a new session since the publish: returns, and the loop sends it again.
+    /// </summary>
+    private async Task AwaitAckAsync(OutboxEntry entry, TaskCompletionSource<UploadAck> awaiting, long session, CancellationToken cancellationToken)
+    {
+        long published = Environment.TickCount64;
+        while (true)
+        {
+            if (awaiting.Task.IsCompletedSuccessfully)
+            {
+                var ack = awaiting.Task.Result;
+                if (ack.IsApplied)
+                {
+                    MarkDelivered(entry);
+                }
+                else
+                {
+                    _outbox.DeadLetter(entry.Id, $"the cloud refused upload {ack.UploadId}: {ack.Outcome}");
+                }
+
+                return;
+            }
+
+            var waited = TimeSpan.FromMilliseconds(Environment.TickCount64 - published);
+            if (!_outbox.IsQueued(entry.Id))
+            {
+                return;
+            }
+
+            if (waited >= _options.AckTimeout || Interlocked.Read(ref _sessions) != session)
+            {
+                lock (_lock)
+                {
+                    OutboxLog.Resending(_logger, entry.Id, _awaiting?.UploadId ?? "?", _options.AckTimeout);
+                }
+
+                return;
+            }
+
+            var left = _options.AckTimeout - waited;
+            await WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>The handler of the cloud's acknowledgements: completes the wait for the upload it names.</summary>
+    internal Task OnAckAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (!WireCodec.TryDecodeAck(message.Payload, DecodeLimits.Default with { MaxPayloadBytes = 4096, MaxTensors = 0 }, out var ack, out _)
+            || !string.Equals(ack!.GatewayId, _gatewayId, StringComparison.Ordinal))
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (_lock)
+        {
+            if (_awaiting is { } awaiting && string.Equals(awaiting.UploadId, ack.UploadId, StringComparison.Ordinal))
+            {
+                awaiting.Ack.TrySetResult(ack);
+            }
+        }
+
+        Wake();
+        return Task.CompletedTask;
     }
 
     private async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)

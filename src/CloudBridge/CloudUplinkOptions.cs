@@ -39,6 +39,14 @@ public sealed class CloudUplinkOptions
     /// </summary>
     public uint SessionExpirySeconds { get; set; } = 7 * 24 * 3600;
 
+    /// <summary>
+    /// How long an upload the broker took (PUBACK) waits for the cloud's own acknowledgement
+    /// (<c>{prefix}/cloud/acks/{gw}</c>) before it is sent again; it is also sent again after a reconnect.
+    /// It stays in the outbox until then: a broker's PUBACK only says the broker took it. Zero treats
+    /// the PUBACK as delivery, for a cloud that does not acknowledge.
+    /// </summary>
+    public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Largest global model accepted from the cloud, checked before decoding.</summary>
     public long MaxModelBytes { get; set; } = 256L * 1024 * 1024;
 }

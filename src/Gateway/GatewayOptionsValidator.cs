@@ -34,6 +34,11 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
                 errors.Add($"{CloudUplinkOptions.Section}:Port must be 1-65535 (was {cloud.Port})");
             }
 
+            if (cloud.AckTimeout < TimeSpan.Zero || cloud.AckTimeout > TimeSpan.FromDays(1))
+            {
+                errors.Add($"{CloudUplinkOptions.Section}:AckTimeout must be between 0 (the broker's PUBACK counts as delivery) and 1 day (was {cloud.AckTimeout})");
+            }
+
             if (cloud.SocketBufferBytes < 4096)
             {
                 errors.Add($"{CloudUplinkOptions.Section}:SocketBufferBytes must be at least 4096");

@@ -64,6 +64,10 @@ public sealed class CloudServiceTests : IDisposable
         Assert.Equal(4f, global1.Model.Tensors[0].AsFloat32()[0], 5);
         Assert.Equal(global1.Model.Tensors[0].AsFloat32().ToArray(), global2!.Model.Tensors[0].AsFloat32().ToArray());
         Assert.Equal(400, global1.TotalSamples);
+
+        // The cloud acknowledged each upload on the gateway's own acknowledgement topic (its rights at the
+        // cloud broker allow that subscription): both outboxes are empty.
+        await TestWait.UntilAsync(() => gw1.Delivered == 1 && gw2.Delivered == 1 && gw1.Outbox.Count == 0 && gw2.Outbox.Count == 0, "both uploads acknowledged", Timeout);
     }
 
     [Fact]
@@ -92,17 +96,22 @@ public sealed class CloudServiceTests : IDisposable
         Assert.Equal("NotAuthorized", forged.ReasonCode);
         var global = await Assert.ThrowsAsync<MqttPublishRejectedException>(() => gw1.PublishAsync(topics.CloudGlobalModel, new byte[] { 0x80 }, MqttQos.AtLeastOnce, retain: true));
         Assert.Equal("NotAuthorized", global.ReasonCode);
+        // Nor forge the cloud's acknowledgement of an upload, or read another gateway's acknowledgements.
+        var ack = WireCodec.Encode(new UploadAck("gw-1", "gw-1:1", 1, UploadAck.Accepted));
+        var forgedAck = await Assert.ThrowsAsync<MqttPublishRejectedException>(() => gw1.PublishAsync(topics.CloudAck("gw-1"), ack, MqttQos.AtLeastOnce, retain: false));
+        Assert.Equal("NotAuthorized", forgedAck.ReasonCode);
         await gw1.SubscribeAsync(topics.CloudUploadFilter, MqttQos.AtLeastOnce, (_, _) => Task.CompletedTask);
+        await gw1.SubscribeAsync(topics.CloudAck("gw-2"), MqttQos.AtLeastOnce, (_, _) => Task.CompletedTask);
 
         var worker = cloud.Services.GetServices<IHostedService>().OfType<CloudAggregatorWorker>().Single();
         var deadline = DateTime.UtcNow + Timeout;
-        while (worker.Broker!.SubscriptionsRefused == 0 && DateTime.UtcNow < deadline)
+        while (worker.Broker!.SubscriptionsRefused < 2 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
         }
 
-        Assert.Equal(2, worker.Broker.PublishesRefused);
-        Assert.Equal(1, worker.Broker.SubscriptionsRefused);
+        Assert.Equal(3, worker.Broker.PublishesRefused);
+        Assert.Equal(2, worker.Broker.SubscriptionsRefused);
         Assert.True(worker.Broker.ConnectionsRefused >= 1);
         Assert.Empty(cloud.Services.GetRequiredService<CloudAggregator>().RejectedByReason);
         Assert.Equal(0, cloud.Services.GetRequiredService<CloudAggregator>().Global!.Round);

@@ -91,8 +91,11 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(rounds.Order().ToArray(), rounds);               // in order
             if (!coalesce)
             {
-                // Every upload queued at the kill arrived.
+                // Every upload arrived: those queued at the kill, and the one sent as the broker stopped
+                // (a broker's PUBACK alone lost it in about one run in three before the cloud's
+                // acknowledgements: its round was missing from the middle of this list).
                 Assert.All(queuedAtKill, q => Assert.Contains(q.Round, rounds));
+                Assert.Equal(Enumerable.Range(1, rounds.Length).Select(r => (long)r), rounds);
             }
             else
             {

@@ -170,6 +170,9 @@ public sealed class DurableOutbox
         }
     }
 
+    /// <summary>True while the message is queued (not delivered, superseded or dropped).</summary>
+    public bool IsQueued(long id) => _db.Read(c => Scalar(c, "SELECT EXISTS (SELECT 1 FROM outbox WHERE id = " + id.ToString(System.Globalization.CultureInfo.InvariantCulture) + ");") == 1);
+
     /// <summary>Removes a message the broker acknowledged. A message already superseded is simply gone.</summary>
     public void Acknowledge(long id) => _db.InTransaction((c, tx) => Execute(c, tx, "DELETE FROM outbox WHERE id = $id;", ("$id", id)));
 
@@ -187,13 +190,7 @@ public sealed class DurableOutbox
                 return false;
             }
 
-            Execute(
-                c,
-                tx,
-                "INSERT INTO dead_letter (id, topic, payload, attempts, created_ms, dead_ms, reason) SELECT id, topic, payload, attempts, created_ms, $now, $e FROM outbox WHERE id = $id; DELETE FROM outbox WHERE id = $id;",
-                ("$id", id),
-                ("$e", error),
-                ("$now", _time.GetUtcNow().ToUnixTimeMilliseconds()));
+            MoveToDeadLetter(c, tx, id, error);
             return true;
         });
         if (dead)
@@ -204,6 +201,29 @@ public sealed class DurableOutbox
 
         return dead;
     }
+
+    /// <summary>
+    /// Moves a message its receiver refused for good (the cloud's acknowledgement said so) to the
+    /// dead-letter table at once: sending it again would be refused again. A message already gone is left so.
+    /// </summary>
+    public void DeadLetter(long id, string reason)
+    {
+        bool moved = _db.InTransaction((c, tx) => MoveToDeadLetter(c, tx, id, reason) > 0);
+        if (moved)
+        {
+            Interlocked.Increment(ref _deadLettered);
+            OutboxLog.RefusedForGood(_logger, id, reason);
+        }
+    }
+
+    private int MoveToDeadLetter(SqliteConnection c, SqliteTransaction tx, long id, string reason) =>
+        Execute(
+            c,
+            tx,
+            "INSERT INTO dead_letter (id, topic, payload, attempts, created_ms, dead_ms, reason) SELECT id, topic, payload, attempts, created_ms, $now, $e FROM outbox WHERE id = $id; DELETE FROM outbox WHERE id = $id;",
+            ("$id", id),
+            ("$e", reason),
+            ("$now", _time.GetUtcNow().ToUnixTimeMilliseconds()));
 
     private static int Execute(SqliteConnection c, SqliteTransaction tx, string sql, params (string Name, object Value)[] parameters)
     {

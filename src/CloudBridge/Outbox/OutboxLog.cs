@@ -24,4 +24,10 @@ internal static partial class OutboxLog
 
     [LoggerMessage(3206, LogLevel.Information, "Outbox: delivered message {Id} to {Topic} ({Bytes} bytes)")]
     public static partial void Delivered(ILogger logger, long id, string topic, int bytes);
+
+    [LoggerMessage(3208, LogLevel.Error, "Outbox: message {Id} was refused for good by its receiver ({Reason}) and moved to the dead-letter table")]
+    public static partial void RefusedForGood(ILogger logger, long id, string reason);
+
+    [LoggerMessage(3209, LogLevel.Information, "Outbox: no acknowledgement of message {Id} (upload {UploadId}) from the cloud within {Timeout} or across a reconnect; sending it again")]
+    public static partial void Resending(ILogger logger, long id, string uploadId, TimeSpan timeout);
 }

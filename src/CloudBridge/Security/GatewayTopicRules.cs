@@ -5,8 +5,9 @@ namespace EdgeFL.CloudBridge.Security;
 
 /// <summary>
 /// A gateway's rights at the cloud broker: it connects as <c>{id}-uplink</c> (or <c>{id}</c>),
-/// publishes only its own upload topic, and subscribes only to the global model. It cannot upload as
-/// another gateway, publish a global model, or read other gateways' uploads.
+/// publishes only its own upload topic, and subscribes only to the global model and its own
+/// acknowledgements. It cannot upload as another gateway, publish a global model or an
+/// acknowledgement, or read other gateways' uploads or acknowledgements.
 /// </summary>
 internal sealed class GatewayTopicRules(TopicScheme topics) : IClientTopicRules
 {
@@ -15,5 +16,6 @@ internal sealed class GatewayTopicRules(TopicScheme topics) : IClientTopicRules
 
     public bool MayPublish(string id, string topic) => TopicScheme.IsValidId(id) && topic == topics.CloudUpload(id);
 
-    public bool MaySubscribe(string id, string filter) => filter == topics.CloudGlobalModel;
+    public bool MaySubscribe(string id, string filter) =>
+        filter == topics.CloudGlobalModel || (TopicScheme.IsValidId(id) && filter == topics.CloudAck(id));
 }

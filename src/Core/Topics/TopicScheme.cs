@@ -60,6 +60,9 @@ public sealed class TopicScheme
     /// <summary>Filter matching every gateway's uploads.</summary>
     public string CloudUploadFilter => $"{Prefix}/{CloudSegment}/uploads/+";
 
+    /// <summary>The cloud's end-to-end acknowledgements of one gateway's uploads.</summary>
+    public string CloudAck(string gatewayId) => $"{Prefix}/{CloudSegment}/acks/{Check(gatewayId)}";
+
     /// <summary>Retained global model the cloud aggregator publishes.</summary>
     public string CloudGlobalModel => $"{Prefix}/{CloudSegment}/global";
 

@@ -304,6 +304,31 @@ internal static class MessageDecoder
         return new RoundDecline(deviceId!, round, reason!);
     }
 
+    public static UploadAck ReadAck(ref MessagePackReader r, DecodeLimits l)
+    {
+        int n = ReadMapHeader(ref r, Message);
+        ulong seen = 0;
+        string? gatewayId = null, uploadId = null, outcome = null;
+        long round = 0;
+        for (int i = 0; i < n; i++)
+        {
+            switch (ReadKey(ref r, tensorMap: false, ref seen, Message))
+            {
+                case WireKey.GatewayId: gatewayId = ReadString(ref r, WireKey.GatewayId, l.MaxStringLength); break;
+                case WireKey.UploadId: uploadId = ReadString(ref r, WireKey.UploadId, l.MaxStringLength); break;
+                case WireKey.Round: round = ReadInt64(ref r, WireKey.Round); break;
+                case WireKey.Reason: outcome = ReadString(ref r, WireKey.Reason, l.MaxStringLength); break;
+                default: SkipValue(ref r, 2, l); break;
+            }
+        }
+
+        Require(seen, WireKey.GatewayId, Message);
+        Require(seen, WireKey.UploadId, Message);
+        Require(seen, WireKey.Round, Message);
+        Require(seen, WireKey.Reason, Message);
+        return new UploadAck(gatewayId!, uploadId!, round, outcome!);
+    }
+
     private static ModelState ReadModelState(ref MessagePackReader r, DecodeLimits l)
     {
         int count = ReadArrayHeader(ref r, "'tensors'");

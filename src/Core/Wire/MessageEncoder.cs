@@ -104,6 +104,16 @@ internal static class MessageEncoder
         Key(ref w, WireKey.Reason); w.Write(m.Reason);
     }
 
+    public static void Write(ref MessagePackWriter w, UploadAck m)
+    {
+        w.WriteMapHeader(6);
+        WriteHeader(ref w, WireMessageType.Ack);
+        Key(ref w, WireKey.GatewayId); w.Write(m.GatewayId);
+        Key(ref w, WireKey.UploadId); w.Write(m.UploadId);
+        Key(ref w, WireKey.Round); w.Write(m.Round);
+        Key(ref w, WireKey.Reason); w.Write(m.Outcome);
+    }
+
     private static void WriteHeader(ref MessagePackWriter w, WireMessageType type)
     {
         Key(ref w, WireKey.V); w.Write(WireKeys.ProtocolVersion);

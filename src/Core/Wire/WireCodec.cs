@@ -63,6 +63,9 @@ public static class WireCodec
     /// <summary>Encodes a round decline into a new exactly-sized array.</summary>
     public static byte[] Encode(RoundDecline message) => ToArray(message, MessageEncoder.Write);
 
+    /// <summary>Encodes an <c>"ack"</c> message.</summary>
+    public static byte[] Encode(UploadAck message) => ToArray(message, MessageEncoder.Write);
+
     /// <summary>Decodes a <c>"model"</c> message.</summary>
     public static bool TryDecodeModel(ReadOnlySequence<byte> payload, DecodeLimits limits, out ModelMessage? message, out WireError error) =>
         TryDecode(payload, limits, WireMessageType.Model, MessageDecoder.ReadModel, out message, out error);
@@ -86,6 +89,10 @@ public static class WireCodec
     /// <summary>Decodes a <c>"decline"</c> message.</summary>
     public static bool TryDecodeDecline(ReadOnlySequence<byte> payload, DecodeLimits limits, out RoundDecline? message, out WireError error) =>
         TryDecode(payload, limits, WireMessageType.Decline, MessageDecoder.ReadDecline, out message, out error);
+
+    /// <summary>Decodes an <c>"ack"</c> message.</summary>
+    public static bool TryDecodeAck(ReadOnlySequence<byte> payload, DecodeLimits limits, out UploadAck? message, out WireError error) =>
+        TryDecode(payload, limits, WireMessageType.Ack, MessageDecoder.ReadAck, out message, out error);
 
     /// <summary>
     /// Reads only the version and type of a payload (walking, not decoding, the rest), for handlers that

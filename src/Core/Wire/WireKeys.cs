@@ -13,6 +13,7 @@ internal static class WireKeys
         WireMessageType.Status => "status"u8,
         WireMessageType.Decline => "decline"u8,
         WireMessageType.Telemetry => "telemetry"u8,
+        WireMessageType.Ack => "ack"u8,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown message type"),
     };
 
@@ -23,6 +24,7 @@ internal static class WireKeys
         : name.SequenceEqual("status"u8) ? WireMessageType.Status
         : name.SequenceEqual("decline"u8) ? WireMessageType.Decline
         : name.SequenceEqual("telemetry"u8) ? WireMessageType.Telemetry
+        : name.SequenceEqual("ack"u8) ? WireMessageType.Ack
         : null;
 
     public static ReadOnlySpan<byte> Utf8(WireKey key) => key switch

@@ -20,4 +20,7 @@ public enum WireMessageType
 
     /// <summary><c>"telemetry"</c>: <see cref="Messages.DeviceTelemetry"/>.</summary>
     Telemetry = 6,
+
+    /// <summary><c>"ack"</c>: <see cref="Messages.UploadAck"/>.</summary>
+    Ack = 7,
 }

@@ -1,0 +1,108 @@
+using System.Globalization;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Signing;
+using EdgeFL.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using EdgeFL.Core.Topics;
+using EdgeFL.Tests.Shared;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeFL.CloudBridge.Tests;
+
+/// <summary>
+/// The cloud's end-to-end acknowledgement of uploads ({prefix}/cloud/acks/{gw}), on a real mosquitto:
+/// a broker's PUBACK says only that the broker took the upload. With no aggregator subscribed, mosquitto
+/// acknowledges and drops it; the gateway must keep it and send it again.
+/// </summary>
+public sealed class UploadAckTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-ack-").FullName;
+    private readonly TestKeys _keys;
+    private readonly ModelVerifier _cloudKey;
+
+    public UploadAckTests()
+    {
+        _keys = new TestKeys(_dir);
+        _cloudKey = _keys.Verifier("cloud");
+    }
+
+    public void Dispose()
+    {
+        _cloudKey.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task AnUploadTheBrokerTookButNoAggregatorGot_StaysQueued_AndIsSentAgainUntilTheCloudAcknowledgesIt()
+    {
+        await using var broker = await Mosquitto.StartAsync();
+        var outbox = CloudServiceTests.MemoryOutbox();
+        await using var uplink = Uplink(broker.Port, outbox, TimeSpan.FromSeconds(1));
+        await uplink.StartAsync();
+        await TestWait.UntilAsync(() => uplink.IsConnected, "uplink connected", Timeout);
+
+        // Nobody subscribes to uploads yet: mosquitto sends its PUBACK and drops the message.
+        await uplink.UploadAsync(Upload("gw-1:1", 1));
+        await Task.Delay(1500);
+        Assert.Equal(1, outbox.Count);
+        Assert.Equal(0, uplink.Delivered);
+
+        // The aggregator comes: the upload is sent again, applied, acknowledged, and leaves the outbox.
+        using var cloud = BuildCloud(broker.Port);
+        await cloud.StartAsync();
+        var global = await uplink.WaitForGlobalAsync(1, Timeout);
+        Assert.NotNull(global);
+        await TestWait.UntilAsync(() => outbox.Count == 0, "the outbox emptied by the acknowledgement", Timeout);
+        Assert.Equal(1, uplink.Delivered);
+        await cloud.StopAsync();
+    }
+
+    [Fact]
+    public async Task AnUploadTheCloudRefusesForGood_IsDeadLettered_AndTheNextOneGoesOn()
+    {
+        await using var broker = await Mosquitto.StartAsync();
+        using var cloud = BuildCloud(broker.Port);
+        await cloud.StartAsync();
+
+        // Without coalescing, so that the refused upload is not simply superseded by the next.
+        var outbox = new Outbox.DurableOutbox(Storage.StateDatabase.Open(":memory:", Outbox.DurableOutbox.Schema, NullLogger.Instance), new Outbox.OutboxOptions { CoalesceModelUploads = false }, NullLogger.Instance);
+        await using var uplink = Uplink(broker.Port, outbox, TimeSpan.FromSeconds(30));
+        await uplink.StartAsync();
+        Assert.NotNull(await uplink.WaitForGlobalAsync(0, Timeout));
+
+        // Round 0 is not after the global model's round 0: refused as stale, for good. The next is applied.
+        await uplink.UploadAsync(Upload("gw-1:0", 0));
+        await uplink.UploadAsync(Upload("gw-1:1", 1));
+
+        Assert.NotNull(await uplink.WaitForGlobalAsync(1, Timeout));
+        await TestWait.UntilAsync(() => outbox.Count == 0, "the outbox emptied", Timeout);
+        Assert.Equal(1, outbox.DeadLetterCount);
+        Assert.Equal(1, uplink.Delivered);
+        await cloud.StopAsync();
+    }
+
+    private CloudUplink Uplink(int port, Outbox.DurableOutbox outbox, TimeSpan ackTimeout) =>
+        new(new CloudUplinkOptions { Enabled = true, Port = port, AckTimeout = ackTimeout }, "gw-1", new TopicScheme(), outbox, _cloudKey, NullLogger.Instance);
+
+    private static GatewayUpload Upload(string id, long round) =>
+        new("gw-1", id, round, "m", 5, 100, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(round + 1));
+
+    private IHost BuildCloud(int port)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cloud:EmbeddedBroker"] = "false",
+            ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:StateDirectory"] = ":memory:",
+            ["Cloud:ExpectedGateways"] = "1",
+            ["Cloud:Signing:PrivateKeyPath"] = _keys.PrivateKey("cloud"),
+        });
+        builder.Services.AddSingleton<IModelSeed>(new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))));
+        builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
+        return builder.Build();
+    }
+}

@@ -200,6 +200,28 @@ public class WireCodecRejectTests
     }
 
     [Fact]
+    public void Ack_RoundTrips_AndAMissingKeyIsRefused()
+    {
+        var ack = new UploadAck("gw-1", "gw-1:12", 60, UploadAck.Accepted);
+        Assert.True(WireCodec.TryDecodeAck(Seq(WireCodec.Encode(ack)), Limits, out var decoded, out WireError error), error.ToString());
+        Assert.Equal(ack, decoded);
+        Assert.True(decoded!.IsApplied);
+
+        byte[] noReason = Build(w =>
+        {
+            w.WriteMapHeader(5);
+            w.Write("v"); w.Write(1);
+            w.Write("t"); w.Write("ack");
+            w.Write("gateway_id"); w.Write("gw-1");
+            w.Write("upload_id"); w.Write("gw-1:12");
+            w.Write("round"); w.Write(60);
+        });
+        Assert.False(WireCodec.TryDecodeAck(Seq(noReason), Limits, out _, out error));
+        Assert.Equal(WireErrorReason.MissingField, error.Reason);
+        Assert.False(WireCodec.TryDecodeAck(Seq(WireCodec.Encode(new RoundDecline("d", 1, "x"))), Limits, out _, out _));
+    }
+
+    [Fact]
     public void Decode_TrailingBytes_AreMalformed()
     {
         byte[] valid = WireCodec.Encode(Status());
@@ -344,6 +366,7 @@ public class WireCodecRejectTests
             decoded += WireCodec.TryDecodeUpload(payload, Limits, out _, out e) ? 1 : Check(e);
             decoded += WireCodec.TryDecodeStatus(payload, Limits, out _, out e) ? 1 : Check(e);
             decoded += WireCodec.TryDecodeDecline(payload, Limits, out _, out e) ? 1 : Check(e);
+            decoded += WireCodec.TryDecodeAck(payload, Limits, out _, out e) ? 1 : Check(e);
             decoded += WireCodec.TryPeekType(payload, Limits, out _, out e) ? 1 : Check(e);
         }
 

@@ -244,7 +244,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     /// that beats the PUBACK is not missed); null when acknowledgements are off, or the entry is not an
     /// upload this uplink can name (then the PUBACK counts).
     /// </summary>
-    private TaskCompletionSource<UploadAck>? ExpectAck(OutboxEntry entry)
+    internal TaskCompletionSource<UploadAck>? ExpectAck(OutboxEntry entry)
     {
         if (_options.AckTimeout <= TimeSpan.Zero
             || !WireCodec.TryDecodeUpload(new System.Buffers.ReadOnlySequence<byte>(entry.Payload), DecodeLimits.Default with { MaxPayloadBytes = entry.Payload.Length }, out var upload, out _))

@@ -23,8 +23,11 @@ public sealed class OfflineDeviceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    // Rounds close every 400 ms while the device is away, so its update arrives 2 or more rounds late,
+    // how many more depending on how fast it reconnects: a window of 10 rounds (4 s) takes it whatever
+    // the load (with 3, a reconnect slower than about 1.2 s made it too stale once); a window of 1 never does.
     [Theory]
-    [InlineData(3, true)]
+    [InlineData(10, true)]
     [InlineData(1, false)]
     public async Task DeviceBackAfterSeveralRounds_ItsBufferedUpdateCountsWithADiscount_OrIsDroppedWhenTooStale(int maxStaleness, bool accepted)
     {

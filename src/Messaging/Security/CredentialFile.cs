@@ -17,6 +17,8 @@ public sealed class CredentialFile
 {
     private const int SecretBytes = 32;
     private const int SaltBytes = 16;
+    private const int FormatVersion = 1;
+    private static readonly JsonDocumentOptions ParseOptions = new() { AllowDuplicateProperties = false };
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
 
     private readonly string _path;
@@ -116,11 +118,13 @@ public sealed class CredentialFile
     /// <summary>Throws when <paramref name="id"/> cannot be a provisioned client's id.</summary>
     public static void ValidateId(string id)
     {
-        if (!Core.Topics.TopicScheme.IsValidId(id) || id.StartsWith('$'))
+        if (!IsValidClientId(id))
         {
             throw new ArgumentException($"'{id}' is not a valid id: 1-128 characters, no '/', '+', '#', whitespace, not 'cloud', and not starting with '$'", nameof(id));
         }
     }
+
+    private static bool IsValidClientId(string id) => Core.Topics.TopicScheme.IsValidId(id) && !id.StartsWith('$');
 
     /// <summary>Reloads the file when it changed (or always, when forced); true when it was reloaded.</summary>
     private bool Refresh(bool force, bool throwOnError = false, bool ignoreInterval = false)
@@ -185,30 +189,91 @@ public sealed class CredentialFile
         }
     }
 
+    /// <summary>
+    /// The file's clients. Anything the provisioning command could not have written is refused
+    /// (<see cref="InvalidDataException"/>, or <see cref="JsonException"/> for what is not JSON) rather
+    /// than half-read: bytes that are not UTF-8, a member named twice, another format version, an id
+    /// <see cref="ValidateId"/> refuses, a salt, hash or date that is missing or of another type.
+    /// </summary>
     private static List<KeyValuePair<string, Entry>> Parse(byte[] bytes)
     {
-        using var doc = JsonDocument.Parse(bytes);
-        if (!doc.RootElement.TryGetProperty("clients", out var clients) || clients.ValueKind != JsonValueKind.Object)
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new InvalidDataException("not UTF-8 text");
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(bytes, ParseOptions);
+            return Clients(doc.RootElement);
+        }
+        catch (InvalidOperationException e)
+        {
+            // What reading a name or string throws when an escape in it is not UTF-16 (a lone surrogate).
+            throw new InvalidDataException(e.Message, e);
+        }
+    }
+
+    private static List<KeyValuePair<string, Entry>> Clients(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"the root is {root.ValueKind}, not an object");
+        }
+
+        if (root.TryGetProperty("version", out var version) && !(version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out int v) && v == FormatVersion))
+        {
+            throw new InvalidDataException($"\"version\" is {version.GetRawText()}; this service reads version {FormatVersion}");
+        }
+
+        if (!root.TryGetProperty("clients", out var clients) || clients.ValueKind != JsonValueKind.Object)
         {
             throw new InvalidDataException("missing \"clients\" object");
         }
 
         var result = new List<KeyValuePair<string, Entry>>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var client in clients.EnumerateObject())
         {
-            byte[] salt = Convert.FromBase64String(client.Value.GetProperty("salt").GetString() ?? "");
-            byte[] hash = Convert.FromBase64String(client.Value.GetProperty("hash").GetString() ?? "");
-            if (hash.Length != 32 || salt.Length == 0)
+            string id = client.Name;
+            if (!IsValidClientId(id))
             {
-                throw new InvalidDataException($"client '{client.Name}': hash must be 32 bytes and salt non-empty");
+                throw new InvalidDataException($"'{id}' is not a valid id");
             }
 
-            var created = client.Value.TryGetProperty("created", out var c) && c.TryGetDateTimeOffset(out var t) ? t : DateTimeOffset.MinValue;
-            result.Add(new(client.Name, new Entry(salt, hash, created)));
+            if (!ids.Add(id))
+            {
+                throw new InvalidDataException($"client '{id}' is listed twice");
+            }
+
+            if (client.Value.ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidDataException($"client '{id}' is {client.Value.ValueKind}, not an object");
+            }
+
+            byte[] salt = Base64Member(client.Value, "salt", id);
+            byte[] hash = Base64Member(client.Value, "hash", id);
+            if (hash.Length != 32 || salt.Length == 0)
+            {
+                throw new InvalidDataException($"client '{id}': hash must be 32 bytes and salt non-empty");
+            }
+
+            var created = DateTimeOffset.MinValue;
+            if (client.Value.TryGetProperty("created", out var c) && !(c.ValueKind == JsonValueKind.String && c.TryGetDateTimeOffset(out created)))
+            {
+                throw new InvalidDataException($"client '{id}': \"created\" is not a date");
+            }
+
+            result.Add(new(id, new Entry(salt, hash, created)));
         }
 
         return result;
     }
+
+    private static byte[] Base64Member(JsonElement client, string name, string id) =>
+        client.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? Convert.FromBase64String(value.GetString()!)
+            : throw new InvalidDataException($"client '{id}': \"{name}\" must be a base64 string");
 
     private void WriteFile(Dictionary<string, Entry> entries)
     {
@@ -220,7 +285,7 @@ public sealed class CredentialFile
             using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 writer.WriteStartObject();
-                writer.WriteNumber("version", 1);
+                writer.WriteNumber("version", FormatVersion);
                 writer.WriteString("hash", "HMAC-SHA256(key = salt, message = UTF-8 secret)");
                 writer.WriteStartObject("clients");
                 foreach (var (id, entry) in entries.OrderBy(e => e.Key, StringComparer.Ordinal))

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Models;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.Selection;
@@ -43,7 +45,7 @@ public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : I
         var keys = new TestKeys(_dir);
         var corpus = new List<byte[]> { Encoding.UTF8.GetBytes(ValidJson(model, keys.PrivateKey("gateway"), keys.PublicKey("cloud"))) };
         var mutator = new FuzzMutator(FuzzCampaign.Seed);
-        int unreadable = 0, refused = 0;
+        int unreadable = 0, refused = 0, ratioBounded = 0;
 
         var result = FuzzCampaign.Run(
             FuzzCampaign.Iterations(),
@@ -71,9 +73,10 @@ public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : I
             c =>
             {
                 File.WriteAllBytes(path, c.Bytes);
-                switch (Start(path))
+                switch (Start(path, out bool ratio))
                 {
                     case null:
+                        ratioBounded += ratio ? 1 : 0;
                         return true;
                     case true:
                         unreadable++;
@@ -86,14 +89,18 @@ public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : I
                 return false;
             });
 
-        output.WriteLine($"gateway.json ingress: {result}; unreadable {unreadable}, refused by key {refused}");
+        output.WriteLine($"gateway.json ingress: {result}; unreadable {unreadable}, refused by key {refused}; runnable with the ratio bound applied {ratioBounded}");
         Assert.True(result.Inputs >= FuzzCampaign.MinimumInputs);
-        Assert.True(result.Accepted > 0 && unreadable > 0 && refused > 0, result.ToString());
+        Assert.True(result.Accepted > 0 && unreadable > 0 && refused > 0 && ratioBounded > 0, result.ToString());
     }
 
-    /// <summary>Null when the gateway could start and run; true when the file is unreadable (named); false when a key is refused (named).</summary>
-    private static bool? Start(string path)
+    /// <summary>
+    /// Null when the gateway could start and run (<paramref name="ratioBounded"/>: and an update was held to
+    /// Updates:MaxNormRatio); true when the file is unreadable (named); false when a key is refused (named).
+    /// </summary>
+    private static bool? Start(string path, out bool ratioBounded)
     {
+        ratioBounded = false;
         IConfiguration configuration;
         try
         {
@@ -127,31 +134,79 @@ public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : I
             return false;
         }
 
-        Run(options, selection);
+        ratioBounded = Run(options, selection);
         return null;
     }
 
-    /// <summary>What the gateway does with its options at start and in a round: none of it may throw.</summary>
-    private static void Run(GatewayOptions options, SelectionOptions selection)
+    /// <summary>What the gateway does with its options at start and in two rounds: none of it may throw. True when the ratio bound applied.</summary>
+    private static bool Run(GatewayOptions options, SelectionOptions selection)
     {
         _ = new TopicScheme(options.TopicPrefix).DeviceUpdateFilter(options.GatewayId);
         _ = EmbeddedBrokerOptions.LoopbackFor(options.Broker.BindAddress);
         var time = new ManualTimeProvider();
-        var rounds = new RoundCoordinator(options, new GatewayMetrics(), NullLogger.Instance, time);
-        Assert.True(rounds.Adopt(TestModels.Message(TestModels.Filled(0))).IsAccepted);
+        var metrics = new GatewayMetrics();
+        var rounds = new RoundCoordinator(options, metrics, NullLogger.Instance, time);
+        Assert.True(rounds.Adopt(TestModels.Message(Changed(null, 0))).IsAccepted);
         var selector = new ParticipantSelector(selection, options, new FleetTelemetry(options, NullLogger<FleetTelemetry>.Instance, time), time, NullLogger<ParticipantSelector>.Instance);
-        var opened = rounds.BeginRound(selector.Choose(1, ["dev-a", "dev-b"]));
-        var update = TestModels.Update("dev-a", opened.Round, options.Updates.MinSampleCount, TestModels.Filled(0.001f));
-        Assert.Equal(UpdateOutcome.Accepted, rounds.OnUpdate("dev-a", new ReadOnlySequence<byte>(WireCodec.Encode(update))));
-        _ = rounds.IsQuorumReached(["dev-a"]);
-        rounds.CloseRound(RoundCloseReason.Quorum);
 
-        // The round loop's timers: a pause between rounds, the wait for the global model.
+        // Round 1: three devices make the same small change, which can become the reference of Updates:MaxNormRatio.
+        var opened = rounds.BeginRound(selector.Choose(1, ["dev-a", "dev-b"]));
+        Assert.Equal(UpdateOutcome.Accepted, rounds.OnUpdate("dev-a", Update("dev-a", opened, options, HonestChange)));
+        int accepted = 1 + new[] { "dev-b", "dev-c" }.Count(d => rounds.OnUpdate(d, Update(d, opened, options, HonestChange)) == UpdateOutcome.Accepted);
+        _ = rounds.IsQuorumReached(["dev-a"]);
+        var first = rounds.CloseRound(RoundCloseReason.Quorum);
+        Assert.True(options.Updates.MaxNormRatio == 0 || double.IsFinite(first.MedianUpdateNorm), $"the median norm with Updates:MaxNormRatio on: {first.MedianUpdateNorm}");
+
+        // Round 2: a change far over the ratio's bound (and the absolute one's, if set) is clipped or rejected, as configured.
+        bool reference = options.Updates.MaxNormRatio > 0 && accepted >= options.Updates.MinNormReference;
+        double ratio = reference && options.Updates.MaxNormRatio <= 1e6 ? options.Updates.MaxNormRatio : 1;
+        float scaled = HonestChange * 10 * (float)ratio;
+        double bound = Math.Min(
+            options.Updates.MaxUpdateNorm > 0 ? options.Updates.MaxUpdateNorm : double.PositiveInfinity,
+            reference ? options.Updates.MaxNormRatio * Norm(HonestChange) : double.PositiveInfinity);
+        bool over = Norm(scaled) > bound;
+        long clipped = metrics.Clipped;
+        opened = rounds.BeginRound();
+        var outcome = rounds.OnUpdate("dev-d", Update("dev-d", opened, options, scaled));
+        var expected = over && options.Updates.NormPolicy == Core.Validation.NormPolicy.Reject ? UpdateOutcome.NormTooLarge : UpdateOutcome.Accepted;
+        Assert.True(outcome == expected && metrics.Clipped - clipped == (over && expected == UpdateOutcome.Accepted ? 1 : 0), $"a change of norm {Norm(scaled):G4} against a bound of {bound:G4} ({options.Updates.NormPolicy}): {outcome}, clipped {metrics.Clipped - clipped}");
+        rounds.CloseRound(RoundCloseReason.Deadline);
+
+        // The round loop's timers: the wait for devices before the first round (what is left of the
+        // timeout, at most 1 s at a time, as GatewayWorker waits), a pause between rounds, the wait for
+        // the global model.
+        Assert.True(options.Rounds.WaitForDevices >= 0);
+        var remaining = options.Rounds.WaitForDevicesTimeout - time.GetElapsedTime(time.GetTimestamp());
+        _ = Task.Delay(remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1), new CancellationToken(canceled: true));
         using var cts = new CancellationTokenSource();
         cts.CancelAfter(options.Rounds.GlobalModelTimeout);
         _ = Task.Delay(options.Rounds.Pause, new CancellationToken(canceled: true));
         _ = Task.Delay(options.Rounds.Deadline < TimeSpan.FromSeconds(1) ? options.Rounds.Deadline : TimeSpan.FromSeconds(1), new CancellationToken(canceled: true));
+        return reference && over;
     }
+
+    private const float HonestChange = 0.001f;
+
+    /// <summary>
+    /// The round's model (or zeros) with <paramref name="change"/> added to every float, subtracted from one:
+    /// a change of L2 norm <see cref="Norm"/>.
+    /// </summary>
+    private static ModelState Changed(ModelState? model, float change)
+    {
+        float[] w = model?.Tensors[0].AsFloat32().ToArray() ?? new float[6];
+        float[] b = model?.Tensors[1].AsFloat32().ToArray() ?? new float[2];
+        return new(
+        [
+            NamedTensor.FromFloat32("w", [2, 3], [.. w.Select(v => v + change)]),
+            NamedTensor.FromFloat32("b", [2], [b[0] + change, b[1] - change]),
+            NamedTensor.FromInt64("steps", [], [0]),
+        ]);
+    }
+
+    private static double Norm(float change) => Math.Sqrt(8) * change;
+
+    private static ReadOnlySequence<byte> Update(string device, ModelMessage round, GatewayOptions options, float change) =>
+        new(WireCodec.Encode(TestModels.Update(device, round.Round, options.Updates.MinSampleCount, Changed(round.Model, change))));
 
     private static string ValidJson(string model, string privateKey, string cloudKey) => $$"""
         {
@@ -162,8 +217,8 @@ public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : I
             "StateDirectory": ":memory:",
             "Broker": { "Embedded": true, "BindAddress": "127.0.0.1", "Host": "127.0.0.1", "Port": 1883, "SocketBufferBytes": 1048576, "AllowAnonymous": true },
             "Signing": { "PrivateKeyPath": "{{privateKey}}", "CloudPublicKeyPath": "{{cloudKey}}", "RequireSignedModels": true },
-            "Rounds": { "QuorumFraction": 0.8, "Deadline": "00:01:00", "MinUpdates": 1, "MaxRounds": 0, "Pause": "00:00:01", "SyncEvery": 5, "GlobalModelTimeout": "00:02:00" },
-            "Updates": { "MaxBytes": 67108864, "MinSampleCount": 1, "MaxSampleCount": 10000000, "MaxUpdateNorm": 10, "NormPolicy": "Reject" },
+            "Rounds": { "QuorumFraction": 0.8, "Deadline": "00:01:00", "MinUpdates": 1, "MaxRounds": 0, "Pause": "00:00:01", "SyncEvery": 5, "GlobalModelTimeout": "00:02:00", "WaitForDevices": 2, "WaitForDevicesTimeout": "00:05:00" },
+            "Updates": { "MaxBytes": 67108864, "MinSampleCount": 1, "MaxSampleCount": 10000000, "MaxUpdateNorm": 10, "NormPolicy": "Reject", "MaxNormRatio": 3, "MinNormReference": 3 },
             "Aggregation": { "Strategy": "fedavg", "TrimFraction": 0.1, "ClipNorm": 0, "MaxUpdates": 64 },
             "Staleness": { "MaxRounds": 3, "Exponent": 0.5 },
             "Selection": { "Mode": "Energy", "MinBatteryLevel": 0.3, "TrainingBudget": "00:00:50", "ParticipantFraction": 0.8, "MaxSkippedRounds": 5, "TelemetryMaxAge": "00:10:00" },

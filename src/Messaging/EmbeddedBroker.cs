@@ -2,9 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using EdgeFL.Core.Diagnostics;
-using EdgeFL.Messaging.Broker;
 using EdgeFL.Messaging.Security;
-using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -23,22 +21,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly IBrokerAccessPolicy? _policy;
     private readonly RejectionLogLimiter _refusalLogs;
-    private readonly List<(string Filter, Action<InboundMessage> Consumer)> _localConsumers = [];
     private long _oversizeDropped;
     private long _connectionsRefused;
     private long _publishesRefused;
     private long _subscriptionsRefused;
     private int _connectedClients;
-    private readonly BrokerConnections _connections;
-
-    /// <summary>The largest first packet (CONNECT) a client may send before it is authenticated.</summary>
-    internal const long FirstPacketBytes = 64 * 1024;
-
-    /// <summary>Room for a publish's topic and properties on top of <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>.</summary>
-    internal const long PacketOverheadBytes = 64 * 1024;
-
-    /// <summary>Packet bodies from this size on count against the receive budget.</summary>
-    internal const long MeteredFromBytes = 64 * 1024;
 
     /// <summary>
     /// Creates the broker; it listens once <see cref="StartAsync"/> returns. Without a
@@ -76,15 +63,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                     tlsAddress.Equals(IPAddress.Any) ? IPAddress.IPv6Any : IPAddress.None);
         }
 
-        // MQTTnet's server on listeners of our own (Broker/): each connection's announced packet size is checked
-        // before MQTTnet allocates the body, large bodies share a receive budget, and a handled message is let go.
-        _connections = new BrokerConnections(
-            new BodyLimits(FirstPacketBytes, options.MaxMessageBytes + PacketOverheadBytes, MeteredFromBytes),
-            options.ReceiveBudgetBytes > 0
-                ? new ReceiveBudget(options.ReceiveBudgetBytes, options.ReceiveBudgetStallTimeout, time, collectEvery: options.ReceiveBudgetBytes)
-                : null,
-            OnOversizePacket);
-        _server = factory.CreateMqttServer(builder.Build(), [new BrokerServerAdapter(_connections, logger)]);
+        _server = factory.CreateMqttServer(builder.Build());
         _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
         if (policy is not null)
         {
@@ -111,11 +90,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Subscriptions refused because the client had no right to the filter.</summary>
     public long SubscriptionsRefused => Interlocked.Read(ref _subscriptionsRefused);
 
-    /// <summary>
-    /// Publishes dropped because they exceeded <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>, and connections
-    /// closed because they announced a packet larger than that (plus <see cref="PacketOverheadBytes"/>; a first packet
-    /// over <see cref="FirstPacketBytes"/>) before it was read.
-    /// </summary>
+    /// <summary>Publishes dropped because they exceeded <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>.</summary>
     public long OversizeDropped => Interlocked.Read(ref _oversizeDropped);
 
     /// <summary>True while the server is started (listening).</summary>
@@ -124,39 +99,8 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Clients connected right now.</summary>
     public int ConnectedClients => Volatile.Read(ref _connectedClients);
 
-    /// <summary>The receive budget shared by the connections; null when off.</summary>
-    internal ReceiveBudget? Budget => _connections.Budget;
-
     /// <summary>The MQTTnet server, for components (authentication, ACLs) that hook into it.</summary>
     internal MqttServer Server => _server;
-
-    /// <summary>
-    /// Hands every authorized publish matching <paramref name="filter"/> that is within the size limit to
-    /// <paramref name="consumer"/> in the broker's receive path: on the publisher's connection, before the
-    /// publisher's PUBACK, and without the two copies and the queue of a loopback subscription. Consumers
-    /// run concurrently for different publishers. Register before <see cref="StartAsync"/>.
-    /// </summary>
-    /// <remarks>
-    /// <para><b>Payload lifetime: borrowed, read-only, for the duration of the call.</b> The payload is
-    /// the broker's buffer for this message: the broker still forwards it to any subscribers after the
-    /// consumer returns, and nothing promises that the buffer is not reused or pooled afterwards (MQTTnet
-    /// 5.2 happens to allocate one per message; a later version or a pooled channel need not). A consumer
-    /// must not write to it, and whatever it keeps beyond the call (a decoded model whose tensors borrow
-    /// the payload, a queue entry) must be copied out before it returns.</para>
-    /// <para>The message is acknowledged even when the consumer throws (the exception is logged): a
-    /// consumer's bug must not take the publisher's connection down or make it resend for ever.</para>
-    /// </remarks>
-    public void AddLocalConsumer(string filter, Action<InboundMessage> consumer)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(filter);
-        ArgumentNullException.ThrowIfNull(consumer);
-        if (_server.IsStarted)
-        {
-            throw new InvalidOperationException("local consumers are registered before the broker starts");
-        }
-
-        _localConsumers.Add((filter, consumer));
-    }
 
     /// <summary>Starts listening; throws when the port cannot be bound.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -196,16 +140,6 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _server.Dispose();
-    }
-
-    private void OnOversizePacket(EndPoint? remote, long bytes)
-    {
-        Interlocked.Increment(ref _oversizeDropped);
-        string address = remote is IPEndPoint ip ? ip.Address.ToString() : remote?.ToString() ?? "?";
-        if (_refusalLogs.ShouldLog("size:" + address, out long suppressed))
-        {
-            MessagingLog.OversizePacketClosed(_logger, address, bytes, suppressed);
-        }
     }
 
     private Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs args)
@@ -283,23 +217,6 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             args.Response.ReasonString = $"payload over {_options.MaxMessageBytes} bytes";
             Interlocked.Increment(ref _oversizeDropped);
             MessagingLog.OversizeDropped(_logger, args.ClientId, args.ApplicationMessage.Topic, length, _options.MaxMessageBytes);
-            return Task.CompletedTask;
-        }
-
-        foreach (var (filter, consumer) in _localConsumers)
-        {
-            if (MqttTopicFilterComparer.Compare(args.ApplicationMessage.Topic, filter) == MqttTopicFilterCompareResult.IsMatch)
-            {
-                try
-                {
-                    consumer(new InboundMessage(args.ApplicationMessage.Topic, args.ApplicationMessage.Payload, args.ApplicationMessage.Retain));
-                }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-                {
-                    // A consumer's bug must not take the client's connection down; the message is acknowledged.
-                    MessagingLog.HandlerFailed(_logger, args.ClientId, args.ApplicationMessage.Topic, ex);
-                }
-            }
         }
 
         return Task.CompletedTask;

@@ -110,6 +110,11 @@ internal sealed class GatewayWorker : BackgroundService
                 _loggers.CreateLogger<EmbeddedBroker>(),
                 CreateAccessPolicy(),
                 _time);
+
+            // Updates are taken in the broker's receive path: checked, journaled and folded in before the
+            // device's PUBACK, without a loopback subscription's two extra copies and queue of every update.
+            // The payload is the broker's, lent for the call only (RoundCoordinator.OnUpdate keeps nothing of it).
+            _broker.AddLocalConsumer(_topics.DeviceUpdateFilter(_options.GatewayId), OnUpdate);
             await _broker.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -167,7 +172,10 @@ internal sealed class GatewayWorker : BackgroundService
             _loggers.CreateLogger<MqttConnection>());
         await _connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, OnStatusAsync, stoppingToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.DeviceDeclineFilter(gatewayId), MqttQos.AtLeastOnce, OnDeclineAsync, stoppingToken).ConfigureAwait(false);
-        await _connection.SubscribeAsync(_topics.DeviceUpdateFilter(gatewayId), MqttQos.AtLeastOnce, OnUpdateAsync, stoppingToken).ConfigureAwait(false);
+        if (!_options.Broker.Embedded)
+        {
+            await _connection.SubscribeAsync(_topics.DeviceUpdateFilter(gatewayId), MqttQos.AtLeastOnce, OnUpdateAsync, stoppingToken).ConfigureAwait(false);
+        }
         await _connection.SubscribeAsync(_topics.DeviceTelemetryFilter(gatewayId), MqttQos.AtMostOnce, _telemetry.OnMessageAsync, stoppingToken).ConfigureAwait(false);
         await _connection.StartAsync(stoppingToken).ConfigureAwait(false);
         if (_uplink is not null)
@@ -506,13 +514,17 @@ internal sealed class GatewayWorker : BackgroundService
 
     private Task OnUpdateAsync(InboundMessage message, CancellationToken cancellationToken)
     {
+        OnUpdate(message);
+        return Task.CompletedTask;
+    }
+
+    private void OnUpdate(InboundMessage message)
+    {
         string? deviceId = _topics.DeviceIdFrom(message.Topic);
         if (deviceId is not null)
         {
             _rounds.OnUpdate(deviceId, message.Payload);
         }
-
-        return Task.CompletedTask;
     }
 
     private Task OnStatusAsync(InboundMessage message, CancellationToken cancellationToken)

@@ -133,6 +133,15 @@ internal sealed class RoundCoordinator
     }
 
     /// <summary>Validates one update payload and folds it into the open round if it is acceptable.</summary>
+    /// <remarks>
+    /// <b>Payload lifetime.</b> <paramref name="payload"/> is borrowed for the duration of the call and may be
+    /// overwritten or reused once it returns: with the embedded broker it is the broker's receive buffer
+    /// (<see cref="EmbeddedBroker.AddLocalConsumer"/>). Decoding is zero-copy, so the decoded update's
+    /// tensors point into it; nothing here keeps them past the call: the journal writes the bytes to disk
+    /// before returning, FedAvg sums them at once, and the strategies that hold a round's updates (median,
+    /// trimmed mean) copy them in <see cref="IAggregationStrategy.Add(ModelState, double, double)"/>.
+    /// Anything added here that keeps the update, or a part of it, must copy it.
+    /// </remarks>
     public UpdateOutcome OnUpdate(string topicDeviceId, ReadOnlySequence<byte> payload) => OnUpdate(topicDeviceId, payload, replaying: false);
 
     /// <summary>Folds the updates journaled before a restart into the reopened round, without journaling them again.</summary>

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using EdgeFL.Core.Diagnostics;
 using EdgeFL.Messaging.Security;
+using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -21,6 +22,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly IBrokerAccessPolicy? _policy;
     private readonly RejectionLogLimiter _refusalLogs;
+    private readonly List<(string Filter, Action<InboundMessage> Consumer)> _localConsumers = [];
     private long _oversizeDropped;
     private long _connectionsRefused;
     private long _publishesRefused;
@@ -101,6 +103,34 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>The MQTTnet server, for components (authentication, ACLs) that hook into it.</summary>
     internal MqttServer Server => _server;
+
+    /// <summary>
+    /// Hands every authorized publish matching <paramref name="filter"/> that is within the size limit to
+    /// <paramref name="consumer"/> in the broker's receive path: on the publisher's connection, before the
+    /// publisher's PUBACK, and without the two copies and the queue of a loopback subscription. Consumers
+    /// run concurrently for different publishers. Register before <see cref="StartAsync"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para><b>Payload lifetime: borrowed, read-only, for the duration of the call.</b> The payload is
+    /// the broker's buffer for this message: the broker still forwards it to any subscribers after the
+    /// consumer returns, and nothing promises that the buffer is not reused or pooled afterwards (MQTTnet
+    /// 5.2 happens to allocate one per message; a later version or a pooled channel need not). A consumer
+    /// must not write to it, and whatever it keeps beyond the call (a decoded model whose tensors borrow
+    /// the payload, a queue entry) must be copied out before it returns.</para>
+    /// <para>The message is acknowledged even when the consumer throws (the exception is logged): a
+    /// consumer's bug must not take the publisher's connection down or make it resend for ever.</para>
+    /// </remarks>
+    public void AddLocalConsumer(string filter, Action<InboundMessage> consumer)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(filter);
+        ArgumentNullException.ThrowIfNull(consumer);
+        if (_server.IsStarted)
+        {
+            throw new InvalidOperationException("local consumers are registered before the broker starts");
+        }
+
+        _localConsumers.Add((filter, consumer));
+    }
 
     /// <summary>Starts listening; throws when the port cannot be bound.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -217,6 +247,23 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             args.Response.ReasonString = $"payload over {_options.MaxMessageBytes} bytes";
             Interlocked.Increment(ref _oversizeDropped);
             MessagingLog.OversizeDropped(_logger, args.ClientId, args.ApplicationMessage.Topic, length, _options.MaxMessageBytes);
+            return Task.CompletedTask;
+        }
+
+        foreach (var (filter, consumer) in _localConsumers)
+        {
+            if (MqttTopicFilterComparer.Compare(args.ApplicationMessage.Topic, filter) == MqttTopicFilterCompareResult.IsMatch)
+            {
+                try
+                {
+                    consumer(new InboundMessage(args.ApplicationMessage.Topic, args.ApplicationMessage.Payload, args.ApplicationMessage.Retain));
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A consumer's bug must not take the client's connection down; the message is acknowledged.
+                    MessagingLog.HandlerFailed(_logger, args.ClientId, args.ApplicationMessage.Topic, ex);
+                }
+            }
         }
 
         return Task.CompletedTask;

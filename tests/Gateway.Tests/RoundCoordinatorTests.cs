@@ -158,6 +158,38 @@ public sealed class RoundCoordinatorTests
         Assert.Equal(2f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
     }
 
+    /// <summary>
+    /// The payload is lent to <see cref="RoundCoordinator.OnUpdate(string, ReadOnlySequence{byte})"/> for the call only (with the
+    /// embedded broker it is the broker's receive buffer). Here every update arrives in one buffer that is
+    /// reused for the next message and then overwritten: a strategy that kept the zero-copy decoded update
+    /// would take the median of the last message's bytes (or of NaN) rather than of the five updates.
+    /// </summary>
+    [Theory]
+    [InlineData("median", 0.0)]
+    [InlineData("trimmed-mean", 0.0)]
+    [InlineData("median", 20.0)]
+    public void RobustRules_OwnTheUpdatesTheyHold_WhenTheReceiveBufferIsReused(string strategy, double clipNorm)
+    {
+        var options = new GatewayOptions { Aggregation = new AggregationOptions { Strategy = strategy, TrimFraction = 0.2, ClipNorm = clipNorm } };
+        var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
+        coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
+        coordinator.BeginRound();
+        float[] values = [1, 2, 3, 4, 1000];
+        var receive = new byte[4096];
+        for (int i = 0; i < values.Length; i++)
+        {
+            byte[] payload = WireCodec.Encode(TestModels.Update($"d{i}", 1, 100, TestModels.Filled(values[i])));
+            payload.CopyTo(receive, 0);
+            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate($"d{i}", new ReadOnlySequence<byte>(receive, 0, payload.Length)));
+            Array.Fill(receive, (byte)0xFF);
+        }
+
+        Assert.True(coordinator.CloseRound(RoundCloseReason.Quorum).ModelUpdated);
+        // Median of 1, 2, 3, 4, 1000 (or trimmed mean dropping one at each end): 3; with clipping to a norm of 20
+        // the last update is pulled back to 7.07 and the middle value stays 3.
+        Assert.Equal(3f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
+    }
+
     [Fact]
     public void RobustRule_RefusesUpdatesPastItsCapacity()
     {

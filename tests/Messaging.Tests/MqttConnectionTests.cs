@@ -124,6 +124,52 @@ public sealed class MqttConnectionTests
     }
 
     [Fact]
+    public async Task EmbeddedBroker_LocalConsumer_RunsBeforeThePublishersPubAck_WithinTheSizeLimit()
+    {
+        int port = TestPorts.Free();
+        await using var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port, MaxMessageBytes = 4096 }, NullLogger.Instance);
+        var consumed = new List<string>();
+        broker.AddLocalConsumer("up/+", m =>
+        {
+            string text = Encoding.UTF8.GetString(BuffersExtensions.ToArray(m.Payload));
+            lock (consumed)
+            {
+                consumed.Add(m.Topic + "=" + (text.Length > 10 ? $"{text.Length} bytes" : text));
+            }
+
+            if (text == "throw")
+            {
+                throw new InvalidOperationException("consumer bug");
+            }
+        });
+        await broker.StartAsync();
+        Assert.Throws<InvalidOperationException>(() => broker.AddLocalConsumer("late/#", _ => { }));
+        await using var pub = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "pub" }, NullLogger.Instance);
+        await pub.StartAsync();
+        await pub.WaitConnectedAsync().WaitAsync(Timeout);
+
+        // QoS 1: when PublishAsync returns the PUBACK has arrived, so the consumer has already run.
+        await pub.PublishAsync("up/a", "one"u8.ToArray(), MqttQos.AtLeastOnce, retain: false);
+        Assert.Equal(["up/a=one"], Snapshot());
+        await pub.PublishAsync("other/a", "no"u8.ToArray(), MqttQos.AtLeastOnce, retain: false);
+        await Assert.ThrowsAsync<MqttPublishRejectedException>(() => pub.PublishAsync("up/b", new byte[5000], MqttQos.AtLeastOnce, retain: false));
+
+        // A consumer that throws is logged; the publisher is acknowledged and stays connected.
+        await pub.PublishAsync("up/c", "throw"u8.ToArray(), MqttQos.AtLeastOnce, retain: false);
+        await pub.PublishAsync("up/d", "two"u8.ToArray(), MqttQos.AtLeastOnce, retain: false);
+        Assert.Equal(["up/a=one", "up/c=throw", "up/d=two"], Snapshot());
+        Assert.Equal(1, pub.ConnectCount);
+
+        List<string> Snapshot()
+        {
+            lock (consumed)
+            {
+                return [.. consumed];
+            }
+        }
+    }
+
+    [Fact]
     public void Options_Validation_NamesTheKey()
     {
         var ex = Assert.Throws<InvalidOperationException>(() => new MqttConnectionOptions { ClientId = "x", Port = 0 }.Validate("Gateway:Broker"));

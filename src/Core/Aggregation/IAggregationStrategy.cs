@@ -25,6 +25,11 @@ public interface IAggregationStrategy
     /// Adds one update with a finite positive weight. Throws <see cref="ArgumentException"/> for a layout
     /// other than the round's or a bad weight, and then the round is as it was before the call.
     /// </summary>
+    /// <remarks>
+    /// The update is lent for the call only: its tensors may borrow a receive buffer (zero-copy decoding)
+    /// that is overwritten once <c>Add</c> returns. A strategy that needs an update after the call copies
+    /// what it needs before returning, and never keeps a reference to the update or its tensors.
+    /// </remarks>
     void Add(ModelState update, double weight);
 
     /// <summary>
@@ -32,6 +37,7 @@ public interface IAggregationStrategy
     /// with its change from the round's reference model scaled by <paramref name="deltaScale"/> in (0, 1]
     /// (norm clipping), without materialising the scaled model. Float tensors are scaled, int64 tensors are
     /// taken as they are. Throws like <see cref="Add(ModelState, double)"/>, and for a scale outside (0, 1].
+    /// The update is lent for the call only, as for <see cref="Add(ModelState, double)"/>.
     /// </summary>
     void Add(ModelState update, double weight, double deltaScale);
 

@@ -39,7 +39,10 @@ internal sealed class RetainedUpdates
         TotalWeight = 0;
     }
 
-    /// <summary>Copies <c>Layout + deltaScale x (update - Layout)</c> in (float tensors scaled in the copy; int64 as they are).</summary>
+    /// <summary>
+    /// Copies <c>Layout + deltaScale x (update - Layout)</c> in (float tensors scaled in the copy; int64 as they are).
+    /// A copy, never a reference: the update's tensors may borrow a receive buffer that is reused once this returns.
+    /// </summary>
     public void Add(ModelState update, double weight, double deltaScale)
     {
         ArgumentNullException.ThrowIfNull(update);

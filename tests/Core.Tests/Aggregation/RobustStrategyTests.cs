@@ -1,5 +1,7 @@
+using System.Buffers;
 using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Models;
+using EdgeFL.Core.Wire;
 using static EdgeFL.Core.Tests.TestModels;
 
 namespace EdgeFL.Core.Tests.Aggregation;
@@ -222,6 +224,62 @@ public class RobustStrategyTests
         strategy.BeginRound(Filled(0f));
         Assert.Throws<ArgumentException>(() => strategy.Add(Filled(float.NaN), 1));
         Assert.Equal(0, strategy.Count);
+    }
+
+    public static TheoryData<string, bool> StrategiesAndDTypes()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (string name in new[] { "fedavg", "median", "trimmed-mean", "clipped-median", "clipped-fedavg" })
+        {
+            data.Add(name, false);
+            data.Add(name, true);
+        }
+
+        return data;
+    }
+
+    private static IAggregationStrategy Create(string name) => name switch
+    {
+        "fedavg" => new FedAvgStrategy(),
+        "median" => new CoordinateMedianStrategy(),
+        "trimmed-mean" => new TrimmedMeanStrategy(0.2),
+        "clipped-median" => new NormClippingStrategy(new CoordinateMedianStrategy(), 0.7),
+        "clipped-fedavg" => new NormClippingStrategy(new FedAvgStrategy(), 0.7),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    /// <summary>
+    /// The lifetime contract of <see cref="IAggregationStrategy.Add(ModelState, double)"/>: the update is lent for the
+    /// call only. Each update is decoded zero-copy from one receive buffer that is reused for the next message
+    /// (as a broker's receive path may) and finally overwritten with NaN bytes; the result must equal that of the
+    /// same updates added from buffers of their own. A strategy that kept the decoded update (its tensors borrow
+    /// the buffer) would aggregate the last message's bytes, or NaN, instead.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StrategiesAndDTypes))]
+    public void Strategies_DoNotKeepTheUpdate_WhoseBufferIsReusedAfterAddReturns(string name, bool quantized)
+    {
+        var current = Small(new Random(1000));
+        var models = Enumerable.Range(0, 5)
+            .Select(i => Small(new Random(1010 + i)))
+            .Select(m => quantized ? Quantizer.Quantize(m) : m)
+            .ToArray();
+        var expected = Run(Create(name), current, models.Select((m, i) => (m, (double)(i + 1))));
+
+        var payloads = models.Select((m, i) => WireCodec.Encode(Update(m, $"dev-{i}", samples: 100 + i))).ToArray();
+        var receive = new byte[payloads.Max(p => p.Length)];
+        var strategy = Create(name);
+        strategy.BeginRound(current);
+        for (int i = 0; i < payloads.Length; i++)
+        {
+            Array.Fill(receive, (byte)0xFF);
+            payloads[i].CopyTo(receive, 0);
+            Assert.True(WireCodec.TryDecodeUpdate(new ReadOnlySequence<byte>(receive, 0, payloads[i].Length), DecodeLimits.Default, out var update, out var error), error.ToString());
+            strategy.Add(update!.Model, i + 1);
+        }
+
+        Array.Fill(receive, (byte)0xFF); // every float the buffer held is now NaN
+        AssertClose(expected, strategy.Complete(), 0);
     }
 
     private static ModelState Filled(float value) => new(

@@ -220,4 +220,26 @@ public class WeightedAverageAccumulatorTests
         fedAvg.Add(mlp, 1);
         AssertClose(mlp, fedAvg.Complete(), 1e-6);
     }
+
+    [Theory]
+    [InlineData(WeightedAverageAccumulator.MinSliceElements - 1)]   // one core
+    [InlineData(2 * WeightedAverageAccumulator.MinSliceElements + 7)] // split, with a ragged end
+    [InlineData(1_000_003)]
+    public void LargeTensors_SplitAcrossCores_GiveExactlyTheOneCoreSums(int length)
+    {
+        var rng = new Random(length);
+        float[][] updates = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray()).ToArray();
+        double[] weights = [3, 1, 7];
+        var accumulator = new WeightedAverageAccumulator(new ModelState([NamedTensor.FromFloat32("w", [length], new float[length])]));
+        var sums = new float[length];
+        for (int u = 0; u < updates.Length; u++)
+        {
+            accumulator.Add(new ModelState([NamedTensor.FromFloat32("w", [length], updates[u])]), weights[u]);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(updates[u], (float)weights[u], sums, sums);
+        }
+
+        var expected = new float[length];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(sums, (float)(1.0 / weights.Sum()), expected);
+        Assert.Equal(expected, accumulator.Complete().Tensors[0].AsFloat32().ToArray());
+    }
 }

@@ -239,26 +239,6 @@ public sealed class CloudServiceTests : IDisposable
 
     private static StaticModelSeed Seed() => new(Global(0) with { Source = "seed" });
 
-    private IHost BuildCloud(int port, int expectedGateways, IModelSeed seed, Dictionary<string, string?>? settings = null, TestSecurity? security = null, int tlsPort = 0)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        var defaults = new Dictionary<string, string?>
-        {
-            ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Cloud:StateDirectory"] = ":memory:",
-            ["Cloud:ExpectedGateways"] = expectedGateways.ToString(CultureInfo.InvariantCulture),
-            ["Cloud:Signing:PrivateKeyPath"] = _keys.PrivateKey("cloud"),
-        };
-        if (security is not null)
-        {
-            defaults["Cloud:CredentialsPath"] = security.CredentialsPath;
-            security.AddListenerTls(defaults, "Cloud:Tls", tlsPort);
-        }
-
-        builder.Configuration.AddInMemoryCollection(defaults);
-        builder.Configuration.AddInMemoryCollection(settings ?? []);
-        builder.Services.AddSingleton(seed);
-        builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
-        return builder.Build();
-    }
+    private IHost BuildCloud(int port, int expectedGateways, IModelSeed seed, Dictionary<string, string?>? settings = null, TestSecurity? security = null, int tlsPort = 0) =>
+        TestCloudHost.Build(_keys, port, expectedGateways, seed, settings, security, tlsPort);
 }

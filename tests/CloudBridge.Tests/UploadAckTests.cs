@@ -90,19 +90,6 @@ public sealed class UploadAckTests : IDisposable
     private static GatewayUpload Upload(string id, long round) =>
         new("gw-1", id, round, "m", 5, 100, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(round + 1));
 
-    private IHost BuildCloud(int port)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cloud:EmbeddedBroker"] = "false",
-            ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Cloud:StateDirectory"] = ":memory:",
-            ["Cloud:ExpectedGateways"] = "1",
-            ["Cloud:Signing:PrivateKeyPath"] = _keys.PrivateKey("cloud"),
-        });
-        builder.Services.AddSingleton<IModelSeed>(new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))));
-        builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
-        return builder.Build();
-    }
+    private IHost BuildCloud(int port) =>
+        TestCloudHost.Build(_keys, port, expectedGateways: 1, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), new() { ["Cloud:EmbeddedBroker"] = "false" });
 }

@@ -11,6 +11,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace EdgeFL.Gateway.Tests;
@@ -106,6 +107,16 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
 
             output.WriteLine($"applied rounds: {string.Join(",", rounds)} (before outage: {appliedBeforeOutage})");
         }
+        catch
+        {
+            output.WriteLine($"applied rounds: {string.Join(",", applied)}; log of the gateway processes and the cloud:");
+            foreach (string line in _log)
+            {
+                output.WriteLine(line);
+            }
+
+            throw;
+        }
         finally
         {
             if (!gateway.HasExited)
@@ -169,6 +180,8 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    private readonly ConcurrentQueue<string> _log = new();
+
     private Process StartGateway(int cloudPort, string modelPath, string stateDir, bool coalesce)
     {
         string binary = Path.Combine(AppContext.BaseDirectory, "EdgeFL.Gateway");
@@ -193,17 +206,27 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             $"--Gateway:Signing:CloudPublicKeyPath={Keys.PublicKey("cloud")}",
             $"--Gateway:Outbox:CoalesceModelUploads={coalesce}",
             "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:EdgeFL.CloudBridge=Information",
         })
         {
             info.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Kept for the failure message: when the uploads stall, the uplink's lines say where.
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is not null && _log.Count < 5000)
+        {
+            _log.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+        }
     }
 
     private IHost BuildCloud(int port, string modelPath, ConcurrentQueue<long> applied)
@@ -218,6 +241,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             ["Cloud:StateDirectory"] = ":memory:",
             ["Cloud:Signing:PrivateKeyPath"] = Keys.PrivateKey("cloud"),
         });
+        builder.Logging.AddProvider(new LineLoggerProvider(_log, "cloud"));
         builder.Services.AddSingleton<ICloudObserver>(new Recorder(applied));
         builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
         return builder.Build();

@@ -111,6 +111,11 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
         // Its own topics and the model are fine.
         await device.PublishAsync(_topics.DeviceTelemetry("gw", "dev-a"), new byte[] { 0x80 }, MqttQos.AtLeastOnce, retain: false, CancellationToken.None);
 
+        // The mosquitto clients below use dev-a's client id: with the device still connected, each would
+        // take over its session and the device's reconnect would take it back, kicking the mosquitto
+        // client off before it is answered (seen under load).
+        await device.DisposeAsync();
+
         // Reading other devices' updates: the SUBACK refuses it (mosquitto_sub reports it and exits).
         var sub = await RunAsync("mosquitto_sub", ["-h", "127.0.0.1", "-V", "mqttv5", "-p", Port(_port), "-i", "dev-a", "-u", "dev-a", "-P", _security.Provision("dev-a"), "-t", _topics.DeviceUpdateFilter("gw"), "-W", "3"]);
         Assert.True(sub.Output.Contains("denied", StringComparison.OrdinalIgnoreCase), sub.Output);
@@ -157,8 +162,13 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
     public async Task Tls_ADeviceTrustingTheCa_Connects_APlainClientOrAnUntrustingOne_DoesNot()
     {
         string password = _security.Provision("dev-a");
-        await using var device = await ConnectAsync("dev-a", password, tls: _security.ClientTls(), port: _tlsPort);
-        await device.PublishAsync(_topics.DeviceTelemetry("gw", "dev-a"), new byte[] { 0x80 }, MqttQos.AtLeastOnce, retain: false, CancellationToken.None);
+        await using (var device = await ConnectAsync("dev-a", password, tls: _security.ClientTls(), port: _tlsPort))
+        {
+            await device.PublishAsync(_topics.DeviceTelemetry("gw", "dev-a"), new byte[] { 0x80 }, MqttQos.AtLeastOnce, retain: false, CancellationToken.None);
+        }
+
+        // Disconnected first: mosquitto_pub uses the same client id, and a live device would take the session
+        // back (its reconnect) before mosquitto_pub had published ("The client is not currently connected").
 
         // mosquitto_pub over TLS with the CA file works; without it the handshake fails.
         var trusted = await MosquittoPubAsync(["-p", Port(_tlsPort), "--cafile", _security.Pki.CaCertificatePath, "-i", "dev-a", "-u", "dev-a", "-P", password, "-t", _topics.DeviceTelemetry("gw", "dev-a"), "-m", "x"]);

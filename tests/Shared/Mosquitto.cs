@@ -8,6 +8,7 @@ internal sealed class Mosquitto : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;
+    private bool _disposed;
 
     private Mosquitto(Process process, string directory, int port)
     {
@@ -94,6 +95,7 @@ internal sealed class Mosquitto : IAsyncDisposable
     /// <summary>Stops the broker gracefully (SIGTERM), so that a persistent broker saves its state.</summary>
     public async Task StopAsync()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_process.HasExited)
         {
             using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -112,6 +114,12 @@ internal sealed class Mosquitto : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return; // a test that stops and disposes a broker, then fails, disposes it again in its finally
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

@@ -110,4 +110,11 @@ public sealed class CloudAggregatorOptions
 
     /// <summary>Socket buffer size of the aggregator's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Uploads the broker may send the aggregator before it has journaled and acknowledged them (MQTT 5
+    /// Receive Maximum), so that a burst of gateways' models waits at an external broker rather than
+    /// in the aggregator's memory. 1-65535; the embedded broker (MQTTnet) does not apply it.
+    /// </summary>
+    public int ReceiveMaximum { get; set; } = 4;
 }

@@ -25,6 +25,11 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
             errors.Add($"{s}:Port must be 1-65535 (was {o.Port})");
         }
 
+        if (o.ReceiveMaximum is < 1 or > ushort.MaxValue)
+        {
+            errors.Add($"{s}:ReceiveMaximum must be 1-65535 (was {o.ReceiveMaximum})");
+        }
+
         if (o.EmbeddedBroker && !System.Net.IPAddress.TryParse(o.BindAddress, out _))
         {
             errors.Add($"{s}:BindAddress must be an IP address (was '{o.BindAddress}')");

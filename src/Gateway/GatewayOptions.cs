@@ -106,6 +106,14 @@ public sealed class GatewayBrokerOptions
 
     /// <summary>Socket buffer size of the gateway's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// With an external broker: device messages (updates, status, declines) the broker may send the
+    /// gateway before the gateway has handled and acknowledged them (MQTT 5 Receive Maximum). The
+    /// gateway handles updates one at a time, so a broker faster than that would otherwise fill the
+    /// gateway's memory with a whole round's updates; with 4 the rest wait at the broker. 1-65535.
+    /// </summary>
+    public int ReceiveMaximum { get; set; } = 4;
 }
 
 /// <summary>Round timing and closing rules.</summary>

@@ -133,6 +133,11 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Broker:SocketBufferBytes must be at least 4096");
         }
 
+        if (o.Broker.ReceiveMaximum is < 1 or > ushort.MaxValue)
+        {
+            errors.Add($"{s}:Broker:ReceiveMaximum must be 1-65535 (was {o.Broker.ReceiveMaximum})");
+        }
+
         var r = o.Rounds;
         if (r.QuorumFraction is <= 0 or > 1 || double.IsNaN(r.QuorumFraction))
         {

@@ -168,6 +168,7 @@ internal sealed class GatewayWorker : BackgroundService
                     : SecretFile.Resolve(_options.Broker.Password, _options.Broker.PasswordFile, GatewayOptions.Section + ":Broker:PasswordFile"),
                 Tls = _options.Broker.Embedded ? new MqttTlsOptions() : _options.Broker.ClientTls,
                 SocketBufferBytes = _options.Broker.SocketBufferBytes,
+                ReceiveMaximum = (ushort)_options.Broker.ReceiveMaximum,
             },
             _loggers.CreateLogger<MqttConnection>());
         await _connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, OnStatusAsync, stoppingToken).ConfigureAwait(false);

@@ -20,6 +20,7 @@ public sealed class MqttConnection : IAsyncDisposable
 {
     private static readonly TimeSpan HealthCheckInterval = TimeSpan.FromSeconds(1);
 
+    private int _disposed;
     private readonly MqttConnectionOptions _options;
     private readonly ILogger _logger;
     private IMqttClient _client;
@@ -225,6 +226,11 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _client.Dispose();
         _stop?.Dispose();
@@ -466,6 +472,11 @@ public sealed class MqttConnection : IAsyncDisposable
         if (_options.Tls.Enabled)
         {
             builder.WithTlsOptions(BuildTlsOptions(_options.Tls, _options.Host));
+        }
+
+        if (_options.ReceiveMaximum > 0)
+        {
+            builder.WithReceiveMaximum(_options.ReceiveMaximum);
         }
 
         if (_options.MaximumPacketBytes > 0)

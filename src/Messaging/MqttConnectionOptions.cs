@@ -45,6 +45,16 @@ public sealed class MqttConnectionOptions
     /// </summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// MQTT 5 Receive Maximum: QoS 1 and 2 messages the broker may have sent this client and not yet had
+    /// acknowledged (0 = MQTT's default, 65,535). The client acknowledges a message after its handler
+    /// returns, so this bounds the messages that wait in this process for their handler: with
+    /// model-sized messages and a broker faster than the handler (mosquitto, a burst of device updates)
+    /// the rest wait at the broker instead of in this process's memory. Brokers that implement MQTT 5
+    /// flow control honour it (mosquitto does; MQTTnet's server, the embedded broker, does not).
+    /// </summary>
+    public ushort ReceiveMaximum { get; set; }
+
     /// <summary>Largest packet this client accepts from the broker (0 = no limit announced).</summary>
     public uint MaximumPacketBytes { get; set; }
 

@@ -201,4 +201,23 @@ public sealed class MqttConnectionTests
         Assert.Equal(1 << 20, tcp.BufferSize);
         Assert.Equal(new System.Net.DnsEndPoint("127.0.0.1", 1883), tcp.RemoteEndpoint);
     }
+
+    [Fact]
+    public async Task ReceiveMaximum_IsAnnouncedInTheConnect_AndZeroLeavesMqttsDefault()
+    {
+        // The gateway and the cloud bound the model-sized messages a broker may push at them before they are handled.
+        await using var bounded = new MqttConnection(new MqttConnectionOptions { ClientId = "x", ReceiveMaximum = 4 }, NullLogger.Instance);
+        Assert.Equal(4, bounded.BuildClientOptions().ReceiveMaximum);
+        await using var unbounded = new MqttConnection(new MqttConnectionOptions { ClientId = "y" }, NullLogger.Instance);
+        Assert.Equal(0, unbounded.BuildClientOptions().ReceiveMaximum);
+    }
+
+    [Fact]
+    public async Task DisposingTwice_IsHarmless()
+    {
+        var c = new MqttConnection(new MqttConnectionOptions { ClientId = "x", Port = 1 }, NullLogger.Instance);
+        await c.StartAsync(CancellationToken.None);
+        await c.DisposeAsync();
+        await c.DisposeAsync();
+    }
 }

@@ -47,5 +47,6 @@ internal sealed class CloudBrokerAccess
             : SecretFile.Resolve(_options.Password, _options.PasswordFile, CloudAggregatorOptions.Section + ":PasswordFile"),
         Tls = _options.EmbeddedBroker ? new MqttTlsOptions() : _options.ClientTls,
         SocketBufferBytes = _options.SocketBufferBytes,
+        ReceiveMaximum = (ushort)_options.ReceiveMaximum,
     };
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using EdgeFL.Core.Diagnostics;
+using EdgeFL.Messaging.Broker;
 using EdgeFL.Messaging.Security;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -65,7 +66,8 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                     tlsAddress.Equals(IPAddress.Any) ? IPAddress.IPv6Any : IPAddress.None);
         }
 
-        _server = factory.CreateMqttServer(builder.Build());
+        // MQTTnet's own TCP/TLS listeners, but connections do not keep their last message (see ReleasingChannelAdapter).
+        _server = factory.CreateMqttServer(builder.Build(), [new ReleasingServerAdapter()]);
         _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
         if (policy is not null)
         {

@@ -105,6 +105,8 @@ internal sealed class GatewayWorker : BackgroundService
                     BindAddress = _options.Broker.BindAddress,
                     Port = _options.Broker.Port,
                     MaxMessageBytes = _options.Updates.MaxBytes,
+                    ReceiveBudgetBytes = _options.Broker.ReceiveBudgetBytes,
+                    ReceiveBudgetStallTimeout = _options.Broker.ReceiveBudgetStallTimeout,
                     Tls = _options.Broker.Tls,
                 },
                 _loggers.CreateLogger<EmbeddedBroker>(),

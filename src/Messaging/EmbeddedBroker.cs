@@ -29,6 +29,16 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private long _publishesRefused;
     private long _subscriptionsRefused;
     private int _connectedClients;
+    private readonly BrokerConnections _connections;
+
+    /// <summary>The largest first packet (CONNECT) a client may send before it is authenticated.</summary>
+    internal const long FirstPacketBytes = 64 * 1024;
+
+    /// <summary>Room for a publish's topic and properties on top of <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>.</summary>
+    internal const long PacketOverheadBytes = 64 * 1024;
+
+    /// <summary>Packet bodies from this size on count against the receive budget.</summary>
+    internal const long MeteredFromBytes = 64 * 1024;
 
     /// <summary>
     /// Creates the broker; it listens once <see cref="StartAsync"/> returns. Without a
@@ -66,8 +76,15 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                     tlsAddress.Equals(IPAddress.Any) ? IPAddress.IPv6Any : IPAddress.None);
         }
 
-        // MQTTnet's own TCP/TLS listeners, but connections do not keep their last message (see ReleasingChannelAdapter).
-        _server = factory.CreateMqttServer(builder.Build(), [new ReleasingServerAdapter()]);
+        // MQTTnet's server on listeners of our own (Broker/): each connection's announced packet size is checked
+        // before MQTTnet allocates the body, large bodies share a receive budget, and a handled message is let go.
+        _connections = new BrokerConnections(
+            new BodyLimits(FirstPacketBytes, options.MaxMessageBytes + PacketOverheadBytes, MeteredFromBytes),
+            options.ReceiveBudgetBytes > 0
+                ? new ReceiveBudget(options.ReceiveBudgetBytes, options.ReceiveBudgetStallTimeout, time, collectEvery: options.ReceiveBudgetBytes)
+                : null,
+            OnOversizePacket);
+        _server = factory.CreateMqttServer(builder.Build(), [new BrokerServerAdapter(_connections, logger)]);
         _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
         if (policy is not null)
         {
@@ -94,7 +111,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Subscriptions refused because the client had no right to the filter.</summary>
     public long SubscriptionsRefused => Interlocked.Read(ref _subscriptionsRefused);
 
-    /// <summary>Publishes dropped because they exceeded <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>.</summary>
+    /// <summary>
+    /// Publishes dropped because they exceeded <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>, and connections
+    /// closed because they announced a packet larger than that (plus <see cref="PacketOverheadBytes"/>; a first packet
+    /// over <see cref="FirstPacketBytes"/>) before it was read.
+    /// </summary>
     public long OversizeDropped => Interlocked.Read(ref _oversizeDropped);
 
     /// <summary>True while the server is started (listening).</summary>
@@ -102,6 +123,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>Clients connected right now.</summary>
     public int ConnectedClients => Volatile.Read(ref _connectedClients);
+
+    /// <summary>The receive budget shared by the connections; null when off.</summary>
+    internal ReceiveBudget? Budget => _connections.Budget;
 
     /// <summary>The MQTTnet server, for components (authentication, ACLs) that hook into it.</summary>
     internal MqttServer Server => _server;
@@ -172,6 +196,16 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _server.Dispose();
+    }
+
+    private void OnOversizePacket(EndPoint? remote, long bytes)
+    {
+        Interlocked.Increment(ref _oversizeDropped);
+        string address = remote is IPEndPoint ip ? ip.Address.ToString() : remote?.ToString() ?? "?";
+        if (_refusalLogs.ShouldLog("size:" + address, out long suppressed))
+        {
+            MessagingLog.OversizePacketClosed(_logger, address, bytes, suppressed);
+        }
     }
 
     private Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs args)

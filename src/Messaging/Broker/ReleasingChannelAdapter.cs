@@ -20,10 +20,11 @@ namespace EdgeFL.Messaging.Broker;
 /// has handled the previous one (interceptors run, subscribers' copies queued, PUBACK queued), so at
 /// that point this adapter empties the previous publish packet's payload (subscribers and the retained
 /// store hold the application message, which has its own reference) and, after each publish, makes the
-/// decoder read a two-byte dummy PUBACK so that its reader lets go of the body. Everything else is
-/// MQTTnet's own adapter.
+/// decoder read a two-byte dummy PUBACK so that its reader lets go of the body. At the same point it
+/// gives back the connection's share of the broker's <see cref="ReceiveBudget"/> (<paramref name="metered"/>).
+/// Everything else is MQTTnet's own adapter.
 /// </remarks>
-internal sealed class ReleasingChannelAdapter(IMqttChannelAdapter inner) : IMqttChannelAdapter
+internal sealed class ReleasingChannelAdapter(IMqttChannelAdapter inner, MeteredChannel? metered = null) : IMqttChannelAdapter
 {
     /// <summary>A PUBACK for packet id 1 (fixed header 0x40, remaining length 2): valid for MQTT 3.1, 3.1.1 and 5.</summary>
     private static readonly byte[] DummyPubAckBody = [0, 1];
@@ -57,6 +58,8 @@ internal sealed class ReleasingChannelAdapter(IMqttChannelAdapter inner) : IMqtt
             _lastPublish = null;
         }
 
+        metered?.ReleaseHeld();
+
         var packet = await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
         if (packet is MqttPublishPacket publish)
         {
@@ -75,5 +78,6 @@ internal sealed class ReleasingChannelAdapter(IMqttChannelAdapter inner) : IMqtt
     {
         _lastPublish = null;
         inner.Dispose();
+        metered?.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using EdgeFL.Messaging.Flow;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;

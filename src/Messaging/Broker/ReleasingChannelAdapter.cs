@@ -1,3 +1,4 @@
+using EdgeFL.Messaging.Flow;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Adapter;

@@ -1,3 +1,4 @@
+using EdgeFL.Messaging.Flow;
 using System.Net.Sockets;
 using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;

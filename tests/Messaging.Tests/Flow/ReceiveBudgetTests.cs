@@ -1,7 +1,8 @@
-using EdgeFL.Messaging.Broker;
+using EdgeFL.Messaging.Flow;
+using EdgeFL.Messaging.Tests.Broker;
 using EdgeFL.Tests.Shared;
 
-namespace EdgeFL.Messaging.Tests.Broker;
+namespace EdgeFL.Messaging.Tests.Flow;
 
 public sealed class ReceiveBudgetTests
 {

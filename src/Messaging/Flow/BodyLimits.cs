@@ -1,4 +1,4 @@
-namespace EdgeFL.Messaging.Broker;
+namespace EdgeFL.Messaging.Flow;
 
 /// <summary>Packet sizes a broker connection accepts, and from which size a body counts against the receive budget.</summary>
 /// <param name="FirstPacketBytes">The largest first packet (CONNECT, read before the client is authenticated).</param>

@@ -4,10 +4,10 @@ using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Channel;
 using MQTTnet.Exceptions;
 
-namespace EdgeFL.Messaging.Broker;
+namespace EdgeFL.Messaging.Flow;
 
 /// <summary>
-/// One broker connection's byte stream, read by MQTTnet's channel adapter, with the MQTT framing
+/// One connection's byte stream (a broker's connection to a client, or a client's to its broker), read by MQTTnet's channel adapter, with the MQTT framing
 /// followed so that a packet's announced size is known before MQTTnet allocates its body: a body over
 /// the size limit closes the connection, and a large body waits for room in the shared
 /// <see cref="ReceiveBudget"/> (the read that completes the packet's header returns only then).
@@ -15,9 +15,11 @@ namespace EdgeFL.Messaging.Broker;
 /// <remarks>
 /// MQTTnet reads a packet's fixed header a byte or two at a time and then its body in chunks into an
 /// array of the announced size, so the read that delivers the header's last byte is where to wait.
-/// The bytes held are given back by <see cref="ReleaseHeld"/>, which <see cref="ReleasingChannelAdapter"/>
-/// calls when the broker asks for the connection's next packet (the previous one has then been
-/// handled), and when the connection is disposed.
+/// The bytes held are given back by <see cref="ReleaseHeld"/>, which the broker's
+/// <see cref="Broker.ReleasingChannelAdapter"/> calls when the broker asks for the connection's next packet
+/// (the previous one has then been handled), or taken over with <see cref="TakeHeld"/> by a client's
+/// <see cref="MeteredClientAdapter"/>, which gives them back when the message has been acknowledged;
+/// and given back when the connection is disposed.
 /// </remarks>
 internal sealed class MeteredChannel(IMqttChannel inner, ReceiveBudget? budget, BodyLimits limits, Action<EndPoint?, long>? oversize = null) : IMqttChannel
 {
@@ -116,6 +118,20 @@ internal sealed class MeteredChannel(IMqttChannel inner, ReceiveBudget? budget, 
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// Hands what this connection holds of the budget (the packet just read) over to the caller, who gives it
+    /// back with <see cref="ReceiveBudget.Release"/> once that packet has been handled.
+    /// </summary>
+    public long TakeHeld()
+    {
+        lock (_lock)
+        {
+            long held = _held;
+            _held = 0;
+            return held;
+        }
     }
 
     /// <summary>Gives back what this connection holds of the budget (its last packet has been handled).</summary>

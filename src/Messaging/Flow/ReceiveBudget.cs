@@ -1,4 +1,4 @@
-namespace EdgeFL.Messaging.Broker;
+namespace EdgeFL.Messaging.Flow;
 
 /// <summary>
 /// The bytes of large packet bodies an embedded broker may hold at once, across all its connections.

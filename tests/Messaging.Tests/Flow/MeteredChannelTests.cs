@@ -1,5 +1,7 @@
 using System.Buffers;
 using EdgeFL.Messaging.Broker;
+using EdgeFL.Messaging.Flow;
+using EdgeFL.Messaging.Tests.Broker;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Exceptions;
@@ -7,7 +9,7 @@ using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
-namespace EdgeFL.Messaging.Tests.Broker;
+namespace EdgeFL.Messaging.Tests.Flow;
 
 /// <summary>
 /// The metered channel under MQTTnet's own channel adapter: the announced size is checked and, for large

@@ -114,6 +114,18 @@ public sealed class GatewayBrokerOptions
     /// gateway's memory with a whole round's updates; with 4 the rest wait at the broker. 1-65535.
     /// </summary>
     public int ReceiveMaximum { get; set; } = 4;
+
+    /// <summary>
+    /// The embedded broker's receive budget: bytes of large packet bodies (updates) it holds at once over
+    /// all device connections; 0 = no limit (see <see cref="Messaging.EmbeddedBrokerOptions.ReceiveBudgetBytes"/>).
+    /// </summary>
+    public long ReceiveBudgetBytes { get; set; } = Messaging.EmbeddedBrokerOptions.DefaultReceiveBudgetBytes;
+
+    /// <summary>
+    /// How long device connections waiting for the receive budget wait with none of it given back before they
+    /// are all let in over it (slow links, or a stalled sender).
+    /// </summary>
+    public TimeSpan ReceiveBudgetStallTimeout { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Round timing and closing rules.</summary>

@@ -128,6 +128,16 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             }
         }
 
+        if (o.Broker.ReceiveBudgetBytes < 0)
+        {
+            errors.Add($"{s}:Broker:ReceiveBudgetBytes must be 0 (no limit) or positive (was {o.Broker.ReceiveBudgetBytes})");
+        }
+
+        if (o.Broker.ReceiveBudgetStallTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{s}:Broker:ReceiveBudgetStallTimeout must be positive (was {o.Broker.ReceiveBudgetStallTimeout})");
+        }
+
         if (o.Broker.SocketBufferBytes < 4096)
         {
             errors.Add($"{s}:Broker:SocketBufferBytes must be at least 4096");

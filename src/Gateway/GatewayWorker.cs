@@ -105,6 +105,8 @@ internal sealed class GatewayWorker : BackgroundService
                     BindAddress = _options.Broker.BindAddress,
                     Port = _options.Broker.Port,
                     MaxMessageBytes = _options.Updates.MaxBytes,
+                    ReceiveBudgetBytes = _options.Broker.ReceiveBudgetBytes,
+                    ReceiveBudgetStallTimeout = _options.Broker.ReceiveBudgetStallTimeout,
                     Tls = _options.Broker.Tls,
                 },
                 _loggers.CreateLogger<EmbeddedBroker>(),
@@ -169,6 +171,9 @@ internal sealed class GatewayWorker : BackgroundService
                 Tls = _options.Broker.Embedded ? new MqttTlsOptions() : _options.Broker.ClientTls,
                 SocketBufferBytes = _options.Broker.SocketBufferBytes,
                 ReceiveMaximum = (ushort)_options.Broker.ReceiveMaximum,
+                // With an external broker the updates come through this connection: the same budget as the embedded broker's.
+                ReceiveBudgetBytes = _options.Broker.Embedded ? 0 : _options.Broker.ReceiveBudgetBytes,
+                ReceiveBudgetStallTimeout = _options.Broker.ReceiveBudgetStallTimeout,
             },
             _loggers.CreateLogger<MqttConnection>());
         await _connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, OnStatusAsync, stoppingToken).ConfigureAwait(false);

@@ -1,7 +1,9 @@
+using EdgeFL.Messaging.Flow;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using EdgeFL.Core.Diagnostics;
+using EdgeFL.Messaging.Broker;
 using EdgeFL.Messaging.Security;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -28,6 +30,16 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private long _publishesRefused;
     private long _subscriptionsRefused;
     private int _connectedClients;
+    private readonly BrokerConnections _connections;
+
+    /// <summary>The largest first packet (CONNECT) a client may send before it is authenticated.</summary>
+    internal const long FirstPacketBytes = 64 * 1024;
+
+    /// <summary>Room for a publish's topic and properties on top of <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>.</summary>
+    internal const long PacketOverheadBytes = 64 * 1024;
+
+    /// <summary>Packet bodies from this size on count against the receive budget.</summary>
+    internal const long MeteredFromBytes = 64 * 1024;
 
     /// <summary>
     /// Creates the broker; it listens once <see cref="StartAsync"/> returns. Without a
@@ -65,7 +77,15 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                     tlsAddress.Equals(IPAddress.Any) ? IPAddress.IPv6Any : IPAddress.None);
         }
 
-        _server = factory.CreateMqttServer(builder.Build());
+        // MQTTnet's server on listeners of our own (Broker/): each connection's announced packet size is checked
+        // before MQTTnet allocates the body, large bodies share a receive budget, and a handled message is let go.
+        _connections = new BrokerConnections(
+            new BodyLimits(FirstPacketBytes, options.MaxMessageBytes + PacketOverheadBytes, MeteredFromBytes),
+            options.ReceiveBudgetBytes > 0
+                ? new ReceiveBudget(options.ReceiveBudgetBytes, options.ReceiveBudgetStallTimeout, time, collectEvery: options.ReceiveBudgetBytes)
+                : null,
+            OnOversizePacket);
+        _server = factory.CreateMqttServer(builder.Build(), [new BrokerServerAdapter(_connections, logger)]);
         _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
         if (policy is not null)
         {
@@ -92,7 +112,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Subscriptions refused because the client had no right to the filter.</summary>
     public long SubscriptionsRefused => Interlocked.Read(ref _subscriptionsRefused);
 
-    /// <summary>Publishes dropped because they exceeded <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>.</summary>
+    /// <summary>
+    /// Publishes dropped because they exceeded <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>, and connections
+    /// closed because they announced a packet larger than that (plus <see cref="PacketOverheadBytes"/>; a first packet
+    /// over <see cref="FirstPacketBytes"/>) before it was read.
+    /// </summary>
     public long OversizeDropped => Interlocked.Read(ref _oversizeDropped);
 
     /// <summary>True while the server is started (listening).</summary>
@@ -100,6 +124,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>Clients connected right now.</summary>
     public int ConnectedClients => Volatile.Read(ref _connectedClients);
+
+    /// <summary>The receive budget shared by the connections; null when off.</summary>
+    internal ReceiveBudget? Budget => _connections.Budget;
 
     /// <summary>The MQTTnet server, for components (authentication, ACLs) that hook into it.</summary>
     internal MqttServer Server => _server;
@@ -170,6 +197,16 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _server.Dispose();
+    }
+
+    private void OnOversizePacket(EndPoint? remote, long bytes)
+    {
+        Interlocked.Increment(ref _oversizeDropped);
+        string address = remote is IPEndPoint ip ? ip.Address.ToString() : remote?.ToString() ?? "?";
+        if (_refusalLogs.ShouldLog("size:" + address, out long suppressed))
+        {
+            MessagingLog.OversizePacketClosed(_logger, address, bytes, suppressed);
+        }
     }
 
     private Task OnValidatingConnectionAsync(ValidatingConnectionEventArgs args)

@@ -17,6 +17,27 @@ public sealed class EmbeddedBrokerOptions
     /// </summary>
     public long MaxMessageBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes of large packet bodies (64 KiB and more) the broker holds at once, over all connections
+    /// (0 = no limit). A connection whose packet does not fit waits, without reading its socket, until
+    /// handled packets make room (TCP flow control holds the rest on the sender), so a round in which
+    /// every device sends its update at once costs this much memory, not devices x model. See
+    /// <see cref="ReceiveBudgetStallTimeout"/> for slow or stalled senders.
+    /// </summary>
+    public long ReceiveBudgetBytes { get; set; } = DefaultReceiveBudgetBytes;
+
+    /// <summary>
+    /// When connections wait for the receive budget and none of it has been given back for this long
+    /// (the bodies being received come over slow links, or a client stalls on purpose), every waiting
+    /// connection is let in over the budget, as without one. So the budget holds senders back only while
+    /// the broker itself is the bottleneck (bodies arrive and are handled faster than this), where
+    /// waiting costs no time; senders slower than that are not serialised behind one another.
+    /// </summary>
+    public TimeSpan ReceiveBudgetStallTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The default <see cref="ReceiveBudgetBytes"/>: 8 MiB.</summary>
+    public const long DefaultReceiveBudgetBytes = 8L * 1024 * 1024;
+
     /// <summary>Messages queued per subscriber before the oldest are dropped.</summary>
     public int MaxPendingMessagesPerClient { get; set; } = 1000;
 
@@ -50,6 +71,16 @@ public sealed class EmbeddedBrokerOptions
         if (MaxMessageBytes < 1024)
         {
             throw new InvalidOperationException($"{section}:MaxMessageBytes must be at least 1024 (was {MaxMessageBytes})");
+        }
+
+        if (ReceiveBudgetBytes < 0)
+        {
+            throw new InvalidOperationException($"{section}:ReceiveBudgetBytes must be 0 (no limit) or positive (was {ReceiveBudgetBytes})");
+        }
+
+        if (ReceiveBudgetStallTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{section}:ReceiveBudgetStallTimeout must be positive (was {ReceiveBudgetStallTimeout})");
         }
 
         if (MaxPendingMessagesPerClient < 1)

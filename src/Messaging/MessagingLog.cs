@@ -52,6 +52,15 @@ internal static partial class MessagingLog
     [LoggerMessage(1107, LogLevel.Warning, "Broker refused a publish of {ClientId} (user '{Username}') to {Topic}: not authorized ({Suppressed} more not logged)")]
     public static partial void PublishRefusedByBroker(ILogger logger, string clientId, string username, string topic, long suppressed);
 
+    [LoggerMessage(1109, LogLevel.Error, "Embedded broker could not accept a connection on {Endpoint}")]
+    public static partial void BrokerAcceptFailed(ILogger logger, string endpoint, Exception exception);
+
+    [LoggerMessage(1110, LogLevel.Debug, "Embedded broker: connection from {Remote} ended: {Error}")]
+    public static partial void BrokerConnectionFailed(ILogger logger, string remote, string error);
+
+    [LoggerMessage(1111, LogLevel.Warning, "Embedded broker closed the connection from {Remote}: it announced a {Bytes}-byte packet, over the broker's limit ({Suppressed} more not logged)")]
+    public static partial void OversizePacketClosed(ILogger logger, string remote, long bytes, long suppressed);
+
     [LoggerMessage(1108, LogLevel.Warning, "Broker refused a subscription of {ClientId} (user '{Username}') to {Filter}: not authorized ({Suppressed} more not logged)")]
     public static partial void SubscriptionRefusedByBroker(ILogger logger, string clientId, string username, string filter, long suppressed);
 }

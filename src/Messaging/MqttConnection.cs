@@ -21,6 +21,7 @@ public sealed class MqttConnection : IAsyncDisposable
     private static readonly TimeSpan HealthCheckInterval = TimeSpan.FromSeconds(1);
 
     private int _disposed;
+    private readonly Flow.MeteredClientAdapterFactory? _meteredTransport;
     private readonly MqttConnectionOptions _options;
     private readonly ILogger _logger;
     private IMqttClient _client;
@@ -42,8 +43,20 @@ public sealed class MqttConnection : IAsyncDisposable
         options.Validate("Mqtt");
         _options = options;
         _logger = logger;
+        if (options.ReceiveBudgetBytes > 0)
+        {
+            // Handled bodies are large-object-heap garbage: a background collection per budget's worth given back
+            // keeps them from piling up between full collections (as in the embedded broker).
+            _meteredTransport = new Flow.MeteredClientAdapterFactory(
+                new Flow.ReceiveBudget(options.ReceiveBudgetBytes, options.ReceiveBudgetStallTimeout, collectEvery: options.ReceiveBudgetBytes),
+                EmbeddedBroker.MeteredFromBytes);
+        }
+
         _client = CreateClient();
     }
+
+    /// <summary>The budget large incoming messages count against until acknowledged; null when <see cref="MqttConnectionOptions.ReceiveBudgetBytes"/> is 0.</summary>
+    internal Flow.ReceiveBudget? ReceiveBudget => _meteredTransport?.Budget;
 
     /// <summary>The client id this connection uses.</summary>
     public string ClientId => _options.ClientId;
@@ -445,7 +458,9 @@ public sealed class MqttConnection : IAsyncDisposable
 
     private IMqttClient CreateClient()
     {
-        var client = new MqttClientFactory().CreateMqttClient();
+        var client = _meteredTransport is null
+            ? new MqttClientFactory().CreateMqttClient()
+            : new MqttClientFactory().CreateMqttClient(_meteredTransport);
         client.ApplicationMessageReceivedAsync += OnMessageAsync;
         client.DisconnectedAsync += args => OnDisconnectedAsync(client, args);
         return client;

@@ -55,6 +55,18 @@ public sealed class MqttConnectionOptions
     /// </summary>
     public ushort ReceiveMaximum { get; set; }
 
+    /// <summary>
+    /// Bytes of large incoming messages (64 KiB and more) this client holds at once, from the moment a
+    /// message's header arrives until it has been handled and acknowledged (0 = no limit). MQTTnet's
+    /// client otherwise reads whatever the broker sends and queues it for the handler without limit; with
+    /// a budget it stops reading the socket while the budget is spent, and TCP flow control leaves the rest
+    /// at the broker. Unlike <see cref="ReceiveMaximum"/> it does not depend on the broker's cooperation.
+    /// </summary>
+    public long ReceiveBudgetBytes { get; set; }
+
+    /// <summary>With <see cref="ReceiveBudgetBytes"/>: how long reading waits with none of the budget given back before it goes on over it (a stalled handler must not stall keep-alives for ever).</summary>
+    public TimeSpan ReceiveBudgetStallTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Largest packet this client accepts from the broker (0 = no limit announced).</summary>
     public uint MaximumPacketBytes { get; set; }
 
@@ -92,6 +104,11 @@ public sealed class MqttConnectionOptions
         if (ConnectTimeout <= TimeSpan.Zero || KeepAlive < TimeSpan.Zero)
         {
             throw new InvalidOperationException($"{section}:ConnectTimeout must be > 0 and {section}:KeepAlive >= 0");
+        }
+
+        if (ReceiveBudgetBytes < 0 || ReceiveBudgetStallTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{section}:ReceiveBudgetBytes must be >= 0 and {section}:ReceiveBudgetStallTimeout > 0");
         }
 
         Tls.Validate(section + ":Tls");

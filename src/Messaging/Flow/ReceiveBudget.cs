@@ -1,0 +1,208 @@
+namespace EdgeFL.Messaging.Flow;
+
+/// <summary>
+/// The bytes of large packet bodies an embedded broker may hold at once, across all its connections.
+/// A connection asks for a body's size as soon as its header has arrived (before MQTTnet allocates the
+/// body) and gives it back once the broker has handled the packet; while the budget is spent, the
+/// connections that ask wait in order of arrival and stop reading their sockets, so TCP flow control
+/// holds the rest of their bytes on the senders' side.
+/// </summary>
+/// <remarks>
+/// A body larger than the whole budget waits until it can have all of it. The budget bounds memory
+/// without stopping progress: when nothing has been given back for <see cref="StallTimeout"/> while
+/// connections wait (the holders are slow links, or stalled on purpose), every waiting connection is
+/// let in over the budget (<see cref="Overdrafts"/>), as a broker without a budget would.
+/// <para>The budget bounds the bodies alive at once; the ones handled are garbage that the GC frees only at
+/// its next full collection, and with model-sized large-object-heap arrays arriving at network speed it
+/// lets hundreds of MB of them accumulate first. So every <see cref="CollectEvery"/> bytes given back
+/// the budget requests a background (non-blocking) collection: the freed arrays' memory is then reused
+/// by the next bodies instead of the heap growing. Thread-safe.</para>
+/// </remarks>
+internal sealed class ReceiveBudget
+{
+    private readonly Lock _lock = new();
+    private readonly LinkedList<Waiter> _queue = new();
+    private readonly TimeProvider _time;
+    private long _inUse;
+    private long _progressAt;
+    private long _overdrafts;
+    private long _releasedSinceCollect;
+    private long _collections;
+
+    /// <summary>A budget of <paramref name="capacity"/> bytes; <paramref name="collectEvery"/> 0 requests no collections.</summary>
+    public ReceiveBudget(long capacity, TimeSpan stallTimeout, TimeProvider? time = null, long collectEvery = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(stallTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(collectEvery);
+        Capacity = capacity;
+        CollectEvery = collectEvery;
+        StallTimeout = stallTimeout;
+        _time = time ?? TimeProvider.System;
+        _progressAt = _time.GetTimestamp();
+    }
+
+    /// <summary>Bytes of bodies held at once, at most (apart from overdrafts).</summary>
+    public long Capacity { get; }
+
+    /// <summary>How long waiting connections wait with nothing given back before they are all let in.</summary>
+    public TimeSpan StallTimeout { get; }
+
+    /// <summary>Bytes given back between two requested background collections (0: none requested).</summary>
+    public long CollectEvery { get; }
+
+    /// <summary>Background collections requested so far.</summary>
+    public long Collections => Interlocked.Read(ref _collections);
+
+    /// <summary>Bytes held now.</summary>
+    public long InUse
+    {
+        get { lock (_lock) { return _inUse; } }
+    }
+
+    /// <summary>Connections waiting now.</summary>
+    public int Waiting
+    {
+        get { lock (_lock) { return _queue.Count; } }
+    }
+
+    /// <summary>Bodies let in over the budget because it had stalled, since start.</summary>
+    public long Overdrafts => Interlocked.Read(ref _overdrafts);
+
+    /// <summary>
+    /// Waits until <paramref name="bytes"/> (at most <see cref="Capacity"/>) can be held, and holds them.
+    /// Returns the amount held, to be given back with <see cref="Release"/>.
+    /// </summary>
+    public async Task<long> AcquireAsync(long bytes, CancellationToken cancellationToken)
+    {
+        long amount = Math.Clamp(bytes, 0, Capacity);
+        var waiter = new Waiter(amount);
+        lock (_lock)
+        {
+            if (_queue.Count == 0 && _inUse + amount <= Capacity)
+            {
+                _inUse += amount;
+                return amount;
+            }
+
+            if (_queue.Count == 0)
+            {
+                _progressAt = _time.GetTimestamp(); // the stall clock starts when someone first has to wait
+            }
+
+            waiter.Node = _queue.AddLast(waiter);
+        }
+
+        try
+        {
+            while (true)
+            {
+                TimeSpan wait;
+                lock (_lock)
+                {
+                    if (waiter.Node is null)
+                    {
+                        return amount; // granted by a release
+                    }
+
+                    TimeSpan idle = _time.GetElapsedTime(_progressAt);
+                    if (idle >= StallTimeout)
+                    {
+                        _queue.Remove(waiter.Node);
+                        waiter.Node = null;
+                        _inUse += amount;
+                        Interlocked.Increment(ref _overdrafts);
+                        return amount;
+                    }
+
+                    wait = StallTimeout - idle;
+                }
+
+                using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var timer = Task.Delay(wait, _time, delay.Token);
+                await Task.WhenAny(waiter.Granted.Task, timer).ConfigureAwait(false);
+                await delay.CancelAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            bool held;
+            lock (_lock)
+            {
+                held = waiter.Node is null;
+                if (!held)
+                {
+                    _queue.Remove(waiter.Node!);
+                    waiter.Node = null;
+                }
+            }
+
+            if (held)
+            {
+                Release(amount); // granted just as the wait was cancelled
+            }
+            else
+            {
+                Release(0); // whoever waited behind it may fit now
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Gives back <paramref name="amount"/> held bytes and lets in the waiting connections that now fit, in order.</summary>
+    public void Release(long amount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(amount);
+        List<Waiter>? granted = null;
+        bool collect = false;
+        lock (_lock)
+        {
+            _inUse = Math.Max(0, _inUse - amount);
+            if (amount > 0)
+            {
+                _progressAt = _time.GetTimestamp();
+                _releasedSinceCollect += amount;
+                if (CollectEvery > 0 && _releasedSinceCollect >= CollectEvery)
+                {
+                    _releasedSinceCollect %= CollectEvery;
+                    collect = true;
+                }
+            }
+
+            while (_queue.First is { } first && _inUse + first.Value.Amount <= Capacity)
+            {
+                _queue.RemoveFirst();
+                first.Value.Node = null;
+                _inUse += first.Value.Amount;
+                (granted ??= []).Add(first.Value);
+            }
+        }
+
+        if (granted is not null)
+        {
+            foreach (var waiter in granted)
+            {
+                waiter.Granted.TrySetResult();
+            }
+        }
+
+        if (collect)
+        {
+            Interlocked.Increment(ref _collections);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false);
+        }
+    }
+
+
+    private sealed class Waiter(long amount)
+    {
+        public long Amount { get; } = amount;
+
+        public TaskCompletionSource Granted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Its place in the queue; null once it holds its bytes (or has left).</summary>
+        public LinkedListNode<Waiter>? Node { get; set; }
+    }
+}

@@ -81,4 +81,7 @@ internal static partial class GatewayLog
 
     [LoggerMessage(2026, LogLevel.Warning, "{GatewayId}: only {Online} of {Wanted} devices online after {Timeout}; opening the first round with them")]
     public static partial void WaitForDevicesTimedOut(ILogger logger, string gatewayId, int online, int wanted, TimeSpan timeout);
+
+    [LoggerMessage(2027, LogLevel.Information, "{GatewayId}: receive budget set to {Bytes} bytes, one update of the model ({ModelBytes} bytes of tensors)")]
+    public static partial void ReceiveBudgetSized(ILogger logger, string gatewayId, long bytes, long modelBytes);
 }

@@ -116,10 +116,12 @@ public sealed class GatewayBrokerOptions
     public int ReceiveMaximum { get; set; } = 4;
 
     /// <summary>
-    /// The embedded broker's receive budget: bytes of large packet bodies (updates) it holds at once over
-    /// all device connections; 0 = no limit (see <see cref="Messaging.EmbeddedBrokerOptions.ReceiveBudgetBytes"/>).
+    /// Bytes of device updates (packet bodies of 64 KiB and more) the gateway holds at once before it has
+    /// handled them: in the embedded broker over all device connections, or in the gateway's own client
+    /// when the broker is external. Unset (the default): one update of the current model (its tensor
+    /// bytes plus 64 KiB, at least 1 MiB; 8 MiB until a model is known). 0 = no limit.
     /// </summary>
-    public long ReceiveBudgetBytes { get; set; } = Messaging.EmbeddedBrokerOptions.DefaultReceiveBudgetBytes;
+    public long? ReceiveBudgetBytes { get; set; }
 
     /// <summary>
     /// How long device connections waiting for the receive budget wait with none of it given back before they

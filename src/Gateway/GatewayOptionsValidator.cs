@@ -130,7 +130,7 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
 
         if (o.Broker.ReceiveBudgetBytes < 0)
         {
-            errors.Add($"{s}:Broker:ReceiveBudgetBytes must be 0 (no limit) or positive (was {o.Broker.ReceiveBudgetBytes})");
+            errors.Add($"{s}:Broker:ReceiveBudgetBytes must be unset (one model's update), 0 (no limit) or positive (was {o.Broker.ReceiveBudgetBytes})");
         }
 
         if (o.Broker.ReceiveBudgetStallTimeout <= TimeSpan.Zero)

@@ -94,6 +94,9 @@ internal sealed class GatewayWorker : BackgroundService
     /// <summary>The embedded broker, when this gateway hosts one (tests and the demo read its counters).</summary>
     public EmbeddedBroker? Broker => _broker;
 
+    /// <summary>The gateway's own client connection (tests read its receive budget).</summary>
+    internal MqttConnection? Connection => _connection;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // The broker listens before the host reports started (and, under systemd, before READY=1).
@@ -105,7 +108,7 @@ internal sealed class GatewayWorker : BackgroundService
                     BindAddress = _options.Broker.BindAddress,
                     Port = _options.Broker.Port,
                     MaxMessageBytes = _options.Updates.MaxBytes,
-                    ReceiveBudgetBytes = _options.Broker.ReceiveBudgetBytes,
+                    ReceiveBudgetBytes = _options.Broker.ReceiveBudgetBytes ?? EmbeddedBrokerOptions.DefaultReceiveBudgetBytes,
                     ReceiveBudgetStallTimeout = _options.Broker.ReceiveBudgetStallTimeout,
                     Tls = _options.Broker.Tls,
                 },
@@ -172,7 +175,7 @@ internal sealed class GatewayWorker : BackgroundService
                 SocketBufferBytes = _options.Broker.SocketBufferBytes,
                 ReceiveMaximum = (ushort)_options.Broker.ReceiveMaximum,
                 // With an external broker the updates come through this connection: the same budget as the embedded broker's.
-                ReceiveBudgetBytes = _options.Broker.Embedded ? 0 : _options.Broker.ReceiveBudgetBytes,
+                ReceiveBudgetBytes = _options.Broker.Embedded ? 0 : _options.Broker.ReceiveBudgetBytes ?? EmbeddedBrokerOptions.DefaultReceiveBudgetBytes,
                 ReceiveBudgetStallTimeout = _options.Broker.ReceiveBudgetStallTimeout,
             },
             _loggers.CreateLogger<MqttConnection>());
@@ -318,6 +321,7 @@ internal sealed class GatewayWorker : BackgroundService
             }
 
             GatewayLog.RoundOpened(_logger, _options.GatewayId, model.Round);
+            SizeReceiveBudget(model.Model);
             await PublishModelAsync(model, cancellationToken).ConfigureAwait(false);
             var reason = await WaitForCloseAsync(cancellationToken).ConfigureAwait(false);
             var result = _rounds.CloseRound(reason);
@@ -413,6 +417,30 @@ internal sealed class GatewayWorker : BackgroundService
         }
 
         AdoptNewerGlobal();
+    }
+
+    /// <summary>
+    /// Unless <c>Gateway:Broker:ReceiveBudgetBytes</c> is set, sizes the receive budget to one update of the
+    /// model being trained (<see cref="ReceiveBudgetSizing"/>), so that a round costs a model or two of memory
+    /// above idle whatever the model's size.
+    /// </summary>
+    private void SizeReceiveBudget(Core.Models.ModelState model)
+    {
+        if (_options.Broker.ReceiveBudgetBytes is not null)
+        {
+            return;
+        }
+
+        long bytes = ReceiveBudgetSizing.ForModel(model.DataBytes);
+        long current = _broker?.ReceiveBudgetBytes ?? _connection?.ReceiveBudgetBytes ?? 0;
+        if (current == bytes || current == 0)
+        {
+            return;
+        }
+
+        _broker?.ResizeReceiveBudget(bytes);
+        _connection?.ResizeReceiveBudget(bytes);
+        GatewayLog.ReceiveBudgetSized(_logger, _options.GatewayId, bytes, model.DataBytes);
     }
 
     private void AdoptNewerGlobal()

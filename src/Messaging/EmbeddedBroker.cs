@@ -128,6 +128,12 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>The receive budget shared by the connections; null when off.</summary>
     internal ReceiveBudget? Budget => _connections.Budget;
 
+    /// <summary>The receive budget's size in bytes now; 0 when there is none.</summary>
+    public long ReceiveBudgetBytes => _connections.Budget?.Capacity ?? 0;
+
+    /// <summary>Sets the receive budget's size (e.g. to one update of the model being trained); no effect without a budget.</summary>
+    public void ResizeReceiveBudget(long bytes) => _connections.Budget?.Resize(bytes);
+
     /// <summary>The MQTTnet server, for components (authentication, ACLs) that hook into it.</summary>
     internal MqttServer Server => _server;
 

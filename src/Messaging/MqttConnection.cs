@@ -58,6 +58,12 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <summary>The budget large incoming messages count against until acknowledged; null when <see cref="MqttConnectionOptions.ReceiveBudgetBytes"/> is 0.</summary>
     internal Flow.ReceiveBudget? ReceiveBudget => _meteredTransport?.Budget;
 
+    /// <summary>The receive budget's size in bytes now; 0 when there is none.</summary>
+    public long ReceiveBudgetBytes => _meteredTransport?.Budget.Capacity ?? 0;
+
+    /// <summary>Sets the receive budget's size (e.g. to one update of the model being trained); no effect without a budget.</summary>
+    public void ResizeReceiveBudget(long bytes) => _meteredTransport?.Budget.Resize(bytes);
+
     /// <summary>The client id this connection uses.</summary>
     public string ClientId => _options.ClientId;
 

@@ -28,6 +28,8 @@ internal sealed class ReceiveBudget
     private long _overdrafts;
     private long _releasedSinceCollect;
     private long _collections;
+    private long _capacity;
+    private long _collectEvery;
 
     /// <summary>A budget of <paramref name="capacity"/> bytes; <paramref name="collectEvery"/> 0 requests no collections.</summary>
     public ReceiveBudget(long capacity, TimeSpan stallTimeout, TimeProvider? time = null, long collectEvery = 0)
@@ -35,21 +37,27 @@ internal sealed class ReceiveBudget
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(stallTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegative(collectEvery);
-        Capacity = capacity;
-        CollectEvery = collectEvery;
+        _capacity = capacity;
+        _collectEvery = collectEvery;
         StallTimeout = stallTimeout;
         _time = time ?? TimeProvider.System;
         _progressAt = _time.GetTimestamp();
     }
 
     /// <summary>Bytes of bodies held at once, at most (apart from overdrafts).</summary>
-    public long Capacity { get; }
+    public long Capacity
+    {
+        get { lock (_lock) { return _capacity; } }
+    }
 
     /// <summary>How long waiting connections wait with nothing given back before they are all let in.</summary>
     public TimeSpan StallTimeout { get; }
 
     /// <summary>Bytes given back between two requested background collections (0: none requested).</summary>
-    public long CollectEvery { get; }
+    public long CollectEvery
+    {
+        get { lock (_lock) { return _collectEvery; } }
+    }
 
     /// <summary>Background collections requested so far.</summary>
     public long Collections => Interlocked.Read(ref _collections);
@@ -75,14 +83,12 @@ internal sealed class ReceiveBudget
     /// </summary>
     public async Task<long> AcquireAsync(long bytes, CancellationToken cancellationToken)
     {
-        long amount = Math.Clamp(bytes, 0, Capacity);
-        var waiter = new Waiter(amount);
+        var waiter = new Waiter(Math.Max(0, bytes));
         lock (_lock)
         {
-            if (_queue.Count == 0 && _inUse + amount <= Capacity)
+            if (_queue.Count == 0 && TryHold(waiter))
             {
-                _inUse += amount;
-                return amount;
+                return waiter.Amount;
             }
 
             if (_queue.Count == 0)
@@ -102,7 +108,7 @@ internal sealed class ReceiveBudget
                 {
                     if (waiter.Node is null)
                     {
-                        return amount; // granted by a release
+                        return waiter.Amount; // granted by a release or a resize
                     }
 
                     TimeSpan idle = _time.GetElapsedTime(_progressAt);
@@ -110,9 +116,10 @@ internal sealed class ReceiveBudget
                     {
                         _queue.Remove(waiter.Node);
                         waiter.Node = null;
-                        _inUse += amount;
+                        waiter.Amount = Math.Min(waiter.Requested, _capacity);
+                        _inUse += waiter.Amount;
                         Interlocked.Increment(ref _overdrafts);
-                        return amount;
+                        return waiter.Amount;
                     }
 
                     wait = StallTimeout - idle;
@@ -140,7 +147,7 @@ internal sealed class ReceiveBudget
 
             if (held)
             {
-                Release(amount); // granted just as the wait was cancelled
+                Release(waiter.Amount); // granted just as the wait was cancelled
             }
             else
             {
@@ -149,6 +156,26 @@ internal sealed class ReceiveBudget
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Sets the capacity (and, when collections are requested, their interval) to <paramref name="capacity"/>
+    /// bytes, e.g. to one model's size once the model is known, and lets in the waiting connections that now
+    /// fit. Bytes already held stay held; a smaller capacity applies to the next requests.
+    /// </summary>
+    public void Resize(long capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        lock (_lock)
+        {
+            _capacity = capacity;
+            if (_collectEvery > 0)
+            {
+                _collectEvery = capacity;
+            }
+        }
+
+        Release(0);
     }
 
     /// <summary>Gives back <paramref name="amount"/> held bytes and lets in the waiting connections that now fit, in order.</summary>
@@ -164,18 +191,17 @@ internal sealed class ReceiveBudget
             {
                 _progressAt = _time.GetTimestamp();
                 _releasedSinceCollect += amount;
-                if (CollectEvery > 0 && _releasedSinceCollect >= CollectEvery)
+                if (_collectEvery > 0 && _releasedSinceCollect >= _collectEvery)
                 {
-                    _releasedSinceCollect %= CollectEvery;
+                    _releasedSinceCollect %= _collectEvery;
                     collect = true;
                 }
             }
 
-            while (_queue.First is { } first && _inUse + first.Value.Amount <= Capacity)
+            while (_queue.First is { } first && TryHold(first.Value))
             {
                 _queue.RemoveFirst();
                 first.Value.Node = null;
-                _inUse += first.Value.Amount;
                 (granted ??= []).Add(first.Value);
             }
         }
@@ -195,10 +221,27 @@ internal sealed class ReceiveBudget
         }
     }
 
-
-    private sealed class Waiter(long amount)
+    /// <summary>Holds the waiter's request (at most the whole capacity) if it fits now. Call under the lock.</summary>
+    private bool TryHold(Waiter waiter)
     {
-        public long Amount { get; } = amount;
+        long amount = Math.Min(waiter.Requested, _capacity);
+        if (_inUse + amount > _capacity)
+        {
+            return false;
+        }
+
+        waiter.Amount = amount;
+        _inUse += amount;
+        return true;
+    }
+
+    private sealed class Waiter(long requested)
+    {
+        /// <summary>The bytes asked for.</summary>
+        public long Requested { get; } = requested;
+
+        /// <summary>The bytes held once granted: the request, or the whole capacity if it asked for more.</summary>
+        public long Amount { get; set; }
 
         public TaskCompletionSource Granted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -21,6 +21,26 @@ public sealed class ReceiveBudgetTests
     }
 
     [Fact]
+    public async Task Resize_LetsInWhatNowFits_AndClampsLaterRequestsToTheNewCapacity()
+    {
+        var budget = new ReceiveBudget(10, Long, collectEvery: 10);
+        Assert.Equal(8, await budget.AcquireAsync(8, CancellationToken.None));
+        var waiting = budget.AcquireAsync(5, CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+
+        budget.Resize(20); // the model turned out larger: its update fits beside the one held
+        Assert.Equal(5, await waiting.WaitAsync(Timeout));
+        Assert.Equal((20, 20, 13L), (budget.Capacity, budget.CollectEvery, budget.InUse));
+
+        budget.Release(13);
+        budget.Resize(3); // smaller: a request for more than all of it holds all of it
+        Assert.Equal(3, await budget.AcquireAsync(7, CancellationToken.None));
+        Assert.Equal(3, budget.InUse);
+        Assert.Throws<ArgumentOutOfRangeException>(() => budget.Resize(0));
+    }
+
+    [Fact]
     public async Task WhenSpent_RequestsWait_AndAreLetInInOrderOfArrival()
     {
         var budget = new ReceiveBudget(10, Long);

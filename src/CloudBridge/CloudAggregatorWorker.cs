@@ -222,8 +222,9 @@ internal sealed class CloudAggregatorWorker : BackgroundService
             await _connection!.PublishAsync(_topics.CloudGlobalModel, _signer.Encode(global), MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Not connected, refused, or anything else: retried, never the end of the aggregator.
             CloudLog.PublishFailed(_logger, global.Round, ex);
             return false;
         }
@@ -287,9 +288,11 @@ internal sealed class CloudAggregatorWorker : BackgroundService
                 {
                     await _connection!.PublishAsync(_topics.CloudAck(ack.GatewayId), WireCodec.Encode(ack), MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    CloudLog.AckNotSent(_logger, ack.UploadId, ack.GatewayId, ex.Message);
+                    // Whatever failed, this loop goes on: a sender that died would leave every gateway
+                    // resending its upload for ever, each applied once and never acknowledged.
+                    CloudLog.AckNotSent(_logger, ack.UploadId, ack.GatewayId, $"{ex.GetType().Name}: {ex.Message}");
                 }
             }
         }

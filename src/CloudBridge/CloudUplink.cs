@@ -229,6 +229,13 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
             {
                 return;
             }
+            catch (Exception ex)
+            {
+                // Anything else (a storage error, an exception MQTTnet did not wrap): the entry stays queued and
+                // is tried again; the sender must not die, or nothing would leave the outbox until a restart.
+                OutboxLog.SendFailed(_logger, entry.Id, $"{ex.GetType().Name}: {ex.Message}");
+                await WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

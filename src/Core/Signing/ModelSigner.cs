@@ -42,7 +42,7 @@ public sealed class ModelSigner : IDisposable
     public byte[] Encode(ModelMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var buffer = WireCodec.EncodeOpen(message, SignatureTrailer.Entries, SignatureTrailer.Length);
+        using var buffer = WireCodec.EncodeOpen(message, SignatureTrailer.Entries, SignatureTrailer.Length);
         SignatureTrailer.WriteSignedPart(buffer, _key.IdAscii);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(buffer.WrittenSpan, hash);

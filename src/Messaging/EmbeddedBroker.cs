@@ -1,13 +1,13 @@
-using EdgeFL.Messaging.Flow;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using EdgeFL.Core.Diagnostics;
 using EdgeFL.Messaging.Broker;
+using EdgeFL.Messaging.Flow;
 using EdgeFL.Messaging.Security;
-using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using MQTTnet;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.Messaging;
 

@@ -1,5 +1,5 @@
-using EdgeFL.Messaging.Flow;
 using System.Net;
+using EdgeFL.Messaging.Flow;
 using MQTTnet.Channel;
 
 namespace EdgeFL.Messaging.Broker;

@@ -1,14 +1,14 @@
-using EdgeFL.Messaging.Flow;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.Logging;
+using EdgeFL.Messaging.Flow;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Formatter;
 using MQTTnet.Implementations;
 using MQTTnet.Server;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.Messaging.Broker;
 

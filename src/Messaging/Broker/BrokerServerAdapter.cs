@@ -1,10 +1,10 @@
-using EdgeFL.Messaging.Flow;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
+using EdgeFL.Messaging.Flow;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Server;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.Messaging.Broker;
 

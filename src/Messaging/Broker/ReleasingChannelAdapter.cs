@@ -1,6 +1,4 @@
 using EdgeFL.Messaging.Flow;
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Adapter;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
@@ -25,32 +23,14 @@ namespace EdgeFL.Messaging.Broker;
 /// gives back the connection's share of the broker's <see cref="ReceiveBudget"/> (<paramref name="metered"/>).
 /// Everything else is MQTTnet's own adapter.
 /// </remarks>
-internal sealed class ReleasingChannelAdapter(IMqttChannelAdapter inner, MeteredChannel? metered = null) : IMqttChannelAdapter
+internal sealed class ReleasingChannelAdapter(IMqttChannelAdapter inner, MeteredChannel? metered = null) : ChannelAdapterDecorator(inner)
 {
     /// <summary>A PUBACK for packet id 1 (fixed header 0x40, remaining length 2): valid for MQTT 3.1, 3.1.1 and 5.</summary>
     private static readonly byte[] DummyPubAckBody = [0, 1];
 
     private MqttPublishPacket? _lastPublish;
 
-    public long BytesReceived => inner.BytesReceived;
-
-    public long BytesSent => inner.BytesSent;
-
-    public X509Certificate2 ClientCertificate => inner.ClientCertificate;
-
-    public EndPoint RemoteEndPoint => inner.RemoteEndPoint;
-
-    public EndPoint LocalEndPoint => inner.LocalEndPoint;
-
-    public bool IsSecureConnection => inner.IsSecureConnection;
-
-    public MqttPacketFormatterAdapter PacketFormatterAdapter => inner.PacketFormatterAdapter;
-
-    public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
-
-    public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
-
-    public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
+    public override async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
     {
         // The receive loop has handled the previous packet: its payload is no longer this connection's to keep.
         if (_lastPublish is { } handled)
@@ -61,24 +41,20 @@ internal sealed class ReleasingChannelAdapter(IMqttChannelAdapter inner, Metered
 
         metered?.ReleaseHeld();
 
-        var packet = await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+        var packet = await Inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
         if (packet is MqttPublishPacket publish)
         {
             _lastPublish = publish;
-            inner.PacketFormatterAdapter.Decode(new ReceivedMqttPacket(0x40, new ArraySegment<byte>(DummyPubAckBody), 4));
+            Inner.PacketFormatterAdapter.Decode(new ReceivedMqttPacket(0x40, new ArraySegment<byte>(DummyPubAckBody), 4));
         }
 
         return packet;
     }
 
-    public void ResetStatistics() => inner.ResetStatistics();
-
-    public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken) => inner.SendPacketAsync(packet, cancellationToken);
-
-    public void Dispose()
+    public override void Dispose()
     {
         _lastPublish = null;
-        inner.Dispose();
+        Inner.Dispose();
         metered?.Dispose();
     }
 }

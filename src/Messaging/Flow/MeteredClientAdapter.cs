@@ -1,7 +1,4 @@
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Adapter;
-using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
@@ -22,25 +19,11 @@ namespace EdgeFL.Messaging.Flow;
 /// bounds the same queue in messages when the broker honours it; this bounds it in bytes whatever the
 /// broker does.
 /// </remarks>
-internal sealed class MeteredClientAdapter(IMqttChannelAdapter inner, MeteredChannel channel, ReceiveBudget budget) : IMqttChannelAdapter
+internal sealed class MeteredClientAdapter(IMqttChannelAdapter inner, MeteredChannel channel, ReceiveBudget budget) : ChannelAdapterDecorator(inner)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<ushort, long> _awaitingAck = [];
     private bool _disposed;
-
-    public long BytesReceived => inner.BytesReceived;
-
-    public long BytesSent => inner.BytesSent;
-
-    public X509Certificate2 ClientCertificate => inner.ClientCertificate;
-
-    public EndPoint RemoteEndPoint => inner.RemoteEndPoint;
-
-    public EndPoint LocalEndPoint => inner.LocalEndPoint;
-
-    public bool IsSecureConnection => inner.IsSecureConnection;
-
-    public MqttPacketFormatterAdapter PacketFormatterAdapter => inner.PacketFormatterAdapter;
 
     /// <summary>Budget bytes held for messages received and not yet acknowledged.</summary>
     public long Held
@@ -48,13 +31,9 @@ internal sealed class MeteredClientAdapter(IMqttChannelAdapter inner, MeteredCha
         get { lock (_lock) { return _awaitingAck.Values.Sum(); } }
     }
 
-    public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
-
-    public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
-
-    public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
+    public override async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
     {
-        var packet = await inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+        var packet = await Inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
         long held = channel.TakeHeld();
         if (held == 0)
         {
@@ -78,18 +57,16 @@ internal sealed class MeteredClientAdapter(IMqttChannelAdapter inner, MeteredCha
         return packet;
     }
 
-    public async Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
+    public override async Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
     {
-        await inner.SendPacketAsync(packet, cancellationToken).ConfigureAwait(false);
+        await Inner.SendPacketAsync(packet, cancellationToken).ConfigureAwait(false);
         if (packet is MqttPubAckPacket or MqttPubRecPacket)
         {
             Release(((MqttPacketWithIdentifier)packet).PacketIdentifier);
         }
     }
 
-    public void ResetStatistics() => inner.ResetStatistics();
-
-    public void Dispose()
+    public override void Dispose()
     {
         long held;
         lock (_lock)
@@ -101,7 +78,7 @@ internal sealed class MeteredClientAdapter(IMqttChannelAdapter inner, MeteredCha
 
         // Messages queued and never handled (the connection dropped) hold nothing any more.
         budget.Release(held);
-        inner.Dispose();
+        Inner.Dispose();
         channel.Dispose();
     }
 

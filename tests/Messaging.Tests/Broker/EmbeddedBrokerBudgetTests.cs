@@ -1,5 +1,5 @@
-using EdgeFL.Messaging.Flow;
 using System.Net.Sockets;
+using EdgeFL.Messaging.Flow;
 using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -18,12 +18,13 @@ internal static class AggregationBench
 {
     public static Task RunAsync(Report report, bool quick)
     {
-        int[] sizes = quick ? [10_000, 1_000_000] : [10_000, 100_000, 1_000_000, 10_000_000];
-        int[] counts = quick ? [2, 8] : [2, 8, 32, 256];
+        int[] sizes = FromEnvironment("EDGEFL_BENCH_AGG_P") ?? (quick ? [10_000, 1_000_000] : [10_000, 100_000, 1_000_000, 10_000_000]);
+        int[] counts = FromEnvironment("EDGEFL_BENCH_AGG_K") ?? (quick ? [2, 8] : [2, 8, 32, 256]);
         int runs = quick ? 1 : 3;
         double minSeconds = quick ? 0.05 : 0.3;
         long budgetBytes = quick ? 64L << 20 : 320L << 20;
-        Console.WriteLine($"  TorchSharp intra-op threads: {torch.get_num_threads()}; EdgeFL, scalar and copy run on one thread");
+        Console.WriteLine($"  TorchSharp intra-op threads: {torch.get_num_threads()}; EdgeFL splits large tensors over {Environment.ProcessorCount} cores; scalar and copy run on one thread");
+        Console.WriteLine($"  P = {string.Join(", ", sizes)}; K = {string.Join(", ", counts)}");
         foreach (int p in sizes)
         {
             int buffers = (int)Math.Clamp(budgetBytes / (p * 4L), 2, counts.Max());
@@ -123,6 +124,29 @@ internal static class AggregationBench
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A comma-separated list of positive integers from <paramref name="variable"/> (e.g.
+    /// <c>EDGEFL_BENCH_AGG_P=1000000,10000000</c>), or null when it is unset or empty.
+    /// </summary>
+    private static int[]? FromEnvironment(string variable)
+    {
+        string? text = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        int[] values = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(v => int.Parse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+        if (values.Length == 0 || values.Any(v => v <= 0))
+        {
+            throw new ArgumentException($"{variable}='{text}': expected positive integers separated by commas");
+        }
+
+        return values;
     }
 
     /// <summary>The plain loop a C# programmer writes first; no unrolling, no explicit SIMD.</summary>

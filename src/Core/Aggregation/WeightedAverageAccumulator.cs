@@ -211,10 +211,6 @@ public sealed class WeightedAverageAccumulator
 
     internal static string Describe(NamedTensor t) => $"'{t.Name}' [{string.Join(',', t.Shape)}] {t.DType.Logical().WireName()}";
 
-    /// <summary>
-    /// <c>acc += (w * scale) * (q - zp)</c> in one pass: bytes are widened to floats in registers, so no
-    /// dequantized copy of the tensor (not even a chunk of it) is written to memory.
-    /// </summary>
     /// <summary>The shortest slice a core gets: smaller tensors are summed on one core (the handoff would cost more).</summary>
     internal const int MinSliceElements = 32 * 1024;
 
@@ -222,14 +218,16 @@ public sealed class WeightedAverageAccumulator
     /// <c>acc += w x t</c>. A large tensor is cut into one contiguous slice per core: in cache a single core
     /// is compute-bound (TorchSharp's add on two threads beat it by 1.4-1.7x at 10^5-10^6 floats,
     /// PERFORMANCE.md figure 1). Each element is computed exactly as on one core, so the sums do not
-    /// depend on the split.
+    /// depend on the split. An accumulator that fits a cache is written so that it stays there
+    /// (<see cref="ChunkedMultiplyAdd"/>).
     /// </summary>
     private static void AddFloat32(NamedTensor t, float w, float[] acc)
     {
+        bool inCache = ChunkedMultiplyAdd.KeepsInCache(acc.Length);
         int parts = Math.Min(Environment.ProcessorCount, acc.Length / MinSliceElements);
         if (parts < 2)
         {
-            TensorPrimitives.MultiplyAdd(t.AsFloat32(), w, acc, acc);
+            ChunkedMultiplyAdd.Run(t.AsFloat32(), w, acc, inCache);
             return;
         }
 
@@ -242,13 +240,16 @@ public sealed class WeightedAverageAccumulator
             int length = Math.Min(slice, acc.Length - start);
             if (length > 0)
             {
-                ReadOnlySpan<float> x = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(data.Span).Slice(start, length);
-                Span<float> a = acc.AsSpan(start, length);
-                TensorPrimitives.MultiplyAdd(x, w, a, a);
+                ReadOnlySpan<float> x = MemoryMarshal.Cast<byte, float>(data.Span).Slice(start, length);
+                ChunkedMultiplyAdd.Run(x, w, acc.AsSpan(start, length), inCache);
             }
         });
     }
 
+    /// <summary>
+    /// <c>acc += (w * scale) * (q - zp)</c> in one pass: bytes are widened to floats in registers, so no
+    /// dequantized copy of the tensor (not even a chunk of it) is written to memory.
+    /// </summary>
     private static void AddQuantized(ReadOnlySpan<byte> q, Quantization p, float w, Span<float> acc)
     {
         float factor = w * p.Scale;

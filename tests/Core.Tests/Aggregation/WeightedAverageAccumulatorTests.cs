@@ -224,7 +224,8 @@ public class WeightedAverageAccumulatorTests
     [Theory]
     [InlineData(WeightedAverageAccumulator.MinSliceElements - 1)]   // one core
     [InlineData(2 * WeightedAverageAccumulator.MinSliceElements + 7)] // split, with a ragged end
-    [InlineData(1_000_003)]
+    [InlineData(1_000_003)]                                            // split, accumulator kept in cache (ChunkedMultiplyAdd)
+    [InlineData((int)(ChunkedMultiplyAdd.CacheResidentBytes / sizeof(float)) + 17)] // split, accumulator too large to keep in cache
     public void LargeTensors_SplitAcrossCores_GiveExactlyTheOneCoreSums(int length)
     {
         var rng = new Random(length);

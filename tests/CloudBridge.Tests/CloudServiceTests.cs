@@ -17,21 +17,9 @@ namespace EdgeFL.CloudBridge.Tests;
 public sealed class CloudServiceTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-cloudsvc-").FullName;
-    private readonly TestKeys _keys;
-    private readonly ModelVerifier _cloudKey;
+    private readonly CloudTestFolder _folder = new("edgefl-cloudsvc-");
 
-    public CloudServiceTests()
-    {
-        _keys = new TestKeys(_dir);
-        _cloudKey = _keys.Verifier("cloud");
-    }
-
-    public void Dispose()
-    {
-        _cloudKey.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task Uplinks_UploadWithQos1_AndReceiveTheRetainedGlobalModel()
@@ -45,8 +33,8 @@ public sealed class CloudServiceTests : IDisposable
         var topics = new TopicScheme();
 
         // The gateways require the cloud's signature: everything they receive below was signed by it.
-        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-1"), Tls = security.ClientTls() }, "gw-1", topics, MemoryOutbox(), _cloudKey, NullLogger.Instance);
-        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-2"), Tls = security.ClientTls() }, "gw-2", topics, MemoryOutbox(), _cloudKey, NullLogger.Instance);
+        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-1"), Tls = security.ClientTls() }, "gw-1", topics, MemoryOutbox(), _folder.CloudKey, NullLogger.Instance);
+        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-2"), Tls = security.ClientTls() }, "gw-2", topics, MemoryOutbox(), _folder.CloudKey, NullLogger.Instance);
         await gw1.StartAsync();
         await gw2.StartAsync();
 
@@ -120,7 +108,7 @@ public sealed class CloudServiceTests : IDisposable
     [Fact]
     public async Task WaitForGlobal_ReturnsNull_OnTimeout()
     {
-        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = TestPorts.Free() }, "gw-1", new TopicScheme(), MemoryOutbox(), _cloudKey, NullLogger.Instance);
+        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = TestPorts.Free() }, "gw-1", new TopicScheme(), MemoryOutbox(), _folder.CloudKey, NullLogger.Instance);
         await uplink.StartAsync();
         Assert.Null(await uplink.WaitForGlobalAsync(1, TimeSpan.FromMilliseconds(200)));
 
@@ -142,7 +130,7 @@ public sealed class CloudServiceTests : IDisposable
     public async Task Cloud_WithoutAKeyFile_GeneratesOneInItsStateFolder_AndSignsWithIt()
     {
         int port = TestPorts.Free();
-        string state = Path.Combine(_dir, "state");
+        string state = Path.Combine(_folder.Directory, "state");
         using var security = new TestSecurity();
         string password = security.Provision("gw-1");
         using var cloud = BuildCloud(port, expectedGateways: 1, Seed(), new() { ["Cloud:StateDirectory"] = state, ["Cloud:Signing:PrivateKeyPath"] = null, ["Cloud:CredentialsPath"] = security.CredentialsPath });
@@ -169,7 +157,7 @@ public sealed class CloudServiceTests : IDisposable
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => cloud.StartAsync());
         Assert.Contains("Cloud:Signing:PrivateKeyPath must be set when Cloud:StateDirectory is ':memory:'", ex.Message, StringComparison.Ordinal);
 
-        using var missing = BuildCloud(TestPorts.Free(), expectedGateways: 1, Seed(), new() { ["Cloud:Signing:PrivateKeyPath"] = Path.Combine(_dir, "nope.key") });
+        using var missing = BuildCloud(TestPorts.Free(), expectedGateways: 1, Seed(), new() { ["Cloud:Signing:PrivateKeyPath"] = Path.Combine(_folder.Directory, "nope.key") });
         ex = await Assert.ThrowsAsync<OptionsValidationException>(() => missing.StartAsync());
         Assert.Contains("Cloud:Signing:PrivateKeyPath", ex.Message, StringComparison.Ordinal);
     }
@@ -186,7 +174,7 @@ public sealed class CloudServiceTests : IDisposable
         var published = System.Threading.Channels.Channel.CreateUnbounded<long>();
         await publisher.SubscribeAsync(topics.CloudGlobalModel, MqttQos.AtLeastOnce, (m, ct) =>
         {
-            if (!m.Retain && _cloudKey.TryDecode(m.Payload, DecodeLimits.Default, out var global, out _))
+            if (!m.Retain && _folder.CloudKey.TryDecode(m.Payload, DecodeLimits.Default, out var global, out _))
             {
                 published.Writer.TryWrite(global.Round);
             }
@@ -196,7 +184,7 @@ public sealed class CloudServiceTests : IDisposable
         await publisher.StartAsync();
         await publisher.WaitConnectedAsync().WaitAsync(Timeout);
 
-        using var intruder = _keys.Signer("intruder");
+        using var intruder = _folder.Keys.Signer("intruder");
         foreach (byte[] forged in new[] { WireCodec.Encode(Global(9)), intruder.Encode(Global(9)) })
         {
             await publisher.PublishAsync(topics.CloudGlobalModel, forged, MqttQos.AtLeastOnce, retain: true);
@@ -209,7 +197,7 @@ public sealed class CloudServiceTests : IDisposable
             await fooled.StopAsync();
         }
 
-        using (var signer = _keys.Signer("cloud"))
+        using (var signer = _folder.Keys.Signer("cloud"))
         {
             await publisher.PublishAsync(topics.CloudGlobalModel, signer.Encode(Global(9)), MqttQos.AtLeastOnce, retain: true);
         }
@@ -240,5 +228,5 @@ public sealed class CloudServiceTests : IDisposable
     private static StaticModelSeed Seed() => new(Global(0) with { Source = "seed" });
 
     private IHost BuildCloud(int port, int expectedGateways, IModelSeed seed, Dictionary<string, string?>? settings = null, TestSecurity? security = null, int tlsPort = 0) =>
-        TestCloudHost.Build(_keys, port, expectedGateways, seed, settings, security, tlsPort);
+        TestCloudHost.Build(_folder.Keys, port, expectedGateways, seed, settings, security, tlsPort);
 }

@@ -19,21 +19,9 @@ namespace EdgeFL.CloudBridge.Tests;
 public sealed class UploadAckTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-ack-").FullName;
-    private readonly TestKeys _keys;
-    private readonly ModelVerifier _cloudKey;
+    private readonly CloudTestFolder _folder = new("edgefl-ack-");
 
-    public UploadAckTests()
-    {
-        _keys = new TestKeys(_dir);
-        _cloudKey = _keys.Verifier("cloud");
-    }
-
-    public void Dispose()
-    {
-        _cloudKey.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task AnUploadTheBrokerTookButNoAggregatorGot_StaysQueued_AndIsSentAgainUntilTheCloudAcknowledgesIt()
@@ -85,11 +73,11 @@ public sealed class UploadAckTests : IDisposable
     }
 
     private CloudUplink Uplink(int port, Outbox.DurableOutbox outbox, TimeSpan ackTimeout) =>
-        new(new CloudUplinkOptions { Enabled = true, Port = port, AckTimeout = ackTimeout }, "gw-1", new TopicScheme(), outbox, _cloudKey, NullLogger.Instance);
+        new(new CloudUplinkOptions { Enabled = true, Port = port, AckTimeout = ackTimeout }, "gw-1", new TopicScheme(), outbox, _folder.CloudKey, NullLogger.Instance);
 
     private static GatewayUpload Upload(string id, long round) =>
         new("gw-1", id, round, "m", 5, 100, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(round + 1));
 
     private IHost BuildCloud(int port) =>
-        TestCloudHost.Build(_keys, port, expectedGateways: 1, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), new() { ["Cloud:EmbeddedBroker"] = "false" });
+        TestCloudHost.Build(_folder.Keys, port, expectedGateways: 1, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), new() { ["Cloud:EmbeddedBroker"] = "false" });
 }

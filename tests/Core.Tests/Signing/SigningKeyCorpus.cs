@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using EdgeFL.Tests.Shared;
 
 namespace EdgeFL.Core.Tests.Signing;
 
@@ -258,7 +259,7 @@ internal sealed class SigningKeyCorpus : IDisposable
     /// <summary>The DER of one block changed (bytes, lengths, or the key's numbers), then re-encoded as well-formed PEM.</summary>
     private string MutateDer(string text, List<string> steps)
     {
-        if (!TryBlock(text, out var block) || !TryBase64(text[block.BodyStart..block.BodyEnd], out byte[] der) || der.Length == 0)
+        if (!TryBlock(text, out var block) || !Base64Text.TryDecode(text[block.BodyStart..block.BodyEnd], out byte[] der) || der.Length == 0)
         {
             return Garbage(text, steps);
         }
@@ -426,17 +427,6 @@ internal sealed class SigningKeyCorpus : IDisposable
         }
     }
 
-    private static bool TryBase64(string s, out byte[] bytes)
-    {
-        bytes = new byte[s.Length];
-        if (Convert.TryFromBase64String(s, bytes, out int n))
-        {
-            bytes = bytes[..n];
-            return true;
-        }
-
-        return false;
-    }
 
     private ECDsa P256Key() => Derived(ECCurve.NamedCurves.nistP256, 32);
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using EdgeFL.Tests.Shared;
 
 namespace EdgeFL.Messaging.Tests.Fuzz;
 
@@ -226,7 +227,7 @@ internal sealed partial class CredentialFileCorpus
 
     private string FlipBase64(string base64)
     {
-        if (!TryBase64(base64, out byte[] bytes) || bytes.Length == 0)
+        if (!Base64Text.TryDecode(base64, out byte[] bytes) || bytes.Length == 0)
         {
             return base64;
         }
@@ -235,17 +236,6 @@ internal sealed partial class CredentialFileCorpus
         return Convert.ToBase64String(bytes);
     }
 
-    private static bool TryBase64(string s, out byte[] bytes)
-    {
-        bytes = new byte[s.Length];
-        if (Convert.TryFromBase64String(s, bytes, out int n))
-        {
-            bytes = bytes[..n];
-            return true;
-        }
-
-        return false;
-    }
 
     private byte[] Bytes(int n)
     {

@@ -120,6 +120,14 @@ internal sealed class GatewayWorker : BackgroundService
             // device's PUBACK, without a loopback subscription's two extra copies and queue of every update.
             // The payload is the broker's, lent for the call only (RoundCoordinator.OnUpdate keeps nothing of it).
             _broker.AddLocalConsumer(_topics.DeviceUpdateFilter(_options.GatewayId), OnUpdate);
+
+            // Status, declines and telemetry too, rather than through a subscription of the gateway's own client:
+            // MQTTnet 5.2 reads the retained messages for a SUBSCRIBE before it registers the subscription, so a
+            // device's retained online status published in that moment (a device connecting as the gateway starts)
+            // reached neither the retained read nor the subscribers, and the gateway never saw the device online.
+            _broker.AddLocalConsumer(_topics.DeviceStatusFilter(_options.GatewayId), m => OnStatusAsync(m, CancellationToken.None));
+            _broker.AddLocalConsumer(_topics.DeviceDeclineFilter(_options.GatewayId), m => OnDeclineAsync(m, CancellationToken.None));
+            _broker.AddLocalConsumer(_topics.DeviceTelemetryFilter(_options.GatewayId), m => _telemetry.OnMessageAsync(m, CancellationToken.None));
             await _broker.StartAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -179,13 +187,15 @@ internal sealed class GatewayWorker : BackgroundService
                 ReceiveBudgetStallTimeout = _options.Broker.ReceiveBudgetStallTimeout,
             },
             _loggers.CreateLogger<MqttConnection>());
-        await _connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, OnStatusAsync, stoppingToken).ConfigureAwait(false);
-        await _connection.SubscribeAsync(_topics.DeviceDeclineFilter(gatewayId), MqttQos.AtLeastOnce, OnDeclineAsync, stoppingToken).ConfigureAwait(false);
         if (!_options.Broker.Embedded)
         {
+            // With an external broker the device messages come through this client (the embedded broker hands them over in its receive path).
+            await _connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, OnStatusAsync, stoppingToken).ConfigureAwait(false);
+            await _connection.SubscribeAsync(_topics.DeviceDeclineFilter(gatewayId), MqttQos.AtLeastOnce, OnDeclineAsync, stoppingToken).ConfigureAwait(false);
             await _connection.SubscribeAsync(_topics.DeviceUpdateFilter(gatewayId), MqttQos.AtLeastOnce, OnUpdateAsync, stoppingToken).ConfigureAwait(false);
+            await _connection.SubscribeAsync(_topics.DeviceTelemetryFilter(gatewayId), MqttQos.AtMostOnce, _telemetry.OnMessageAsync, stoppingToken).ConfigureAwait(false);
         }
-        await _connection.SubscribeAsync(_topics.DeviceTelemetryFilter(gatewayId), MqttQos.AtMostOnce, _telemetry.OnMessageAsync, stoppingToken).ConfigureAwait(false);
+
         await _connection.StartAsync(stoppingToken).ConfigureAwait(false);
         if (_uplink is not null)
         {

@@ -4,9 +4,9 @@ using EdgeFL.Core.Diagnostics;
 using EdgeFL.Messaging.Broker;
 using EdgeFL.Messaging.Flow;
 using EdgeFL.Messaging.Security;
+using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
-using MQTTnet;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.Messaging;
@@ -31,6 +31,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private long _subscriptionsRefused;
     private int _connectedClients;
     private readonly BrokerConnections _connections;
+    private readonly RetainedSubscribeGuard _retainedGuard;
 
     /// <summary>The largest first packet (CONNECT) a client may send before it is authenticated.</summary>
     internal const long FirstPacketBytes = 64 * 1024;
@@ -95,6 +96,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
         _server.ClientConnectedAsync += _ => { Interlocked.Increment(ref _connectedClients); return Task.CompletedTask; };
         _server.ClientDisconnectedAsync += _ => { Interlocked.Decrement(ref _connectedClients); return Task.CompletedTask; };
+        _retainedGuard = new RetainedSubscribeGuard(_server);
     }
 
     /// <summary>The port the broker listens on.</summary>
@@ -133,6 +135,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>Sets the receive budget's size (e.g. to one update of the model being trained); no effect without a budget.</summary>
     public void ResizeReceiveBudget(long bytes) => _connections.Budget?.Resize(bytes);
+
+    /// <summary>Retained messages enqueued again to a subscriber whose SUBSCRIBE raced their publish (<see cref="RetainedSubscribeGuard"/>).</summary>
+    public long RetainedRedelivered => _retainedGuard.Redelivered;
 
     /// <summary>The MQTTnet server, for components (authentication, ACLs) that hook into it.</summary>
     internal MqttServer Server => _server;

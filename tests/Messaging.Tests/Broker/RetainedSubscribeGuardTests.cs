@@ -14,12 +14,9 @@ public sealed class RetainedSubscribeGuardTests
     [Fact]
     public async Task ARetainedMessagePublishedWhileASubscribeIsHandled_StillReachesTheSubscriber()
     {
-        int port = TestPorts.Free();
-        await using var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port }, NullLogger.Instance);
-        await broker.StartAsync();
-        await using var publisher = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "gateway" }, NullLogger.Instance);
-        await publisher.StartAsync();
-        await publisher.WaitConnectedAsync().WaitAsync(Timeout);
+        var (port, broker, publisher) = await StartAsync();
+        await using var disposeBroker = broker;
+        await using var disposePublisher = publisher;
 
         // Inside the subscription interceptor: after MQTTnet read the retained store for this SUBSCRIBE,
         // before it registers the subscription. The publish is stored and dispatched (to nobody) before
@@ -50,12 +47,9 @@ public sealed class RetainedSubscribeGuardTests
     [Fact]
     public async Task AnOrdinarySubscribe_GetsTheRetainedMessageOnce()
     {
-        int port = TestPorts.Free();
-        await using var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port }, NullLogger.Instance);
-        await broker.StartAsync();
-        await using var publisher = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "gateway" }, NullLogger.Instance);
-        await publisher.StartAsync();
-        await publisher.WaitConnectedAsync().WaitAsync(Timeout);
+        var (port, broker, publisher) = await StartAsync();
+        await using var disposeBroker = broker;
+        await using var disposePublisher = publisher;
         await publisher.PublishAsync("gw/model", new byte[] { 7 }, MqttQos.AtLeastOnce, retain: true);
 
         int count = 0;
@@ -70,5 +64,26 @@ public sealed class RetainedSubscribeGuardTests
         await Task.Delay(300);
         Assert.Equal(1, Volatile.Read(ref count));
         Assert.Equal(0, broker.RetainedRedelivered);
+    }
+
+    /// <summary>An embedded broker on a free port and a connected client ("gateway") that publishes to it.</summary>
+    private static async Task<(int Port, EmbeddedBroker Broker, MqttConnection Publisher)> StartAsync()
+    {
+        int port = TestPorts.Free();
+        var broker = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port }, NullLogger.Instance);
+        await broker.StartAsync();
+        var publisher = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "gateway" }, NullLogger.Instance);
+        try
+        {
+            await publisher.StartAsync();
+            await publisher.WaitConnectedAsync().WaitAsync(Timeout);
+            return (port, broker, publisher);
+        }
+        catch
+        {
+            await publisher.DisposeAsync();
+            await broker.DisposeAsync();
+            throw;
+        }
     }
 }

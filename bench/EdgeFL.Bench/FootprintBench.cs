@@ -142,7 +142,7 @@ internal static class FootprintBench
     {
         // Publish from a copy of the gateway's sources, so the worktree's obj/ (restored for the build) is left alone.
         string src = Path.Combine(dir, "src");
-        foreach (string project in new[] { "Core", "Messaging", "Storage", "CloudBridge", "Gateway" })
+        foreach (string project in new[] { "Core", "Messaging", "Storage", "Hosting", "CloudLink", "Gateway" })
         {
             CopyTree(Path.Combine(root, "src", project), Path.Combine(src, "src", project));
         }

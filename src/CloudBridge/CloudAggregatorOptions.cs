@@ -53,7 +53,7 @@ public sealed class CloudAggregatorOptions
 
     /// <summary>The default <see cref="CredentialsPath"/>.</summary>
     public static string DefaultCredentialsPath() =>
-        Path.Combine(EdgeFL.Messaging.Systemd.EdgeFlHostBuilderExtensions.ConfigDirectory(), "cloud-credentials.json");
+        Path.Combine(EdgeFL.Hosting.EdgeFlHostBuilderExtensions.ConfigDirectory(), "cloud-credentials.json");
 
     /// <summary>Model file published as the global model of round 0 when no global model exists yet.</summary>
     public string? InitialModelPath { get; set; }

@@ -6,7 +6,7 @@ using EdgeFL.Core.Topics;
 using EdgeFL.Core.Validation;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
-using EdgeFL.Messaging.Systemd;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -4,15 +4,6 @@ namespace EdgeFL.CloudBridge;
 
 internal static partial class CloudLog
 {
-    [LoggerMessage(3001, LogLevel.Information, "Uploaded {UploadId} (round {Round}, {Samples} samples, {Bytes} bytes) to the cloud")]
-    public static partial void Uploaded(ILogger logger, string uploadId, long round, long samples, int bytes);
-
-    [LoggerMessage(3002, LogLevel.Information, "Global model of round {Round} received ({Samples} samples)")]
-    public static partial void GlobalReceived(ILogger logger, long round, long samples);
-
-    [LoggerMessage(3003, LogLevel.Warning, "Global model rejected: {Reason}")]
-    public static partial void GlobalRejected(ILogger logger, string reason);
-
     [LoggerMessage(3101, LogLevel.Information, "Cloud accepted upload {UploadId} from {GatewayId} for round {Round} ({Samples} samples)")]
     public static partial void UploadAccepted(ILogger logger, string uploadId, string gatewayId, long round, long samples);
 
@@ -54,9 +45,6 @@ internal static partial class CloudLog
 
     [LoggerMessage(3110, LogLevel.Warning, "Cloud aggregator ignored the retained global model on the broker: {Reason}")]
     public static partial void RetainedGlobalIgnored(ILogger logger, string reason);
-
-    [LoggerMessage(3004, LogLevel.Warning, "{Suppressed} more global models were rejected for {Reason} and not logged (at most 5 lines a minute per reason)")]
-    public static partial void GlobalRejectionsSuppressed(ILogger logger, long suppressed, string reason);
 
     [LoggerMessage(3115, LogLevel.Warning, "could not acknowledge upload {UploadId} to {GatewayId}: {Error}; the gateway will send it again")]
     public static partial void AckNotSent(ILogger logger, string uploadId, string gatewayId, string error);

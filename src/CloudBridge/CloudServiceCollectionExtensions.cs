@@ -34,11 +34,4 @@ public static class CloudServiceCollectionExtensions
         services.AddHostedService<CloudAggregatorWorker>();
         return services;
     }
-
-    /// <summary>Adds the gateway's cloud uplink (section <c>Gateway:Cloud</c>); registered only when enabled.</summary>
-    public static IServiceCollection AddEdgeFlCloudUplink(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddOptions<CloudUplinkOptions>().Bind(configuration.GetSection(CloudUplinkOptions.Section));
-        return services;
-    }
 }

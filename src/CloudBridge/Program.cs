@@ -1,12 +1,12 @@
 using EdgeFL.CloudBridge;
 using EdgeFL.CloudBridge.Hosting;
 using EdgeFL.Messaging.Security;
-using EdgeFL.Messaging.Systemd;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 if (new CredentialsCommand("gateway", "Gateway:Cloud:Username", "Gateway:Cloud:Password")
-    .TryRun(args, "cloud", "Cloud:CredentialsPath", CloudAggregatorOptions.DefaultCredentialsPath, out int exitCode))
+    .TryRun(args, rest => EdgeFlHostBuilderExtensions.ToolConfiguration("cloud", rest)["Cloud:CredentialsPath"], CloudAggregatorOptions.DefaultCredentialsPath, out int exitCode))
 {
     return exitCode;
 }

@@ -4,7 +4,7 @@ using EdgeFL.DeviceClient.Training;
 using EdgeFL.Training;
 using EdgeFL.Training.Data;
 using EdgeFL.Training.Models;
-using EdgeFL.Messaging.Systemd;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
 using EdgeFL.DeviceClient.Hosting;
-using EdgeFL.Messaging.Systemd;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.Hosting;
 
 var builder = Host.CreateApplicationBuilder(args);

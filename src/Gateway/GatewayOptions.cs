@@ -102,7 +102,7 @@ public sealed class GatewayBrokerOptions
 
     /// <summary>The default <see cref="CredentialsPath"/>.</summary>
     public static string DefaultCredentialsPath() =>
-        Path.Combine(Messaging.Systemd.EdgeFlHostBuilderExtensions.ConfigDirectory(), "gateway-credentials.json");
+        Path.Combine(EdgeFL.Hosting.EdgeFlHostBuilderExtensions.ConfigDirectory(), "gateway-credentials.json");
 
     /// <summary>Socket buffer size of the gateway's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;

@@ -1,4 +1,4 @@
-using EdgeFL.CloudBridge;
+using EdgeFL.CloudLink;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Storage;
@@ -214,7 +214,7 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
 
         try
         {
-            (configuration.GetSection(CloudBridge.Outbox.OutboxOptions.Section).Get<CloudBridge.Outbox.OutboxOptions>() ?? new CloudBridge.Outbox.OutboxOptions()).Validate();
+            (configuration.GetSection(CloudLink.Outbox.OutboxOptions.Section).Get<CloudLink.Outbox.OutboxOptions>() ?? new CloudLink.Outbox.OutboxOptions()).Validate();
         }
         catch (InvalidOperationException ex)
         {

@@ -1,5 +1,5 @@
-using EdgeFL.CloudBridge;
-using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.CloudLink;
+using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Gateway.State;
 using EdgeFL.Storage;
 using EdgeFL.Core.Signing;
@@ -7,7 +7,7 @@ using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using EdgeFL.Gateway.Hosting;
 using EdgeFL.Gateway.Selection;
-using EdgeFL.Messaging.Systemd;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

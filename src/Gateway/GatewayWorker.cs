@@ -1,5 +1,5 @@
-using EdgeFL.CloudBridge;
-using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.CloudLink;
+using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Gateway.State;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;

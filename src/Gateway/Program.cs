@@ -1,10 +1,10 @@
 using EdgeFL.Gateway;
 using EdgeFL.Messaging.Security;
-using EdgeFL.Messaging.Systemd;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.Hosting;
 
 if (new CredentialsCommand("device", "Device:Username", "Device:Password")
-    .TryRun(args, "gateway", "Gateway:Broker:CredentialsPath", GatewayBrokerOptions.DefaultCredentialsPath, out int exitCode))
+    .TryRun(args, rest => EdgeFlHostBuilderExtensions.ToolConfiguration("gateway", rest)["Gateway:Broker:CredentialsPath"], GatewayBrokerOptions.DefaultCredentialsPath, out int exitCode))
 {
     return exitCode;
 }

@@ -1,3 +1,5 @@
+using EdgeFL.CloudLink;
+using EdgeFL.CloudLink.Outbox;
 using System.Globalization;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
@@ -209,8 +211,8 @@ public sealed class CloudServiceTests : IDisposable
         Assert.Equal(9, restarted.Services.GetRequiredService<CloudAggregator>().Global!.Round);
     }
 
-    internal static Outbox.DurableOutbox MemoryOutbox() =>
-        new(Storage.StateDatabase.Open(":memory:", Outbox.DurableOutbox.Schema, NullLogger.Instance), new Outbox.OutboxOptions(), NullLogger.Instance);
+    internal static DurableOutbox MemoryOutbox() =>
+        new(Storage.StateDatabase.Open(":memory:", DurableOutbox.Schema, NullLogger.Instance), new OutboxOptions(), NullLogger.Instance);
 
     private static async Task UploadWhenConnectedAsync(CloudUplink uplink, GatewayUpload upload)
     {

@@ -1,5 +1,6 @@
+using EdgeFL.CloudLink;
 using System.Text;
-using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Topics;
 using EdgeFL.Messaging;
 using EdgeFL.Storage;

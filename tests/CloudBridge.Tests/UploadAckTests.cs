@@ -1,3 +1,5 @@
+using EdgeFL.CloudLink;
+using EdgeFL.CloudLink.Outbox;
 using System.Globalization;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
@@ -56,7 +58,7 @@ public sealed class UploadAckTests : IDisposable
         await cloud.StartAsync();
 
         // Without coalescing, so that the refused upload is not simply superseded by the next.
-        var outbox = new Outbox.DurableOutbox(Storage.StateDatabase.Open(":memory:", Outbox.DurableOutbox.Schema, NullLogger.Instance), new Outbox.OutboxOptions { CoalesceModelUploads = false }, NullLogger.Instance);
+        var outbox = new DurableOutbox(Storage.StateDatabase.Open(":memory:", DurableOutbox.Schema, NullLogger.Instance), new OutboxOptions { CoalesceModelUploads = false }, NullLogger.Instance);
         await using var uplink = Uplink(broker.Port, outbox, TimeSpan.FromSeconds(30));
         await uplink.StartAsync();
         Assert.NotNull(await uplink.WaitForGlobalAsync(0, Timeout));
@@ -72,7 +74,7 @@ public sealed class UploadAckTests : IDisposable
         await cloud.StopAsync();
     }
 
-    private CloudUplink Uplink(int port, Outbox.DurableOutbox outbox, TimeSpan ackTimeout) =>
+    private CloudUplink Uplink(int port, DurableOutbox outbox, TimeSpan ackTimeout) =>
         new(new CloudUplinkOptions { Enabled = true, Port = port, AckTimeout = ackTimeout }, "gw-1", new TopicScheme(), outbox, _folder.CloudKey, NullLogger.Instance);
 
     private static GatewayUpload Upload(string id, long round) =>

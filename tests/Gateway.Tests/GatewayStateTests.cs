@@ -1,5 +1,5 @@
 using System.Buffers;
-using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Models;
 using EdgeFL.Core.Wire;

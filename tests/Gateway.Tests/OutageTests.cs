@@ -207,6 +207,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             $"--Gateway:Outbox:CoalesceModelUploads={coalesce}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:EdgeFL.CloudBridge=Information",
+            "--Logging:LogLevel:EdgeFL.CloudLink=Information",
         })
         {
             info.ArgumentList.Add(arg);

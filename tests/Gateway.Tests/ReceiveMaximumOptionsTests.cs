@@ -1,4 +1,5 @@
 using EdgeFL.CloudBridge;
+using EdgeFL.CloudLink;
 using Microsoft.Extensions.Configuration;
 
 namespace EdgeFL.Gateway.Tests;

@@ -1,5 +1,5 @@
 using EdgeFL.Messaging;
-using EdgeFL.Messaging.Systemd;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

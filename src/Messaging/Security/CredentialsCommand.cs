@@ -9,10 +9,10 @@ public sealed class CredentialsCommand(string noun, string usernameKey, string p
 {
     /// <summary>
     /// Runs the command when <paramref name="args"/> starts with one of its verbs, with the credential
-    /// file the service <paramref name="component"/> would read (<paramref name="pathKey"/> in its
-    /// configuration, else <paramref name="defaultPath"/>); false when it is not this command.
+    /// file the service would read (<paramref name="configuredPath"/> of the arguments after the verb,
+    /// else <paramref name="defaultPath"/>); false when it is not this command.
     /// </summary>
-    public bool TryRun(string[] args, string component, string pathKey, Func<string> defaultPath, out int exitCode)
+    public bool TryRun(string[] args, Func<string[], string?> configuredPath, Func<string> defaultPath, out int exitCode)
     {
         ArgumentNullException.ThrowIfNull(defaultPath);
         exitCode = 0;
@@ -21,8 +21,8 @@ public sealed class CredentialsCommand(string noun, string usernameKey, string p
             return false;
         }
 
-        var configuration = Systemd.EdgeFlHostBuilderExtensions.ToolConfiguration(component, args[1..]);
-        string path = configuration[pathKey] is { Length: > 0 } configured ? configured : defaultPath();
+        ArgumentNullException.ThrowIfNull(configuredPath);
+        string path = configuredPath(args[1..]) is { Length: > 0 } configured ? configured : defaultPath();
         exitCode = Run(args, path, Console.Out, Console.Error);
         return true;
     }

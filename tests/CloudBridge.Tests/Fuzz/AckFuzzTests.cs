@@ -1,5 +1,6 @@
+using EdgeFL.CloudLink;
 using System.Buffers;
-using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;

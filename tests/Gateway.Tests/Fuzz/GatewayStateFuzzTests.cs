@@ -1,5 +1,5 @@
 using System.Buffers;
-using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.State;

@@ -1,6 +1,6 @@
 using System.Buffers;
-using EdgeFL.CloudBridge;
-using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.CloudLink;
+using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
 using EdgeFL.Core.Signing;

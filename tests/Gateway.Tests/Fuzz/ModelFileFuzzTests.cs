@@ -1,4 +1,5 @@
 using EdgeFL.CloudBridge;
+using EdgeFL.CloudLink;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Wire;

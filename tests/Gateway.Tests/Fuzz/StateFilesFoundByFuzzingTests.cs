@@ -1,4 +1,4 @@
-using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.State;
 using EdgeFL.Storage;

@@ -1,6 +1,6 @@
 using EdgeFL.Core.Messages;
 
-namespace EdgeFL.CloudBridge;
+namespace EdgeFL.CloudLink;
 
 /// <summary>A gateway's link to the cloud: sends edge models up, brings global models down.</summary>
 public interface ICloudUplink

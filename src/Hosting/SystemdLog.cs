@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace EdgeFL.Messaging.Systemd;
+namespace EdgeFL.Hosting;
 
 internal static partial class SystemdLog
 {

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeFL.Messaging.Systemd;
+namespace EdgeFL.Hosting;
 
 /// <summary>
 /// Speaks sd_notify for the service: READY=1 once <see cref="ServiceHealth.MarkReady"/> is called

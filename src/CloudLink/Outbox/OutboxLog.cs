@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace EdgeFL.CloudBridge.Outbox;
+namespace EdgeFL.CloudLink.Outbox;
 
 internal static partial class OutboxLog
 {

@@ -1,4 +1,4 @@
-using EdgeFL.CloudBridge.Outbox;
+using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Diagnostics;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
@@ -7,7 +7,7 @@ using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeFL.CloudBridge;
+namespace EdgeFL.CloudLink;
 
 /// <summary>
 /// The gateway side of the bridge. Uploads go into a <see cref="DurableOutbox"/> first; a sender loop
@@ -380,7 +380,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
             _arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        CloudLog.GlobalReceived(_logger, model.Round, model.TotalSamples);
+        CloudLinkLog.GlobalReceived(_logger, model.Round, model.TotalSamples);
         arrived.TrySetResult();
         return Task.CompletedTask;
     }
@@ -393,10 +393,10 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         {
             if (suppressed > 0)
             {
-                CloudLog.GlobalRejectionsSuppressed(_logger, suppressed, rejection.Reason);
+                CloudLinkLog.GlobalRejectionsSuppressed(_logger, suppressed, rejection.Reason);
             }
 
-            CloudLog.GlobalRejected(_logger, rejection.ToString());
+            CloudLinkLog.GlobalRejected(_logger, rejection.ToString());
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace EdgeFL.Messaging.Systemd;
+namespace EdgeFL.Hosting;
 
 /// <summary>
 /// A broker connection's liveness for the watchdog: alive while connected, and for a grace period

@@ -2,7 +2,7 @@ using EdgeFL.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeFL.CloudBridge.Outbox;
+namespace EdgeFL.CloudLink.Outbox;
 
 /// <summary>
 /// Messages bound for the cloud, on disk before the caller is told they are accepted and removed only

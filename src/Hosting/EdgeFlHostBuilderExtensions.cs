@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
-namespace EdgeFL.Messaging.Systemd;
+namespace EdgeFL.Hosting;
 
 /// <summary>Hosting shared by the three EdgeFL services: configuration layers and systemd integration.</summary>
 public static class EdgeFlHostBuilderExtensions

@@ -1,4 +1,4 @@
-namespace EdgeFL.Messaging.Systemd;
+namespace EdgeFL.Hosting;
 
 /// <summary>
 /// What a service tells its supervisor: when it is ready (READY=1), and the liveness checks that must

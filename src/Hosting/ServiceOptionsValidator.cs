@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace EdgeFL.Messaging.Systemd;
+namespace EdgeFL.Hosting;
 
 /// <summary>Checks <see cref="ServiceOptions"/> at start; each message names the key that fixes it.</summary>
 internal sealed class ServiceOptionsValidator : IValidateOptions<ServiceOptions>

@@ -1,4 +1,4 @@
-namespace EdgeFL.Messaging.Systemd;
+namespace EdgeFL.Hosting;
 
 /// <summary>How a service reports to its supervisor (section <c>Service</c>); see docs/CONFIGURATION.md.</summary>
 public sealed class ServiceOptions

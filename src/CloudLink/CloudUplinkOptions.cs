@@ -1,4 +1,4 @@
-namespace EdgeFL.CloudBridge;
+namespace EdgeFL.CloudLink;
 
 /// <summary>How a gateway reaches the cloud broker (section <c>Gateway:Cloud</c>).</summary>
 public sealed class CloudUplinkOptions

@@ -1,4 +1,4 @@
-namespace EdgeFL.CloudBridge.Outbox;
+namespace EdgeFL.CloudLink.Outbox;
 
 /// <summary>Limits of the durable outbox (section <c>Gateway:Outbox</c>); see docs/OPERATIONS.md.</summary>
 public sealed class OutboxOptions

@@ -1,4 +1,4 @@
-namespace EdgeFL.Messaging.Systemd;
+namespace EdgeFL.Hosting;
 
 /// <summary>
 /// The liveness of a loop: the loop ticks it on every iteration and about once a second while it

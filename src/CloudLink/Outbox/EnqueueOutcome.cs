@@ -1,4 +1,4 @@
-namespace EdgeFL.CloudBridge.Outbox;
+namespace EdgeFL.CloudLink.Outbox;
 
 /// <summary>What <see cref="DurableOutbox.Enqueue(string, byte[], string?)"/> did.</summary>
 /// <param name="Queued">False when the message alone is larger than the outbox may hold.</param>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EdgeFL.Messaging.Systemd;
+namespace EdgeFL.Hosting;
 
 /// <summary>The watchdog systemd asked for (<c>WATCHDOG_USEC</c>, <c>WATCHDOG_PID</c>), if any.</summary>
 public readonly record struct WatchdogSettings(TimeSpan Timeout)

@@ -1,8 +1,8 @@
-using EdgeFL.Messaging.Systemd;
+using EdgeFL.Hosting;
 using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 
-namespace EdgeFL.Messaging.Tests.Systemd;
+namespace EdgeFL.Hosting.Tests;
 
 public sealed class ServiceHostingTests
 {

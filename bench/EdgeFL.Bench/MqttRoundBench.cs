@@ -17,7 +17,7 @@ namespace EdgeFL.Bench;
 
 /// <summary>
 /// Figure 4: one gateway round over MQTT (model publish to aggregated model) with D devices, through the
-/// gateway's real host (RoundCoordinator + GatewayWorker), against mosquitto_pub/mosquitto_sub moving the
+/// gateway's real host (RoundCoordinator + RoundLoop), against mosquitto_pub/mosquitto_sub moving the
 /// same number of bytes through the same broker.
 /// </summary>
 internal static class MqttRoundBench

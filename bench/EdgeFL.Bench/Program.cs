@@ -24,6 +24,7 @@ var suites = new (string Name, string What, Func<Report, bool, Task> Run)[]
     ("robust", "median, trimmed mean, norm clipping vs streaming FedAvg", RobustBench.RunAsync),
     ("codec", "WireCodec encode/decode of 1e6 floats vs memory copy; allocations (BenchmarkDotNet)", CodecBench.RunAsync),
     ("signing", "sign / verify a 4 MB model message (ECDSA P-256, SHA-256) vs encode, SHA-256 and decode", SigningBench.RunAsync),
+    ("admission", "updates admitted per second, 200 devices, journaled: journal outside vs inside the round lock", AdmissionBench.RunAsync),
     ("mqtt", "one gateway round over MQTT vs mosquitto_pub/mosquitto_sub moving the same bytes", MqttRoundBench.RunAsync),
     ("footprint", "gateway process RSS, start-up time, publish size", FootprintBench.RunAsync),
     ("learning", "accuracy vs bytes on the wire, f32 vs q8, vs centralized training", LearningBench.RunAsync),

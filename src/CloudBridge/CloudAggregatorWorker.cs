@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Threading.Channels;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
@@ -261,7 +262,7 @@ internal sealed class CloudAggregatorWorker : BackgroundService
             return Task.CompletedTask;
         }
 
-        if (_aggregator.OnUpload(gatewayId, message.Payload, out var ack) == UploadOutcome.Accepted)
+        if (_aggregator.OnUpload(gatewayId, message.Payload, out var ack) == AdmissionOutcome.Accepted)
         {
             _wake.Release();
         }

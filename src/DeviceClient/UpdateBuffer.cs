@@ -13,7 +13,11 @@ namespace EdgeFL.DeviceClient;
 public sealed class UpdateBuffer
 {
     /// <summary>The buffer's table.</summary>
-    public const string Schema = "CREATE TABLE IF NOT EXISTS buffered_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, round INTEGER NOT NULL, payload BLOB NOT NULL);";
+    public const string Schema = Journal.Schema + """
+        CREATE TABLE IF NOT EXISTS buffered_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, round INTEGER NOT NULL, payload BLOB NOT NULL);
+        INSERT OR IGNORE INTO journal (round, sender, id, payload) SELECT round, '', 'buffered-' || id, payload FROM buffered_updates ORDER BY id;
+        DROP TABLE buffered_updates;
+        """;
 
     private readonly LinkedList<(long Id, BufferedUpdate Update)> _items = [];
     private readonly Lock _lock = new();
@@ -30,27 +34,24 @@ public sealed class UpdateBuffer
         if (db is not null)
         {
             var unreadable = new List<long>();
-            db.Read(c =>
+            var rows = db.Read(c =>
             {
-                using var command = c.CreateCommand();
-                command.CommandText = "SELECT id, round, payload FROM buffered_updates ORDER BY id;";
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    long id = reader.GetInt64(0);
-                    _nextId = id;
-                    if (reader[1] is long round && reader[2] is byte[] payload && IsUpdateFor(round, payload))
-                    {
-                        _items.AddLast((id, new BufferedUpdate(round, payload)));
-                    }
-                    else
-                    {
-                        unreadable.Add(id);
-                    }
-                }
-
-                return 0;
+                var read = Journal.Read(c, null, out var bad);
+                unreadable.AddRange(bad);
+                return read;
             });
+            foreach (var row in rows)
+            {
+                _nextId = row.Seq;
+                if (IsUpdateFor(row.Round, row.Payload))
+                {
+                    _items.AddLast((row.Seq, new BufferedUpdate(row.Round, row.Payload)));
+                }
+                else
+                {
+                    unreadable.Add(row.Seq);
+                }
+            }
 
             // A damaged file's rows that are not this device's updates are dropped, not sent.
             unreadable.ForEach(Delete);
@@ -113,22 +114,8 @@ public sealed class UpdateBuffer
     private static bool IsUpdateFor(long round, byte[] payload) =>
         WireCodec.TryDecodeUpdate(new ReadOnlySequence<byte>(payload), DecodeLimits.Default, out var update, out _) && update!.Round == round;
 
-    private static long Insert(SqliteConnection c, SqliteTransaction tx, BufferedUpdate update)
-    {
-        using var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "INSERT INTO buffered_updates (round, payload) VALUES ($r, $p); SELECT last_insert_rowid();";
-        command.Parameters.AddWithValue("$r", update.Round);
-        command.Parameters.AddWithValue("$p", update.Payload);
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static long Insert(SqliteConnection c, SqliteTransaction tx, BufferedUpdate update) =>
+        Journal.Append(c, tx, update.Round, "", Guid.NewGuid().ToString("N"), new ReadOnlySequence<byte>(update.Payload));
 
-    private void Delete(long id) => _db?.InTransaction((c, tx) =>
-    {
-        using var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "DELETE FROM buffered_updates WHERE id = $id;";
-        command.Parameters.AddWithValue("$id", id);
-        command.ExecuteNonQuery();
-    });
+    private void Delete(long id) => _db?.InTransaction((c, tx) => Journal.Delete(c, tx, id));
 }

@@ -5,7 +5,10 @@ using EdgeFL.Storage;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
+using EdgeFL.Gateway.Cloud;
 using EdgeFL.Gateway.Hosting;
+using EdgeFL.Gateway.Link;
+using EdgeFL.Gateway.Rounds;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -80,7 +83,17 @@ public static class GatewayServiceCollectionExtensions
             services.AddSingleton<IGatewayObserver, RoundMemoryTrim>();
         }
 
-        services.AddHostedService<GatewayWorker>();
+        services.AddSingleton<IGatewayObserver, StopWhenFinished>();
+        services.AddSingleton<GatewayBrokerFactory>();
+        services.AddSingleton<DeviceLink>();
+        services.AddSingleton<CloudSync>();
+        services.AddSingleton<GatewaySeeder>();
+        services.AddSingleton<RoundScheduler>();
+
+        // Started in this order (the device link listens first) and stopped in the reverse one.
+        services.AddHostedService(sp => sp.GetRequiredService<DeviceLink>());
+        services.AddHostedService(sp => sp.GetRequiredService<CloudSync>());
+        services.AddHostedService<RoundLoop>();
         return services;
     }
 }

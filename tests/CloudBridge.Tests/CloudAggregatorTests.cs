@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Messages;
@@ -32,9 +33,9 @@ public sealed class CloudAggregatorTests
     public void Global_IsTheSampleWeightedMean_OfTheGatewaysUploads()
     {
         var aggregator = Create();
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 300, Filled(2))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 300, Filled(2))));
         Assert.Empty(aggregator.CloseDue());
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 100, Filled(6))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 100, Filled(6))));
 
         var (global, gateways) = Assert.Single(aggregator.CloseDue());
 
@@ -51,9 +52,9 @@ public sealed class CloudAggregatorTests
     {
         var aggregator = Create(expected: 3);
         var payload = Upload("gw-1", 1, 5, 100, Filled(2));
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", payload));
-        Assert.Equal(UploadOutcome.Duplicate, aggregator.OnUpload("gw-1", payload));
-        Assert.Equal(UploadOutcome.Duplicate, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 100, Filled(9))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", payload));
+        Assert.Equal(AdmissionOutcome.Duplicate, aggregator.OnUpload("gw-1", payload));
+        Assert.Equal(AdmissionOutcome.Duplicate, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 100, Filled(9))));
         Assert.Equal(2, aggregator.RejectedByReason["Duplicate"]);
     }
 
@@ -70,19 +71,19 @@ public sealed class CloudAggregatorTests
         Assert.Equal(2f, global.Model.Tensors[0].AsFloat32()[0]);
 
         // Late arrivals for a published round are stale.
-        Assert.Equal(UploadOutcome.Stale, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 100, Filled(6))));
+        Assert.Equal(AdmissionOutcome.TooStale, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 100, Filled(6))));
     }
 
     [Fact]
     public void Upload_FromAnotherGatewaysTopic_OrMalformed_OrWrongLayout_IsRejected()
     {
         var aggregator = Create();
-        Assert.Equal(UploadOutcome.GatewayMismatch, aggregator.OnUpload("gw-2", Upload("gw-1", 1, 5, 100, Filled(2))));
-        Assert.Equal(UploadOutcome.Malformed, aggregator.OnUpload("gw-1", new ReadOnlySequence<byte>(new byte[] { 0x81, 0xa1 })));
+        Assert.Equal(AdmissionOutcome.SenderMismatch, aggregator.OnUpload("gw-2", Upload("gw-1", 1, 5, 100, Filled(2))));
+        Assert.Equal(AdmissionOutcome.Malformed, aggregator.OnUpload("gw-1", new ReadOnlySequence<byte>(new byte[] { 0x81, 0xa1 })));
         var wrong = new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]);
-        Assert.Equal(UploadOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 100, wrong)));
-        Assert.Equal(UploadOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 100, Filled(float.PositiveInfinity))));
-        Assert.Equal(UploadOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 3, 5, 0, Filled(1))));
+        Assert.Equal(AdmissionOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 100, wrong)));
+        Assert.Equal(AdmissionOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 100, Filled(float.PositiveInfinity))));
+        Assert.Equal(AdmissionOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 3, 5, 0, Filled(1))));
         Assert.Empty(aggregator.CloseDue());
     }
 
@@ -91,16 +92,16 @@ public sealed class CloudAggregatorTests
     {
         var aggregator = new CloudAggregator(new CloudAggregatorOptions { ExpectedGateways = 2, MaxOpenRounds = 2 }, NullLogger.Instance, _time);
         aggregator.Adopt(new ModelMessage("m", 0, "cloud", 0, DateTimeOffset.UnixEpoch, Filled(0)));
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 1, Filled(1))));
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 10, 1, Filled(1))));
-        Assert.Equal(UploadOutcome.TooManyRounds, aggregator.OnUpload("gw-1", Upload("gw-1", 3, 15, 1, Filled(1))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 1, Filled(1))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 10, 1, Filled(1))));
+        Assert.Equal(AdmissionOutcome.TooManyRounds, aggregator.OnUpload("gw-1", Upload("gw-1", 3, 15, 1, Filled(1))));
     }
 
     [Fact]
     public void Upload_WithoutAGlobalModel_IsRefused()
     {
         var aggregator = new CloudAggregator(new CloudAggregatorOptions(), NullLogger.Instance, _time);
-        Assert.Equal(UploadOutcome.NoModel, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 1, Filled(1))));
+        Assert.Equal(AdmissionOutcome.NoModel, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 1, Filled(1))));
     }
 
     [Fact]
@@ -111,7 +112,7 @@ public sealed class CloudAggregatorTests
         aggregator.Adopt(new ModelMessage("m", 0, "cloud", 0, DateTimeOffset.UnixEpoch, Filled(0)));
         for (int i = 1; i <= 6; i++)
         {
-            Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", i, i, 1, Filled(i))));
+            Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", i, i, 1, Filled(i))));
         }
 
         Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L], aggregator.CloseDue().Select(g => g.Global.Round));

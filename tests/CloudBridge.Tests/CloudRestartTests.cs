@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using EdgeFL.CloudBridge.State;
 using EdgeFL.Core.Messages;
 using EdgeFL.Storage;
@@ -29,14 +30,14 @@ public sealed class CloudRestartTests : IDisposable
         {
             var cloud = Create(db);
             cloud.Adopt(new ModelMessage("m", 0, "cloud", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0)));
-            Assert.Equal(UploadOutcome.Accepted, cloud.OnUpload("gw-1", first));
+            Assert.Equal(AdmissionOutcome.Accepted, cloud.OnUpload("gw-1", first));
         } // crash: the round is still pending
 
         using var again = Open();
         var restarted = Create(again);
         Assert.Equal(1, restarted.Restore());
-        Assert.Equal(UploadOutcome.Duplicate, restarted.OnUpload("gw-1", first));   // QoS 1 redelivery after the restart
-        Assert.Equal(UploadOutcome.Accepted, restarted.OnUpload("gw-2", CloudAggregatorTests.Upload("gw-2", 1, 5, 300, CloudAggregatorTests.Filled(6))));
+        Assert.Equal(AdmissionOutcome.Duplicate, restarted.OnUpload("gw-1", first));   // QoS 1 redelivery after the restart
+        Assert.Equal(AdmissionOutcome.Accepted, restarted.OnUpload("gw-2", CloudAggregatorTests.Upload("gw-2", 1, 5, 300, CloudAggregatorTests.Filled(6))));
         var (global, gateways) = Assert.Single(restarted.CloseDue());
         Assert.Equal(2, gateways);
         Assert.Equal(5f, global.Model.Tensors[0].AsFloat32()[0], 5);
@@ -46,6 +47,6 @@ public sealed class CloudRestartTests : IDisposable
         var again2 = Create(third);
         again2.Restore();
         Assert.Equal(5, again2.Global!.Round);
-        Assert.Equal(UploadOutcome.Stale, again2.OnUpload("gw-1", first));
+        Assert.Equal(AdmissionOutcome.TooStale, again2.OnUpload("gw-1", first));
     }
 }

@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Validation;
 using EdgeFL.Tests.Shared;
@@ -24,9 +25,9 @@ public sealed class UploadNormTests
     public void Reject_RefusesAnUploadOverTheBound_AndCountsIt()
     {
         var aggregator = Create(maxNorm: 4.5, NormPolicy.Reject);
-        Assert.Equal(UploadOutcome.NormTooLarge, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 100, Filled(100))));
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 100, Filled(2))));
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 100, Filled(1))));
+        Assert.Equal(AdmissionOutcome.NormTooLarge, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 100, Filled(100))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 100, Filled(2))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 100, Filled(1))));
         var (global, _) = Assert.Single(aggregator.CloseDue());
         Assert.Equal(1.5f, global.Model.Tensors[0].AsFloat32()[0]);
         Assert.Equal(1, aggregator.RejectedByReason["NormTooLarge"]);
@@ -37,8 +38,8 @@ public sealed class UploadNormTests
     public void Clip_ScalesTheChangeToTheBound()
     {
         var aggregator = Create(maxNorm: 4, NormPolicy.Clip);
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 100, Filled(100))));
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 300, Filled(1))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 100, Filled(100))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 300, Filled(1))));
         var (global, _) = Assert.Single(aggregator.CloseDue());
         Assert.Equal(1.25f, global.Model.Tensors[0].AsFloat32()[0], 5); // (100 x 2 + 300 x 1) / 400
         Assert.Equal(1, aggregator.Clipped);

@@ -39,10 +39,10 @@ public sealed class UpdateBufferPersistenceTests : IDisposable
 
     /// <summary>Found by fuzzing device.db: rows that were not an update for their round were sent, or threw at start.</summary>
     [Theory]
-    [InlineData("UPDATE buffered_updates SET payload = x'81a176' WHERE round = 1;")]
-    [InlineData("UPDATE buffered_updates SET payload = 'text' WHERE round = 1;")]
-    [InlineData("UPDATE buffered_updates SET round = 'one' WHERE round = 1;")]
-    [InlineData("UPDATE buffered_updates SET round = 5 WHERE round = 1;")]
+    [InlineData("UPDATE journal SET payload = x'81a176' WHERE round = 1;")]
+    [InlineData("UPDATE journal SET payload = 'text' WHERE round = 1;")]
+    [InlineData("UPDATE journal SET round = 'one' WHERE round = 1;")]
+    [InlineData("UPDATE journal SET round = 5 WHERE round = 1;")]
     public void DamagedRows_AreDropped_TheOthersKept(string damage)
     {
         using (var db = Open())

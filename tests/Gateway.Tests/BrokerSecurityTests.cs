@@ -1,3 +1,4 @@
+using EdgeFL.Gateway.Link;
 using System.Diagnostics;
 using System.Globalization;
 using EdgeFL.Core.Storage;
@@ -26,7 +27,7 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
     private readonly int _tlsPort = TestPorts.Free();
     private IHost _host = null!;
 
-    private EmbeddedBroker Broker => _host.Services.GetServices<IHostedService>().OfType<GatewayWorker>().Single().Broker!;
+    private EmbeddedBroker Broker => _host.Services.GetRequiredService<DeviceLink>().Broker!;
 
     private GatewayMetrics Metrics => _host.Services.GetRequiredService<GatewayMetrics>();
 

@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Aggregation;
@@ -39,8 +40,8 @@ public sealed class GatewayStateTests : IDisposable
             coordinator.Adopt(seed);
             store.SaveAdopted(seed, 0, -1);
             issued = coordinator.BeginRound().IssuedAt;
-            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 300, a)));
-            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 1, 100, b)));
+            Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 1, 300, a)));
+            Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 1, 100, b)));
         } // kill -9 here: the round is open, two updates were acknowledged
 
         using var again = Open();
@@ -53,7 +54,7 @@ public sealed class GatewayStateTests : IDisposable
         resumed.Adopt(restored.Model with { Round = restored.Version });
         Assert.Equal(issued, resumed.BeginRound(issuedAt: restored.OpenIssuedAt).IssuedAt);
         Assert.Equal(2, resumed.Replay(restored.Journal));
-        Assert.Equal(UpdateOutcome.Duplicate, resumed.OnUpdate("a", Encode("a", 1, 300, a))); // redelivered after the restart
+        Assert.Equal(AdmissionOutcome.Duplicate, resumed.OnUpdate("a", Encode("a", 1, 300, a))); // redelivered after the restart
         resumed.CloseRound(RoundCloseReason.Quorum);
 
         var expected = Aggregate.WeightedMean([(a, 300), (b, 100)]);
@@ -76,17 +77,18 @@ public sealed class GatewayStateTests : IDisposable
             var store = new GatewayStateStore(db);
             store.SaveAdopted(seed, 0, -1);
             store.OpenRound(1, DateTimeOffset.UnixEpoch);
-            store.Journal(1, "dev-a", 1, new ReadOnlySequence<byte>([1, 2, 3])); // replaced below: same (round, device, base round)
-            store.Journal(1, "dev-a", 1, Segments(first, second, third));
-            store.Journal(1, "dev-b", 0, new ReadOnlySequence<byte>(second));
+            var a = new Contribution("dev-a", "dev-a@1", 1, 10, seed.Model);
+            store.RoundJournal.Append(1, a, new ReadOnlySequence<byte>([1, 2, 3])); // replaced below: same round and id
+            store.RoundJournal.Append(1, a, Segments(first, second, third));
+            store.RoundJournal.Append(1, new Contribution("dev-b", "dev-b@0", 0, 10, seed.Model), new ReadOnlySequence<byte>(second));
         }
 
         using var again = Open();
         var journal = new GatewayStateStore(again).Load()!.Journal;
         Assert.Equal(2, journal.Count);
-        Assert.Equal(("dev-a", 1L), (journal[0].DeviceId, journal[0].BaseRound));
+        Assert.Equal(("dev-a", 1L), (journal[0].SenderId, journal[0].Round));
         Assert.Equal(whole, journal[0].Payload);
-        Assert.Equal(("dev-b", 0L), (journal[1].DeviceId, journal[1].BaseRound));
+        Assert.Equal(("dev-b", 1L), (journal[1].SenderId, journal[1].Round));
         Assert.Equal(second, journal[1].Payload);
     }
 
@@ -128,10 +130,10 @@ public sealed class GatewayStateTests : IDisposable
         coordinator.BeginRound();
         var fresh = TestModels.Filled(3);
         var stale = TestModels.Filled(9);
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 5, 100, fresh)));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 3, 300, stale)));   // 2 rounds stale: weight 300/3
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 5, 100, fresh)));   // the same device, now fresh
-        Assert.Equal(UpdateOutcome.TooStale, coordinator.OnUpdate("c", Encode("c", 2, 100, stale)));   // 3 rounds stale
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", Encode("a", 5, 100, fresh)));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 3, 300, stale)));   // 2 rounds stale: weight 300/3
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("b", Encode("b", 5, 100, fresh)));   // the same device, now fresh
+        Assert.Equal(AdmissionOutcome.TooStale, coordinator.OnUpdate("c", Encode("c", 2, 100, stale)));   // 3 rounds stale
         Assert.True(coordinator.IsQuorumReached(["a", "b"]));
 
         var result = coordinator.CloseRound(RoundCloseReason.Quorum);

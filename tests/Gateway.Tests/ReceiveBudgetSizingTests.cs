@@ -1,3 +1,4 @@
+using EdgeFL.Gateway.Link;
 using System.Globalization;
 using EdgeFL.Core.Storage;
 using EdgeFL.Tests.Shared;
@@ -56,7 +57,7 @@ public sealed class ReceiveBudgetSizingTests : IDisposable
         await TestWait.UntilAsync(() => worker.Connection?.ReceiveBudgetBytes == expected, "the client's budget sized to the model", Timeout);
     }
 
-    private static GatewayWorker Worker(IHost host) => host.Services.GetServices<IHostedService>().OfType<GatewayWorker>().Single();
+    private static DeviceLink Worker(IHost host) => host.Services.GetRequiredService<DeviceLink>();
 
     private async Task<IHost> StartAsync(int floats, Dictionary<string, string?> settings, int? port = null)
     {

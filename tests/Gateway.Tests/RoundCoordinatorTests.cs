@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Models;
@@ -26,8 +27,8 @@ public sealed class RoundCoordinatorTests
         Assert.Equal(1, opened.Round);
         var a = TestModels.Filled(1);
         var b = TestModels.Filled(4);
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 300, a)));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 100, b)));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 300, a)));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 100, b)));
 
         var result = coordinator.CloseRound(RoundCloseReason.Quorum);
 
@@ -46,7 +47,7 @@ public sealed class RoundCoordinatorTests
     {
         var coordinator = Create();
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.WrongRound, coordinator.OnUpdate("a", TestModels.Payload("a", 7, 10, TestModels.Filled(1))));
+        Assert.Equal(AdmissionOutcome.WrongRound, coordinator.OnUpdate("a", TestModels.Payload("a", 7, 10, TestModels.Filled(1))));
         Assert.Equal(1, _metrics.RejectedByReason["WrongRound"]);
         Assert.Equal(1, coordinator.CloseRound(RoundCloseReason.Deadline).Rejected);
     }
@@ -56,8 +57,8 @@ public sealed class RoundCoordinatorTests
     {
         var coordinator = Create();
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1))));
-        Assert.Equal(UpdateOutcome.Duplicate, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(100))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1))));
+        Assert.Equal(AdmissionOutcome.Duplicate, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(100))));
         coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.Equal(1f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
     }
@@ -68,10 +69,10 @@ public sealed class RoundCoordinatorTests
         var coordinator = Create();
         coordinator.BeginRound();
         byte[] valid = WireCodec.Encode(TestModels.Update("a", 1, 10, TestModels.Filled(1)));
-        Assert.Equal(UpdateOutcome.Malformed, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(valid.AsMemory(0, valid.Length / 2))));
-        Assert.Equal(UpdateOutcome.Malformed, coordinator.OnUpdate("a", new ReadOnlySequence<byte>("not msgpack"u8.ToArray())));
-        Assert.Equal(UpdateOutcome.DeviceMismatch, coordinator.OnUpdate("b", new ReadOnlySequence<byte>(valid)));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(valid)));
+        Assert.Equal(AdmissionOutcome.Malformed, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(valid.AsMemory(0, valid.Length / 2))));
+        Assert.Equal(AdmissionOutcome.Malformed, coordinator.OnUpdate("a", new ReadOnlySequence<byte>("not msgpack"u8.ToArray())));
+        Assert.Equal(AdmissionOutcome.SenderMismatch, coordinator.OnUpdate("b", new ReadOnlySequence<byte>(valid)));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(valid)));
     }
 
     [Fact]
@@ -79,9 +80,9 @@ public sealed class RoundCoordinatorTests
     {
         var coordinator = Create();
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1, size: 8))));
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(float.NaN))));
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 0, TestModels.Filled(1))));
+        Assert.Equal(AdmissionOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1, size: 8))));
+        Assert.Equal(AdmissionOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(float.NaN))));
+        Assert.Equal(AdmissionOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 0, TestModels.Filled(1))));
         var result = coordinator.CloseRound(RoundCloseReason.Deadline);
         Assert.False(result.ModelUpdated);
         Assert.Equal(0f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0]);
@@ -93,14 +94,14 @@ public sealed class RoundCoordinatorTests
     {
         var coordinator = Create(new GatewayOptions { Updates = new UpdateLimitOptions { MaxBytes = 1024 } });
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.TooLarge, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(new byte[2048])));
+        Assert.Equal(AdmissionOutcome.TooLarge, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(new byte[2048])));
     }
 
     [Fact]
     public void Update_BetweenRounds_IsRejected()
     {
         var coordinator = Create();
-        Assert.Equal(UpdateOutcome.NoOpenRound, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1))));
+        Assert.Equal(AdmissionOutcome.NoOpenRound, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1))));
     }
 
     [Fact]
@@ -108,7 +109,7 @@ public sealed class RoundCoordinatorTests
     {
         var coordinator = Create();
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, Quantizer.Quantize(TestModels.Filled(2)))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, Quantizer.Quantize(TestModels.Filled(2)))));
         coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.Equal(2f, coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0], 2);
     }
@@ -180,7 +181,7 @@ public sealed class RoundCoordinatorTests
         {
             byte[] payload = WireCodec.Encode(TestModels.Update($"d{i}", 1, 100, TestModels.Filled(values[i])));
             payload.CopyTo(receive, 0);
-            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate($"d{i}", new ReadOnlySequence<byte>(receive, 0, payload.Length)));
+            Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate($"d{i}", new ReadOnlySequence<byte>(receive, 0, payload.Length)));
             Array.Fill(receive, (byte)0xFF);
         }
 
@@ -197,9 +198,9 @@ public sealed class RoundCoordinatorTests
         var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
         coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(1))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 100, TestModels.Filled(2))));
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("c", TestModels.Payload("c", 1, 100, TestModels.Filled(3))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(1))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 100, TestModels.Filled(2))));
+        Assert.Equal(AdmissionOutcome.Invalid, coordinator.OnUpdate("c", TestModels.Payload("c", 1, 100, TestModels.Filled(3))));
         Assert.Equal(2, coordinator.CloseRound(RoundCloseReason.Quorum).Accepted);
     }
 

@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Models;
@@ -36,10 +37,10 @@ public sealed class UpdateNormTests
     {
         var coordinator = Create(maxNorm: 2.01 * Root8, NormPolicy.Reject);
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("honest", TestModels.Payload("honest", 1, 100, TestModels.Filled(1))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("edge", TestModels.Payload("edge", 1, 100, TestModels.Filled(2))));
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(1000))));
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(-2.1f))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("honest", TestModels.Payload("honest", 1, 100, TestModels.Filled(1))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("edge", TestModels.Payload("edge", 1, 100, TestModels.Filled(2))));
+        Assert.Equal(AdmissionOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(1000))));
+        Assert.Equal(AdmissionOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(-2.1f))));
 
         var result = coordinator.CloseRound(RoundCloseReason.Deadline);
 
@@ -55,8 +56,8 @@ public sealed class UpdateNormTests
     {
         var coordinator = Create(maxNorm: Root8, NormPolicy.Reject);
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(5))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(0.5f))));
+        Assert.Equal(AdmissionOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(5))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(0.5f))));
         Assert.True(coordinator.IsQuorumReached(["a"]));
     }
 
@@ -68,9 +69,9 @@ public sealed class UpdateNormTests
         var coordinator = Create(maxNorm: Root8, NormPolicy.Reject);
         coordinator.BeginRound();
         string[] online = ["a", "evil"];
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(0.5f))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(0.5f))));
         Assert.False(coordinator.IsQuorumReached(online));
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(5))));
+        Assert.Equal(AdmissionOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(5))));
         Assert.True(coordinator.IsQuorumReached(online));
 
         // A refused device that then declines still counts once.
@@ -86,7 +87,7 @@ public sealed class UpdateNormTests
         coordinator.BeginRound();
         coordinator.CloseRound(RoundCloseReason.Deadline);
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(5))));
+        Assert.Equal(AdmissionOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(5))));
         Assert.False(coordinator.IsQuorumReached(["a"]));
     }
 
@@ -96,7 +97,7 @@ public sealed class UpdateNormTests
         var model = coordinator.BeginRound();
         foreach (string id in new[] { "a", "b", "c" })
         {
-            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate(id, TestModels.Payload(id, model.Round, 100, TestModels.Filled(from + step))));
+            Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate(id, TestModels.Payload(id, model.Round, 100, TestModels.Filled(from + step))));
         }
 
         return coordinator.CloseRound(RoundCloseReason.Quorum);
@@ -112,10 +113,10 @@ public sealed class UpdateNormTests
         Assert.Equal(Root8, first.MedianUpdateNorm, 6);
 
         var model = coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(1 + 2.9f))));
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", model.Round, 100, TestModels.Filled(1 - 3.1f))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", model.Round, 100, TestModels.Filled(1.1f))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("c", TestModels.Payload("c", model.Round, 100, TestModels.Filled(1.1f))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(1 + 2.9f))));
+        Assert.Equal(AdmissionOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", model.Round, 100, TestModels.Filled(1 - 3.1f))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", model.Round, 100, TestModels.Filled(1.1f))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("c", TestModels.Payload("c", model.Round, 100, TestModels.Filled(1.1f))));
         var second = coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.Equal((3, 1), (second.Accepted, second.Rejected));
         Assert.Equal(1, _metrics.RejectedByDevice[("evil", "NormTooLarge")]);
@@ -124,8 +125,8 @@ public sealed class UpdateNormTests
         Assert.Equal(0.1 * Root8, second.MedianUpdateNorm, 4);
         float now = Weights(coordinator)[0];
         model = coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", model.Round, 100, TestModels.Filled(now - 0.5f))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(now + 0.25f))));
+        Assert.Equal(AdmissionOutcome.NormTooLarge, coordinator.OnUpdate("evil", TestModels.Payload("evil", model.Round, 100, TestModels.Filled(now - 0.5f))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(now + 0.25f))));
     }
 
     [Fact]
@@ -134,7 +135,7 @@ public sealed class UpdateNormTests
         var coordinator = Create(maxNorm: 0, NormPolicy.Clip, ratio: 2);
         HonestRound(coordinator, from: 0, step: 1);
         var model = coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("evil", TestModels.Payload("evil", model.Round, 100, TestModels.Filled(1 - 100))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("evil", TestModels.Payload("evil", model.Round, 100, TestModels.Filled(1 - 100))));
         coordinator.CloseRound(RoundCloseReason.Quorum);
         Assert.All(Weights(coordinator), w => Assert.Equal(1 - 2f, w, 4));
         Assert.Equal(1, _metrics.Clipped);
@@ -148,7 +149,7 @@ public sealed class UpdateNormTests
         var model = coordinator.BeginRound();
 
         // The relative bound would be 1.2 x sqrt 8; the absolute 0.5 x sqrt 8 is tighter.
-        Assert.Equal(UpdateOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(0.4f + 0.6f))));
+        Assert.Equal(AdmissionOutcome.NormTooLarge, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(0.4f + 0.6f))));
     }
 
     [Fact]
@@ -162,7 +163,7 @@ public sealed class UpdateNormTests
 
         // Two updates (Gateway:Updates:MinNormReference is 3) made no reference: a large change still passes.
         model = coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(5))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", model.Round, 100, TestModels.Filled(5))));
     }
 
     [Fact]
@@ -170,8 +171,8 @@ public sealed class UpdateNormTests
     {
         var coordinator = Create(maxNorm: 2 * Root8, NormPolicy.Clip);
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("honest", TestModels.Payload("honest", 1, 300, TestModels.Filled(1))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(1000))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("honest", TestModels.Payload("honest", 1, 300, TestModels.Filled(1))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("evil", TestModels.Payload("evil", 1, 100, TestModels.Filled(1000))));
 
         var result = coordinator.CloseRound(RoundCloseReason.Quorum);
 
@@ -201,8 +202,8 @@ public sealed class UpdateNormTests
         Assert.All(Weights(coordinator), w => Assert.Equal(0.5f, w));
 
         coordinator.BeginRound();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("q", TestModels.Payload("q", 2, 10, Quantizer.Quantize(TestModels.Filled(50)))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("late", TestModels.Payload("late", 1, 10, TestModels.Filled(-50))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("q", TestModels.Payload("q", 2, 10, Quantizer.Quantize(TestModels.Filled(50)))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("late", TestModels.Payload("late", 1, 10, TestModels.Filled(-50))));
         coordinator.CloseRound(RoundCloseReason.Quorum);
 
         // From 0.5, each change is cut to 1 per element, up and down: the mean stays at 0.5.

@@ -1,5 +1,6 @@
 using System.Buffers;
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Rounds;
 using EdgeFL.Core.Wire;
 using EdgeFL.Storage;
 using Microsoft.Data.Sqlite;
@@ -14,13 +15,15 @@ namespace EdgeFL.CloudBridge.State;
 /// </summary>
 internal sealed class CloudStateStore(StateDatabase db)
 {
-    public const string Schema = KeyValue.Schema + """
-        CREATE TABLE IF NOT EXISTS upload_journal (
-            upload_id TEXT PRIMARY KEY,
-            round INTEGER NOT NULL,
-            gateway_id TEXT NOT NULL,
-            payload BLOB NOT NULL);
+    public const string Schema = KeyValue.Schema + Journal.Schema + """
+        CREATE TABLE IF NOT EXISTS upload_journal (upload_id TEXT PRIMARY KEY, round INTEGER NOT NULL, gateway_id TEXT NOT NULL, payload BLOB NOT NULL);
+        INSERT OR IGNORE INTO journal (round, sender, id, payload)
+            SELECT round, gateway_id, upload_id, payload FROM upload_journal ORDER BY round, rowid;
+        DROP TABLE upload_journal;
         """;
+
+    /// <summary>The journal the pending rounds' uploads are written to.</summary>
+    public IRoundJournal RoundJournal { get; } = new SqliteRoundJournal(db);
 
     public bool Durable => db.IsDurable;
 
@@ -29,7 +32,7 @@ internal sealed class CloudStateStore(StateDatabase db)
     /// anything unreadable (a damaged file SQLite still opens): values of the wrong type, a model that does
     /// not decode, rows SQLite cannot read.
     /// </summary>
-    public (ModelMessage? Global, IReadOnlyList<(string GatewayId, byte[] Payload)> Pending) Load()
+    public (ModelMessage? Global, IReadOnlyList<JournaledContribution> Pending) Load()
     {
         try
         {
@@ -46,11 +49,12 @@ internal sealed class CloudStateStore(StateDatabase db)
     {
         using var command = c.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = "DELETE FROM kv; DELETE FROM upload_journal;";
+        command.CommandText = "DELETE FROM kv;";
         command.ExecuteNonQuery();
+        Journal.Clear(c, tx);
     });
 
-    private (ModelMessage? Global, IReadOnlyList<(string GatewayId, byte[] Payload)> Pending) Read(SqliteConnection c)
+    private (ModelMessage? Global, IReadOnlyList<JournaledContribution> Pending) Read(SqliteConnection c)
     {
         ModelMessage? global = null;
         if (KeyValue.GetBlob(c, "global") is { } bytes)
@@ -61,35 +65,19 @@ internal sealed class CloudStateStore(StateDatabase db)
             }
         }
 
-        var pending = new List<(string, byte[])>();
-        using var command = c.CreateCommand();
-        command.CommandText = "SELECT gateway_id, payload FROM upload_journal ORDER BY round, rowid;";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        var rows = Journal.Read(c, null, out var unreadable);
+        if (unreadable.Count > 0)
         {
-            pending.Add((reader.GetString(0), (byte[])reader[1]));
+            throw new InvalidDataException($"saved state in {db.Path} holds {unreadable.Count} unreadable journal row(s)");
         }
 
-        return (global, (IReadOnlyList<(string, byte[])>)pending);
+        return (global, rows.Select(r => new JournaledContribution(r.Round, r.Sender, r.Payload)).ToList());
     }
-
-    public void Journal(string uploadId, long round, string gatewayId, ReadOnlySequence<byte> payload) => db.InTransaction((c, tx) =>
-        StreamedBlob.Insert(c, tx, "upload_journal", "payload", payload, command =>
-        {
-            command.CommandText = "INSERT OR REPLACE INTO upload_journal (upload_id, round, gateway_id, payload) VALUES ($u, $r, $g, zeroblob($length)) RETURNING rowid;";
-            command.Parameters.AddWithValue("$u", uploadId);
-            command.Parameters.AddWithValue("$r", round);
-            command.Parameters.AddWithValue("$g", gatewayId);
-        }));
 
     /// <summary>The new global model; uploads of its round and older leave the journal.</summary>
     public void SaveGlobal(ModelMessage global) => db.InTransaction((c, tx) =>
     {
         KeyValue.Set(c, tx, "global", WireCodec.Encode(global));
-        using var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "DELETE FROM upload_journal WHERE round <= $r;";
-        command.Parameters.AddWithValue("$r", global.Round);
-        command.ExecuteNonQuery();
+        Journal.DeleteThroughRound(c, tx, global.Round);
     });
 }

@@ -94,7 +94,8 @@ public sealed class UpdateValidator
         return CheckValues(model);
     }
 
-    private ValidationResult CheckFields(DeviceUpdate u)
+    /// <summary>The scalar fields of an update: device id, loss, training time and energy.</summary>
+    public ValidationResult CheckFields(DeviceUpdate u)
     {
         if (string.IsNullOrWhiteSpace(u.DeviceId) || u.DeviceId.Length > Limits.MaxDeviceIdLength)
         {

@@ -1,4 +1,5 @@
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Rounds;
 
 namespace EdgeFL.Gateway.State;
 
@@ -10,7 +11,4 @@ internal sealed record GatewaySnapshot(
     long SamplesSinceSync,
     long? OpenRound,
     DateTimeOffset? OpenIssuedAt,
-    IReadOnlyList<JournaledUpdate> Journal);
-
-/// <summary>An update accepted in the open round, as it arrived.</summary>
-internal sealed record JournaledUpdate(string DeviceId, long BaseRound, byte[] Payload);
+    IReadOnlyList<JournaledContribution> Journal);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using EdgeFL.Core.Messages;
+using EdgeFL.Core.Rounds;
 using EdgeFL.Core.Wire;
 using EdgeFL.Storage;
 using Microsoft.Data.Sqlite;
@@ -15,14 +16,15 @@ namespace EdgeFL.Gateway.State;
 internal sealed class GatewayStateStore(StateDatabase db)
 {
     /// <summary>The gateway's tables.</summary>
-    public const string Schema = KeyValue.Schema + """
-        CREATE TABLE IF NOT EXISTS round_journal (
-            round INTEGER NOT NULL,
-            device_id TEXT NOT NULL,
-            base_round INTEGER NOT NULL,
-            payload BLOB NOT NULL,
-            PRIMARY KEY (round, device_id, base_round));
+    public const string Schema = KeyValue.Schema + Journal.Schema + """
+        CREATE TABLE IF NOT EXISTS round_journal (round INTEGER NOT NULL, device_id TEXT NOT NULL, base_round INTEGER NOT NULL, payload BLOB NOT NULL);
+        INSERT OR IGNORE INTO journal (round, sender, id, payload)
+            SELECT round, device_id, device_id || '@' || base_round, payload FROM round_journal ORDER BY rowid;
+        DROP TABLE round_journal;
         """;
+
+    /// <summary>The journal the open round's admitted updates are written to.</summary>
+    public IRoundJournal RoundJournal { get; } = new SqliteRoundJournal(db);
 
     /// <summary>The database this store writes to (the outbox lives in it too).</summary>
     public StateDatabase Database => db;
@@ -62,17 +64,16 @@ internal sealed class GatewayStateStore(StateDatabase db)
 
         long? open = KeyValue.GetInt64(c, "open_round");
         long? issued = KeyValue.GetInt64(c, "open_issued_ms");
-        var journal = new List<JournaledUpdate>();
+        var journal = new List<JournaledContribution>();
         if (open is not null)
         {
-            using var command = c.CreateCommand();
-            command.CommandText = "SELECT device_id, base_round, payload FROM round_journal WHERE round = $r ORDER BY rowid;";
-            command.Parameters.AddWithValue("$r", open.Value);
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            var rows = Journal.Read(c, open.Value, out var unreadable);
+            if (unreadable.Count > 0)
             {
-                journal.Add(new JournaledUpdate(reader.GetString(0), reader.GetInt64(1), (byte[])reader[2]));
+                throw new InvalidDataException($"saved state in {db.Path} holds {unreadable.Count} unreadable journal row(s)");
             }
+
+            journal.AddRange(rows.Select(r => new JournaledContribution(r.Round, r.Sender, r.Payload)));
         }
 
         var snapshot = new GatewaySnapshot(
@@ -109,8 +110,9 @@ internal sealed class GatewayStateStore(StateDatabase db)
 
         using var command = c.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = "DELETE FROM kv; DELETE FROM round_journal;";
+        command.CommandText = "DELETE FROM kv;";
         command.ExecuteNonQuery();
+        Journal.Clear(c, tx);
         if (sequence is long seq and >= 0)
         {
             KeyValue.Set(c, tx, "upload_seq", seq);
@@ -131,16 +133,6 @@ internal sealed class GatewayStateStore(StateDatabase db)
         KeyValue.Set(c, tx, "open_issued_ms", issuedAt.ToUnixTimeMilliseconds());
     });
 
-    /// <summary>Journals an accepted update of the open round (streamed into the row: no copy of the payload in memory).</summary>
-    public void Journal(long round, string deviceId, long baseRound, ReadOnlySequence<byte> payload) => db.InTransaction((c, tx) =>
-        StreamedBlob.Insert(c, tx, "round_journal", "payload", payload, command =>
-        {
-            command.CommandText = "INSERT OR REPLACE INTO round_journal (round, device_id, base_round, payload) VALUES ($r, $d, $b, zeroblob($length)) RETURNING rowid;";
-            command.Parameters.AddWithValue("$r", round);
-            command.Parameters.AddWithValue("$d", deviceId);
-            command.Parameters.AddWithValue("$b", baseRound);
-        }));
-
     /// <summary>Inside the caller's transaction: the closed round's model and counters; the journal is cleared.</summary>
     public void CloseRound(SqliteConnection c, SqliteTransaction tx, ModelMessage model, long version, long samplesSinceSync)
     {
@@ -148,10 +140,7 @@ internal sealed class GatewayStateStore(StateDatabase db)
         KeyValue.Set(c, tx, "samples_since_sync", samplesSinceSync);
         KeyValue.Delete(c, tx, "open_round");
         KeyValue.Delete(c, tx, "open_issued_ms");
-        using var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = "DELETE FROM round_journal;";
-        command.ExecuteNonQuery();
+        Journal.Clear(c, tx);
     }
 
     /// <summary>Inside the caller's transaction: the next upload sequence number (persisted, so ids never repeat).</summary>

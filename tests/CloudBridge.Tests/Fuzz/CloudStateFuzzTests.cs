@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using EdgeFL.CloudBridge.State;
 using EdgeFL.Core.Messages;
 using EdgeFL.Storage;
@@ -59,7 +60,7 @@ public sealed class CloudStateFuzzTests(ITestOutputHelper output) : IDisposable
                 {
                     // A sync round: one upload from the expected gateway completes it.
                     var upload = Upload("gw-9", ++sequence, global.Round + 1, 10, global.Model);
-                    Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-9", upload));
+                    Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-9", upload));
                     var published = aggregator.CloseDue();
                     Assert.Equal(global.Round + 1, Assert.Single(published, p => p.Global.Round == global.Round + 1).Global.Round);
                 }
@@ -89,9 +90,9 @@ public sealed class CloudStateFuzzTests(ITestOutputHelper output) : IDisposable
             "UPDATE kv SET value = 42 WHERE key = 'global';",
             "UPDATE kv SET value = $nan WHERE key = 'global';",
             "UPDATE kv SET value = $other WHERE key = 'global';",
-            "UPDATE upload_journal SET payload = 'text' WHERE gateway_id = 'gw-1';",
-            "UPDATE upload_journal SET gateway_id = x'ff00' WHERE gateway_id = 'gw-2';",
-            "UPDATE upload_journal SET round = 'five';",
+            "UPDATE journal SET payload = 'text' WHERE sender = 'gw-1';",
+            "UPDATE journal SET sender = x'ff00' WHERE sender = 'gw-2';",
+            "UPDATE journal SET round = 'five';",
         ];
         return DatabaseVariants.Corpus(File.ReadAllBytes(path), _dir, edits, command =>
         {

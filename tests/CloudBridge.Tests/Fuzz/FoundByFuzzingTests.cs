@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
 using EdgeFL.Tests.Shared;
@@ -35,14 +36,14 @@ public sealed class FoundByFuzzingTests
     {
         var aggregator = new CloudAggregator(new CloudAggregatorOptions { ExpectedGateways = 1 }, NullLogger.Instance, _time);
         aggregator.Adopt(Global(0, Filled(0)));
-        Assert.Equal(UploadOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 1, long.MaxValue, 10, Filled(1))));
-        Assert.Equal(UploadOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 10, Filled(1))));
+        Assert.Equal(AdmissionOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 1, long.MaxValue, 10, Filled(1))));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 10, Filled(1))));
     }
 
     /// <summary>cloud.db's saved global model was restored as it was, NaN included; unreadable journal rows threw InvalidCastException past the worker.</summary>
     [Theory]
     [InlineData("UPDATE kv SET value = $nan WHERE key = 'global';")]
-    [InlineData("UPDATE upload_journal SET payload = 'text';")]
+    [InlineData("UPDATE journal SET payload = 'text';")]
     public void DamagedSavedState_IsDiscarded_SoTheSeedIsUsed(string damage)
     {
         string dir = FuzzCampaign.ScratchDirectory("cloud-regression");

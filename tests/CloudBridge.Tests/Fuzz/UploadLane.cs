@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
@@ -54,13 +55,13 @@ internal sealed class UploadLane
     {
         var expected = Predict(topicGateway, payload, out GatewayUpload? upload, out double scale, out bool onTheBound);
         var actual = Aggregator.OnUpload(topicGateway, new ReadOnlySequence<byte>(payload));
-        if (onTheBound && actual is UploadOutcome.Accepted or UploadOutcome.NormTooLarge)
+        if (onTheBound && actual is AdmissionOutcome.Accepted or AdmissionOutcome.NormTooLarge)
         {
             expected = actual; // within rounding of the bound: float32 chunks there, double here
         }
 
         Assert.Equal(expected, actual);
-        if (actual != UploadOutcome.Accepted)
+        if (actual != AdmissionOutcome.Accepted)
         {
             return false;
         }
@@ -95,39 +96,39 @@ internal sealed class UploadLane
         }
     }
 
-    private UploadOutcome Predict(string topicGateway, byte[] payload, out GatewayUpload? upload, out double scale, out bool onTheBound)
+    private AdmissionOutcome Predict(string topicGateway, byte[] payload, out GatewayUpload? upload, out double scale, out bool onTheBound)
     {
         scale = 1;
         onTheBound = false;
         upload = null;
         if (payload.Length > _options.MaxUploadBytes)
         {
-            return UploadOutcome.TooLarge;
+            return AdmissionOutcome.TooLarge;
         }
 
         if (!WireCodec.TryDecodeUpload(new ReadOnlySequence<byte>(payload), _limits, out upload, out _))
         {
-            return UploadOutcome.Malformed;
+            return AdmissionOutcome.Malformed;
         }
 
         if (upload!.GatewayId != topicGateway)
         {
-            return UploadOutcome.GatewayMismatch;
+            return AdmissionOutcome.SenderMismatch;
         }
 
         if (_applied.Contains(upload.UploadId))
         {
-            return UploadOutcome.Duplicate;
+            return AdmissionOutcome.Duplicate;
         }
 
         if (upload.Round <= GlobalRound)
         {
-            return UploadOutcome.Stale;
+            return AdmissionOutcome.TooStale;
         }
 
         if (upload.TotalSamples < 1 || upload.TotalSamples > _options.MaxTotalSamples || ModelOracle.Unfit(upload.Model, upload.Round, _global) is not null)
         {
-            return UploadOutcome.Invalid;
+            return AdmissionOutcome.Invalid;
         }
 
         if (_options.MaxUploadNorm > 0)
@@ -138,7 +139,7 @@ internal sealed class UploadLane
             {
                 if (_options.UploadNormPolicy == NormPolicy.Reject)
                 {
-                    return UploadOutcome.NormTooLarge;
+                    return AdmissionOutcome.NormTooLarge;
                 }
 
                 scale = _options.MaxUploadNorm / norm;
@@ -147,11 +148,11 @@ internal sealed class UploadLane
 
         if (!_pending.TryGetValue(upload.Round, out var round))
         {
-            return _pending.Count >= _options.MaxOpenRounds ? UploadOutcome.TooManyRounds : UploadOutcome.Accepted;
+            return _pending.Count >= _options.MaxOpenRounds ? AdmissionOutcome.TooManyRounds : AdmissionOutcome.Accepted;
         }
 
         string gateway = upload.GatewayId;
-        return round.Any(a => a.Gateway == gateway) ? UploadOutcome.Duplicate : UploadOutcome.Accepted;
+        return round.Any(a => a.Gateway == gateway) ? AdmissionOutcome.Duplicate : AdmissionOutcome.Accepted;
     }
 
     /// <summary>The weighted mean in double; <paramref name="magnitudes"/> gets sum(w x |term|) / sum(w) per float element, the scale of float32's rounding.</summary>

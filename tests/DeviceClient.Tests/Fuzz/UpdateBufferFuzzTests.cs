@@ -77,11 +77,11 @@ public sealed class UpdateBufferFuzzTests(ITestOutputHelper output) : IDisposabl
 
         string[] edits =
         [
-            "UPDATE buffered_updates SET payload = 'text' WHERE round = 1;",
-            "UPDATE buffered_updates SET round = 'two' WHERE round = 2;",
-            "UPDATE buffered_updates SET round = 7 WHERE round = 3;",
-            "UPDATE buffered_updates SET payload = x'81a176' WHERE round = 2;",
-            "UPDATE buffered_updates SET payload = NULL;",
+            "UPDATE journal SET payload = 'text' WHERE round = 1;",
+            "UPDATE journal SET round = 'two' WHERE round = 2;",
+            "UPDATE journal SET round = 7 WHERE round = 3;",
+            "UPDATE journal SET payload = x'81a176' WHERE round = 2;",
+            "UPDATE journal SET payload = NULL;",
         ];
         return DatabaseVariants.Corpus(File.ReadAllBytes(path), _dir, edits);
     }

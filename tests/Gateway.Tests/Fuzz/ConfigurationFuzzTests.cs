@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -151,8 +152,8 @@ public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : I
 
         // Round 1: three devices make the same small change, which can become the reference of Updates:MaxNormRatio.
         var opened = rounds.BeginRound(selector.Choose(1, ["dev-a", "dev-b"]));
-        Assert.Equal(UpdateOutcome.Accepted, rounds.OnUpdate("dev-a", Update("dev-a", opened, options, HonestChange)));
-        int accepted = 1 + new[] { "dev-b", "dev-c" }.Count(d => rounds.OnUpdate(d, Update(d, opened, options, HonestChange)) == UpdateOutcome.Accepted);
+        Assert.Equal(AdmissionOutcome.Accepted, rounds.OnUpdate("dev-a", Update("dev-a", opened, options, HonestChange)));
+        int accepted = 1 + new[] { "dev-b", "dev-c" }.Count(d => rounds.OnUpdate(d, Update(d, opened, options, HonestChange)) == AdmissionOutcome.Accepted);
         _ = rounds.IsQuorumReached(["dev-a"]);
         var first = rounds.CloseRound(RoundCloseReason.Quorum);
         Assert.True(options.Updates.MaxNormRatio == 0 || double.IsFinite(first.MedianUpdateNorm), $"the median norm with Updates:MaxNormRatio on: {first.MedianUpdateNorm}");
@@ -168,12 +169,12 @@ public sealed partial class ConfigurationFuzzTests(ITestOutputHelper output) : I
         long clipped = metrics.Clipped;
         opened = rounds.BeginRound();
         var outcome = rounds.OnUpdate("dev-d", Update("dev-d", opened, options, scaled));
-        var expected = over && options.Updates.NormPolicy == Core.Validation.NormPolicy.Reject ? UpdateOutcome.NormTooLarge : UpdateOutcome.Accepted;
-        Assert.True(outcome == expected && metrics.Clipped - clipped == (over && expected == UpdateOutcome.Accepted ? 1 : 0), $"a change of norm {Norm(scaled):G4} against a bound of {bound:G4} ({options.Updates.NormPolicy}): {outcome}, clipped {metrics.Clipped - clipped}");
+        var expected = over && options.Updates.NormPolicy == Core.Validation.NormPolicy.Reject ? AdmissionOutcome.NormTooLarge : AdmissionOutcome.Accepted;
+        Assert.True(outcome == expected && metrics.Clipped - clipped == (over && expected == AdmissionOutcome.Accepted ? 1 : 0), $"a change of norm {Norm(scaled):G4} against a bound of {bound:G4} ({options.Updates.NormPolicy}): {outcome}, clipped {metrics.Clipped - clipped}");
         rounds.CloseRound(RoundCloseReason.Deadline);
 
         // The round loop's timers: the wait for devices before the first round (what is left of the
-        // timeout, at most 1 s at a time, as GatewayWorker waits), a pause between rounds, the wait for
+        // timeout, at most 1 s at a time, as RoundScheduler waits), a pause between rounds, the wait for
         // the global model.
         Assert.True(options.Rounds.WaitForDevices >= 0);
         var remaining = options.Rounds.WaitForDevicesTimeout - time.GetElapsedTime(time.GetTimestamp());

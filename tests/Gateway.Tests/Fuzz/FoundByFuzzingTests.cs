@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
@@ -31,7 +32,7 @@ public sealed class FoundByFuzzingTests
         var q = Quantizer.Quantize(TestModels.Filled(1));
         var w = q.Tensors[0];
         var huge = new ModelState([new NamedTensor(w.Name, w.Shape, w.DType, w.Data, new Quantization(3e37f, 0)), q.Tensors[1], q.Tensors[2]]);
-        Assert.Equal(UpdateOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, huge)));
+        Assert.Equal(AdmissionOutcome.Invalid, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, huge)));
         Assert.False(coordinator.CloseRound(RoundCloseReason.Deadline).ModelUpdated);
     }
 
@@ -40,8 +41,8 @@ public sealed class FoundByFuzzingTests
     public void FiniteButHugeUpdates_NeverMakeTheModelNonFinite()
     {
         var coordinator = Create();
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 1000, TestModels.Filled(3e38f))));
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 1000, TestModels.Filled(2e38f))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 1000, TestModels.Filled(3e38f))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 1000, TestModels.Filled(2e38f))));
         coordinator.CloseRound(RoundCloseReason.Quorum);
 
         // The weights are scaled into (0, 1]: the mean of finite values is computed, not an overflow.
@@ -59,7 +60,7 @@ public sealed class FoundByFuzzingTests
         coordinator.BeginRound();
         for (int i = 0; i < 4; i++)
         {
-            Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate($"d{i}", TestModels.Payload($"d{i}", 1, 1000, TestModels.Filled(float.MaxValue))));
+            Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate($"d{i}", TestModels.Payload($"d{i}", 1, 1000, TestModels.Filled(float.MaxValue))));
         }
 
         var result = coordinator.CloseRound(RoundCloseReason.Quorum);

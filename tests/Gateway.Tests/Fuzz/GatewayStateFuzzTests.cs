@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Messages;
@@ -15,7 +16,7 @@ namespace EdgeFL.Gateway.Tests.Fuzz;
 /// files (bytes of real files, some already holding wrong values written through SQLite: a model that
 /// does not decode, text where numbers go, a timestamp out of range, negative counters) are opened the
 /// way the gateway starts: StateDatabase.Open (which quarantines what SQLite cannot read), the saved
-/// state adopted (GatewayWorker.AdoptSavedState), the open round reopened with its journal replayed,
+/// state adopted (GatewaySeeder.AdoptSavedState), the open round reopened with its journal replayed,
 /// the outbox read. Nothing may throw; a resumed model must be fit; and every 25th file a full round
 /// (update, close, upload queued, state saved) still runs on it.
 /// </summary>
@@ -53,10 +54,10 @@ public sealed class GatewayStateFuzzTests(ITestOutputHelper output) : IDisposabl
         var outbox = new DurableOutbox(db, new OutboxOptions(), NullLogger.Instance);
         var rounds = new RoundCoordinator(_options, new GatewayMetrics(), NullLogger.Instance, new ManualTimeProvider(), store);
 
-        var saved = GatewayWorker.AdoptSavedState(store, rounds, NullLogger.Instance, _options.GatewayId);
+        var saved = GatewaySeeder.AdoptSavedState(store, rounds, NullLogger.Instance, _options.GatewayId);
         if (saved is null)
         {
-            // GatewayWorker.SeedAsync: the seed, as on a first start.
+            // GatewaySeeder.SeedAsync: the seed, as on a first start.
             Assert.False(rounds.HasModel);
             var seed = TestModels.Message(TestModels.Filled(0));
             Assert.True(rounds.Adopt(seed).IsAccepted);
@@ -68,7 +69,7 @@ public sealed class GatewayStateFuzzTests(ITestOutputHelper output) : IDisposabl
             Assert.Equal(saved.Version, rounds.Version);
             if (saved.OpenRound == saved.Version + 1)
             {
-                // GatewayWorker.RunRoundsAsync: the round open at the crash, reopened, its journal folded back.
+                // RoundLoop.RunRoundsAsync: the round open at the crash, reopened, its journal folded back.
                 rounds.BeginRound(selected: null, issuedAt: saved.OpenIssuedAt);
                 Assert.InRange(rounds.Replay(saved.Journal), 0, saved.Journal.Count);
             }
@@ -84,13 +85,13 @@ public sealed class GatewayStateFuzzTests(ITestOutputHelper output) : IDisposabl
         return saved is not null;
     }
 
-    /// <summary>A round as GatewayWorker runs it (PersistClosedRound), on whatever state the file left: it must complete and be saved.</summary>
+    /// <summary>A round as the round loop runs it (CloudSync.PersistClosedRound), on whatever state the file left: it must complete and be saved.</summary>
     private static void RunRound(RoundCoordinator rounds, GatewayStateStore store, DurableOutbox outbox)
     {
         var opened = rounds.OpenRoundNumber is { } open ? open : rounds.BeginRound().Round;
         var model = rounds.Snapshot(0).Model;
         var payload = WireCodec.Encode(TestModels.Update("dev-fresh", opened, 10, model));
-        Assert.Equal(UpdateOutcome.Accepted, rounds.OnUpdate("dev-fresh", new ReadOnlySequence<byte>(payload)));
+        Assert.Equal(AdmissionOutcome.Accepted, rounds.OnUpdate("dev-fresh", new ReadOnlySequence<byte>(payload)));
         var result = rounds.CloseRound(RoundCloseReason.Quorum);
         Assert.True(result.ModelUpdated);
         var edge = rounds.Snapshot(result.Samples);
@@ -134,14 +135,14 @@ public sealed class GatewayStateFuzzTests(ITestOutputHelper output) : IDisposabl
             "UPDATE kv SET value = 1e300 WHERE key = 'open_round';",
             "UPDATE kv SET value = x'00ff' WHERE key = 'last_adopted_global';",
             "INSERT INTO kv (key, value) VALUES ('upload_seq', 'seven');",
-            "UPDATE round_journal SET payload = 'not a blob';",
-            "UPDATE round_journal SET device_id = x'ff00' WHERE device_id = 'dev-a';",
+            "UPDATE journal SET payload = 'not a blob';",
+            "UPDATE journal SET sender = x'ff00' WHERE sender = 'dev-a';",
             "UPDATE outbox SET payload = 12345;",
             "UPDATE outbox SET topic = x'c0ff';",
             "DELETE FROM kv WHERE key = 'version';",
             "UPDATE kv SET value = $model WHERE key = 'model';",
             "UPDATE kv SET value = $nan WHERE key = 'model';",
-            "UPDATE round_journal SET payload = $model;",
+            "UPDATE journal SET payload = $model;",
         ];
         return DatabaseVariants.Corpus(File.ReadAllBytes(path), _dir, edits, command =>
         {

@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using EdgeFL.CloudLink;
 using EdgeFL.CloudLink.Outbox;
@@ -17,7 +18,7 @@ namespace EdgeFL.Gateway.Tests.Fuzz;
 /// <summary>
 /// Ingress 3, the cloud's global model: 10,000 mutated and random payloads through the gateway's adopt
 /// path: the uplink's handler (size check, signature check, decoding, newest round kept), then, as
-/// GatewayWorker does for a newer global model, RoundCoordinator.Adopt (layout, finite values). Batches
+/// the round loop does for a newer global model, RoundCoordinator.Adopt (layout, finite values). Batches
 /// take turns: a gateway that requires the cloud's signature (seeds signed by the cloud's key; a mutation
 /// anywhere must make the model rejected), and one with no key configured (unsigned models taken
 /// unchecked), so that mutated models reach decoding and adoption; each on a gateway that already holds
@@ -79,7 +80,7 @@ public sealed class GlobalModelFuzzTests(ITestOutputHelper output) : IDisposable
 
         var model = coordinator.BeginRound();
         var layout = coordinator.Snapshot(0).Model;
-        Assert.Equal(UpdateOutcome.Accepted, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(WireCodec.Encode(TestModels.Update("a", model.Round, 10, layout)))));
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", new ReadOnlySequence<byte>(WireCodec.Encode(TestModels.Update("a", model.Round, 10, layout)))));
         Assert.True(coordinator.CloseRound(RoundCloseReason.Quorum).ModelUpdated);
         batch.Dispose();
     }
@@ -133,7 +134,7 @@ public sealed class GlobalModelFuzzTests(ITestOutputHelper output) : IDisposable
                 Assert.Equal(message.Round, _uplink.LatestGlobal!.Round);
             }
 
-            // GatewayWorker.AdoptNewerGlobal: a global model newer than the last one adopted is offered once.
+            // CloudSync.AdoptNewerGlobal: a global model newer than the last one adopted is offered once.
             if (_uplink.LatestGlobal is not { } global || global.Round <= _lastAdopted)
             {
                 Assert.Same(before, Coordinator.HasModel ? Coordinator.Snapshot(0).Model : null);

@@ -1,6 +1,6 @@
+using EdgeFL.Gateway.State;
 using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Wire;
-using EdgeFL.Gateway.State;
 using EdgeFL.Storage;
 using EdgeFL.Tests.Shared;
 using Microsoft.Data.Sqlite;
@@ -66,7 +66,7 @@ public sealed class StateFilesFoundByFuzzingTests : IDisposable
         using var db = StateDatabase.Open(PathOf, Schema, NullLogger.Instance);
         var store = new GatewayStateStore(db);
         var rounds = new RoundCoordinator(new GatewayOptions(), new GatewayMetrics(), NullLogger.Instance, new ManualTimeProvider(), store);
-        Assert.Null(GatewayWorker.AdoptSavedState(store, rounds, NullLogger.Instance, "gw"));
+        Assert.Null(GatewaySeeder.AdoptSavedState(store, rounds, NullLogger.Instance, "gw"));
         Assert.False(rounds.HasModel);
         Assert.Null(store.Load());
         Assert.Equal(nextUpload, db.InTransaction((c, tx) => store.NextUploadSequence(c, tx))); // a readable upload counter survives

@@ -1,3 +1,4 @@
+using EdgeFL.Core.Rounds;
 using System.Buffers;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
@@ -79,14 +80,14 @@ internal sealed class UpdateLane
     {
         var expected = Predict(topicDevice, payload, out DeviceUpdate? update, out double scale, out bool onTheBound);
         var actual = Coordinator.OnUpdate(topicDevice, new ReadOnlySequence<byte>(payload));
-        if (onTheBound && actual is UpdateOutcome.Accepted or UpdateOutcome.NormTooLarge)
+        if (onTheBound && actual is AdmissionOutcome.Accepted or AdmissionOutcome.NormTooLarge)
         {
             // A norm within rounding of the bound: float32 chunks (the gateway) and double (here) may differ.
             expected = actual;
         }
 
         Assert.Equal(expected, actual);
-        if (actual != UpdateOutcome.Accepted)
+        if (actual != AdmissionOutcome.Accepted)
         {
             return false;
         }
@@ -146,66 +147,66 @@ internal sealed class UpdateLane
         return false;
     }
 
-    private UpdateOutcome Predict(string topicDevice, byte[] payload, out DeviceUpdate? update, out double scale, out bool onTheBound)
+    private AdmissionOutcome Predict(string topicDevice, byte[] payload, out DeviceUpdate? update, out double scale, out bool onTheBound)
     {
         scale = 1;
         onTheBound = false;
         update = null;
         if (payload.Length > _options.Updates.MaxBytes)
         {
-            return UpdateOutcome.TooLarge;
+            return AdmissionOutcome.TooLarge;
         }
 
         if (!WireCodec.TryDecodeUpdate(new ReadOnlySequence<byte>(payload), _limits, out update, out _))
         {
-            return UpdateOutcome.Malformed;
+            return AdmissionOutcome.Malformed;
         }
 
         if (update!.DeviceId != topicDevice)
         {
-            return UpdateOutcome.DeviceMismatch;
+            return AdmissionOutcome.SenderMismatch;
         }
 
         long staleness = _open - update.Round;
         if (staleness < 0)
         {
-            return UpdateOutcome.WrongRound;
+            return AdmissionOutcome.WrongRound;
         }
 
         if (staleness > _options.Staleness.MaxRounds)
         {
-            return UpdateOutcome.TooStale;
+            return AdmissionOutcome.TooStale;
         }
 
         if (_contributions.Contains((topicDevice, update.Round)))
         {
-            return UpdateOutcome.Duplicate;
+            return AdmissionOutcome.Duplicate;
         }
 
         if (!_validator.Validate(update, _model, _open).IsAccepted)
         {
-            return UpdateOutcome.Invalid;
+            return AdmissionOutcome.Invalid;
         }
 
         if (MaxNorm <= 0)
         {
-            return UpdateOutcome.Accepted;
+            return AdmissionOutcome.Accepted;
         }
 
         double norm = ModelOracle.Distance(update.Model, _model);
         onTheBound = Math.Abs(norm - MaxNorm) <= 1e-5 * MaxNorm;
         if (norm <= MaxNorm)
         {
-            return UpdateOutcome.Accepted;
+            return AdmissionOutcome.Accepted;
         }
 
         if (_options.Updates.NormPolicy == NormPolicy.Reject)
         {
-            return UpdateOutcome.NormTooLarge;
+            return AdmissionOutcome.NormTooLarge;
         }
 
         scale = MaxNorm / norm;
-        return UpdateOutcome.Accepted;
+        return AdmissionOutcome.Accepted;
     }
 
     /// <summary>What "not garbage" means for an accepted update, checked without the validator.</summary>

@@ -1,0 +1,153 @@
+using EdgeFL.Core.Aggregation;
+using EdgeFL.Core.Models;
+
+namespace EdgeFL.Core.Rounds;
+
+/// <summary>
+/// One aggregation round at either tier: the model its contributions are measured against, the running
+/// aggregate, who answered and how. Mutated only by its <see cref="RoundBook"/>, under the book's lock.
+/// </summary>
+public sealed class AggregationRound
+{
+    internal AggregationRound(long number, ModelState reference, IAggregationStrategy strategy, long openedAt, IEnumerable<string>? selected)
+    {
+        Number = number;
+        Reference = reference;
+        Strategy = strategy;
+        OpenedAt = openedAt;
+        Selected = selected is null ? null : new HashSet<string>(selected, StringComparer.Ordinal);
+        strategy.BeginRound(reference);
+    }
+
+    /// <summary>The round's number.</summary>
+    public long Number { get; }
+
+    /// <summary>The model the round's contributions are measured and averaged around (not changed until the round closes).</summary>
+    public ModelState Reference { get; }
+
+    /// <summary>When the round opened (or its first contribution arrived), as a <see cref="TimeProvider"/> timestamp.</summary>
+    public long OpenedAt { get; }
+
+    /// <summary>The senders asked to take part; null when every sender may.</summary>
+    public IReadOnlySet<string>? Selected { get; }
+
+    internal IAggregationStrategy Strategy { get; }
+
+    /// <summary>True once the round was closed: nothing more is folded into it.</summary>
+    internal bool Closed { get; set; }
+
+    /// <summary>Per-round keys reserved or admitted (one contribution each).</summary>
+    internal HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The ids of the admitted contributions, in order.</summary>
+    public IReadOnlyList<string> AdmittedIds => AdmittedIdList;
+
+    internal List<string> AdmittedIdList { get; } = [];
+
+    /// <summary>Contributions reserved or admitted (those still being checked included).</summary>
+    public int Reserved => Keys.Count;
+
+    /// <summary>Senders whose contribution for this very round was folded in: they answered it.</summary>
+    public IReadOnlyCollection<string> Accepted => AcceptedSet;
+
+    /// <summary>Senders that declined this round.</summary>
+    public IReadOnlyCollection<string> Declined => DeclinedSet;
+
+    /// <summary>Senders whose contribution for this round was refused on its content: they answered too.</summary>
+    public IReadOnlyCollection<string> Refused => RefusedSet;
+
+    internal HashSet<string> AcceptedSet { get; } = new(StringComparer.Ordinal);
+
+    internal HashSet<string> DeclinedSet { get; } = new(StringComparer.Ordinal);
+
+    internal HashSet<string> RefusedSet { get; } = new(StringComparer.Ordinal);
+
+    internal HashSet<string> NotSelectedSet { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The admitted contributions' change norms (after clipping), when a norm bound is on.</summary>
+    internal List<double> Norms { get; } = [];
+
+    /// <summary>Change norms recorded (one per admitted contribution while a norm bound is on).</summary>
+    public int NormCount => Norms.Count;
+
+    /// <summary>Contributions folded in.</summary>
+    public int Count => Strategy.Count;
+
+    /// <summary>Samples behind the admitted contributions.</summary>
+    public long Samples { get; internal set; }
+
+    /// <summary>Sum of loss x samples over the admitted contributions that report a loss.</summary>
+    public double LossSum { get; internal set; }
+
+    /// <summary>Energy reported by the admitted contributions, in mAh.</summary>
+    public double EnergyMah { get; internal set; }
+
+    /// <summary>Admitted contributions trained on an older round (discounted).</summary>
+    public int Stale { get; internal set; }
+
+    /// <summary>Contributions refused while the round was open.</summary>
+    public int Rejected { get; internal set; }
+
+    /// <summary>Median of the recorded change norms (NaN when none).</summary>
+    public double MedianNorm()
+    {
+        if (Norms.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var sorted = Norms.ToArray();
+        Array.Sort(sorted);
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    /// <summary>
+    /// True when the senders that answered (accepted, refused on content, or declined) reach
+    /// <paramref name="fraction"/> of those expected: the senders <paramref name="online"/> now plus any that
+    /// answered and went away since, restricted to the selected ones when the round has a selection.
+    /// </summary>
+    public bool IsQuorumReached(IEnumerable<string> online, double fraction)
+    {
+        var expected = new HashSet<string>(online, StringComparer.Ordinal);
+        expected.UnionWith(AcceptedSet);
+        expected.UnionWith(DeclinedSet);
+        expected.UnionWith(RefusedSet);
+        if (Selected is { } selected)
+        {
+            // Only the senders asked to take part count, towards both sides of the quorum.
+            expected.IntersectWith(selected);
+        }
+
+        if (expected.Count == 0)
+        {
+            return false;
+        }
+
+        int answered = AcceptedSet.Count(expected.Contains) + DeclinedSet.Count(expected.Contains) + RefusedSet.Count(expected.Contains);
+        return answered >= Math.Max(1, (int)Math.Ceiling(fraction * expected.Count));
+    }
+
+    /// <summary>Records that <paramref name="sender"/> will not take part; false when it answered already or had declined.</summary>
+    public bool Decline(string sender) => !AcceptedSet.Contains(sender) && !RefusedSet.Contains(sender) && DeclinedSet.Add(sender);
+
+    /// <summary>Records that <paramref name="sender"/> was not asked to take part (it answers without declining).</summary>
+    public void MarkNotSelected(string sender) => NotSelectedSet.Add(sender);
+
+    /// <summary>A contribution for this round from <paramref name="sender"/> was folded in.</summary>
+    internal void Answered(string sender)
+    {
+        AcceptedSet.Add(sender);
+        DeclinedSet.Remove(sender);
+        RefusedSet.Remove(sender);
+    }
+
+    /// <summary>A contribution for this round from <paramref name="sender"/> was refused on its content.</summary>
+    internal void AnsweredWithRefusal(string sender)
+    {
+        if (!AcceptedSet.Contains(sender))
+        {
+            RefusedSet.Add(sender);
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Models;
+using EdgeFL.Core.Signing;
+using EdgeFL.Core.Topics;
+using EdgeFL.Core.Wire;
+using EdgeFL.Gateway.Selection;
+using EdgeFL.Messaging;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeFL.Gateway.Link;
+
+/// <summary>
+/// The gateway's side of the device network: the embedded broker (or the external broker's client), the
+/// intake of device updates, status, declines and telemetry into the rounds and the fleet view, and the
+/// publishing of each round's model. Started before the round loop, stopped after it.
+/// </summary>
+internal sealed class DeviceLink(
+    IOptions<GatewayOptions> options,
+    GatewayBrokerFactory factory,
+    RoundCoordinator rounds,
+    FleetView fleet,
+    FleetTelemetry telemetry,
+    ModelSigner signer,
+    ILogger<DeviceLink> logger) : IHostedService, IAsyncDisposable
+{
+    private static readonly DecodeLimits ControlLimits = DecodeLimits.Default with { MaxPayloadBytes = 64 * 1024, MaxTensors = 0 };
+    private readonly GatewayOptions _options = options.Value;
+    private readonly TopicScheme _topics = new(options.Value.TopicPrefix);
+
+    /// <summary>The embedded broker, when this gateway hosts one (tests and the demo read its counters).</summary>
+    public EmbeddedBroker? Broker { get; private set; }
+
+    /// <summary>The gateway's own client connection (tests read its receive budget).</summary>
+    public MqttConnection? Connection { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The broker listens before the host reports started (and, under systemd, before READY=1).
+        Broker = factory.CreateBroker();
+        if (Broker is not null)
+        {
+            string gatewayId = _options.GatewayId;
+
+            // Updates are taken in the broker's receive path: checked, journaled and folded in before the
+            // device's PUBACK, without a loopback subscription's two extra copies and queue of every update.
+            // The payload is the broker's, lent for the call only (RoundCoordinator.OnUpdate keeps nothing of it).
+            Broker.AddLocalConsumer(_topics.DeviceUpdateFilter(gatewayId), OnUpdate);
+
+            // Status, declines and telemetry too, rather than through a subscription of the gateway's own client:
+            // MQTTnet 5.2 reads the retained messages for a SUBSCRIBE before it registers the subscription, so a
+            // device's retained online status published in that moment (a device connecting as the gateway starts)
+            // reached neither the retained read nor the subscribers, and the gateway never saw the device online.
+            Broker.AddLocalConsumer(_topics.DeviceStatusFilter(gatewayId), OnStatus);
+            Broker.AddLocalConsumer(_topics.DeviceDeclineFilter(gatewayId), OnDecline);
+            Broker.AddLocalConsumer(_topics.DeviceTelemetryFilter(gatewayId), m => telemetry.OnMessageAsync(m, CancellationToken.None));
+            await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Connection = factory.CreateConnection();
+        if (Broker is null)
+        {
+            // With an external broker the device messages come through this client.
+            string gatewayId = _options.GatewayId;
+            await Connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, Sync(OnStatus), cancellationToken).ConfigureAwait(false);
+            await Connection.SubscribeAsync(_topics.DeviceDeclineFilter(gatewayId), MqttQos.AtLeastOnce, Sync(OnDecline), cancellationToken).ConfigureAwait(false);
+            await Connection.SubscribeAsync(_topics.DeviceUpdateFilter(gatewayId), MqttQos.AtLeastOnce, Sync(OnUpdate), cancellationToken).ConfigureAwait(false);
+            await Connection.SubscribeAsync(_topics.DeviceTelemetryFilter(gatewayId), MqttQos.AtMostOnce, telemetry.OnMessageAsync, cancellationToken).ConfigureAwait(false);
+        }
+
+        await Connection.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken) => await DisposeAsync().ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Connection is not null)
+        {
+            await Connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Broker is not null)
+        {
+            await Broker.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until the gateway's own client is connected.</summary>
+    public Task WaitConnectedAsync(CancellationToken cancellationToken) => Connection!.WaitConnectedAsync(cancellationToken);
+
+    /// <summary>Publishes a round's model, signed and retained, retrying until it is out or the gateway stops.</summary>
+    public async Task PublishModelAsync(ModelMessage model, Action tick, CancellationToken cancellationToken)
+    {
+        byte[] payload = signer.Encode(model);
+        while (true)
+        {
+            tick();
+            try
+            {
+                await Connection!.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+                await Connection.PublishAsync(_topics.GatewayModel(_options.GatewayId), payload, MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
+            {
+                GatewayLog.ModelPublishFailed(logger, _options.GatewayId, model.Round, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Unless <c>Gateway:Broker:ReceiveBudgetBytes</c> is set, sizes the receive budget to one update of the
+    /// model being trained (<see cref="ReceiveBudgetSizing"/>), so that a round costs a model or two of memory
+    /// above idle whatever the model's size.
+    /// </summary>
+    public void SizeReceiveBudget(ModelState model)
+    {
+        if (_options.Broker.ReceiveBudgetBytes is not null)
+        {
+            return;
+        }
+
+        long bytes = ReceiveBudgetSizing.ForModel(model.DataBytes);
+        long current = Broker?.ReceiveBudgetBytes ?? Connection?.ReceiveBudgetBytes ?? 0;
+        if (current == bytes || current == 0)
+        {
+            return;
+        }
+
+        Broker?.ResizeReceiveBudget(bytes);
+        Connection?.ResizeReceiveBudget(bytes);
+        GatewayLog.ReceiveBudgetSized(logger, _options.GatewayId, bytes, model.DataBytes);
+    }
+
+    private static Func<InboundMessage, CancellationToken, Task> Sync(Action<InboundMessage> handler) => (message, _) =>
+    {
+        handler(message);
+        return Task.CompletedTask;
+    };
+
+    private void OnUpdate(InboundMessage message)
+    {
+        if (_topics.DeviceIdFrom(message.Topic) is { } deviceId)
+        {
+            rounds.OnUpdate(deviceId, message.Payload);
+        }
+    }
+
+    private void OnStatus(InboundMessage message)
+    {
+        string? deviceId = _topics.DeviceIdFrom(message.Topic);
+        if (deviceId is null || message.Payload.IsEmpty)
+        {
+            return;
+        }
+
+        if (WireCodec.TryDecodeStatus(message.Payload, ControlLimits, out var status, out var error) && status!.DeviceId == deviceId)
+        {
+            fleet.Apply(status);
+        }
+        else
+        {
+            GatewayLog.MalformedControl(logger, _options.GatewayId, "status", message.Topic, error.IsError ? error.ToString() : "device id does not match the topic");
+        }
+    }
+
+    private void OnDecline(InboundMessage message)
+    {
+        if (_topics.DeviceIdFrom(message.Topic) is not { } deviceId)
+        {
+            return;
+        }
+
+        if (WireCodec.TryDecodeDecline(message.Payload, ControlLimits, out var decline, out var error))
+        {
+            rounds.OnDecline(deviceId, decline!);
+        }
+        else
+        {
+            GatewayLog.MalformedControl(logger, _options.GatewayId, "decline", message.Topic, error.ToString());
+        }
+    }
+}

@@ -1,4 +1,7 @@
+using EdgeFL.CloudBridge.Hosting;
+using EdgeFL.CloudBridge.Link;
 using EdgeFL.CloudBridge.State;
+using EdgeFL.Hosting;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Storage;
@@ -31,6 +34,14 @@ public static class CloudServiceCollectionExtensions
         services.AddSingleton<Security.CloudBrokerAccess>();
 
         services.AddSingleton(sp => ModelSigner.LoadOrGenerate(sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.SigningKeyPath));
+        services.TryAddSingleton<ServiceHealth>();
+        services.AddOptions<ServiceOptions>();
+        services.AddSingleton<CloudLoopHealth>();
+        services.AddSingleton<CloudSeeder>();
+        services.AddSingleton<GatewayLink>();
+
+        // The link's broker listens before the loop starts, and stops after it.
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayLink>());
         services.AddHostedService<CloudAggregatorWorker>();
         return services;
     }

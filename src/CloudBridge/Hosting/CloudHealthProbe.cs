@@ -10,9 +10,9 @@ namespace EdgeFL.CloudBridge.Hosting;
 /// The cloud aggregator's report to systemd. A probe client connects to the cloud broker (the
 /// embedded one over loopback, or the external one): READY=1 once that works. With the embedded
 /// broker, the watchdog's "cloud-broker" check passes while the probe stays connected (its keep-alive
-/// pings the broker), allowing <see cref="ServiceOptions.ConnectionGrace"/> for a reconnect. The
-/// aggregator's own loop has no heartbeat yet (CloudAggregatorWorker is being reworked for issue 3). Registered after the
-/// aggregator, so the embedded broker has started listening before the probe connects.
+/// pings the broker), allowing <see cref="ServiceOptions.ConnectionGrace"/> for a reconnect; the
+/// aggregation loop's own heartbeat is <see cref="CloudLoopHealth"/>. Registered after the aggregator,
+/// so the embedded broker has started listening before the probe connects.
 /// </summary>
 internal sealed class CloudHealthProbe(
     IOptions<CloudAggregatorOptions> options,

@@ -134,8 +134,35 @@ public sealed class AggregationRound
     /// <summary>Records that <paramref name="sender"/> was not asked to take part (it answers without declining).</summary>
     public void MarkNotSelected(string sender) => NotSelectedSet.Add(sender);
 
+    /// <summary>Tallies a contribution folded in (<paramref name="norm"/>: its change norm after clipping, when a bound is on).</summary>
+    internal void Record(Contribution contribution, long staleness, double? norm)
+    {
+        AdmittedIdList.Add(contribution.Id);
+        if (norm is { } n)
+        {
+            Norms.Add(n);
+        }
+
+        if (staleness > 0)
+        {
+            Stale++;
+        }
+        else
+        {
+            Answered(contribution.SenderId);
+        }
+
+        Samples += contribution.SampleCount;
+        if (double.IsFinite(contribution.Loss))
+        {
+            LossSum += contribution.Loss * contribution.SampleCount;
+        }
+
+        EnergyMah += contribution.EnergyMah;
+    }
+
     /// <summary>A contribution for this round from <paramref name="sender"/> was folded in.</summary>
-    internal void Answered(string sender)
+    private void Answered(string sender)
     {
         AcceptedSet.Add(sender);
         DeclinedSet.Remove(sender);

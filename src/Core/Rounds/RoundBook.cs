@@ -118,34 +118,16 @@ public abstract class RoundBook
             return Refuse(senderId, contribution, AdmissionOutcome.SenderMismatch, $"payload says '{contribution.SenderId}'");
         }
 
-        AggregationRound round;
-        long staleness;
-        string key;
-        UpdateNormBound bound;
-        lock (Sync)
+        if (!TryReserve(contribution, out var place, out var refusal))
         {
-            var slot = Select(contribution);
-            if (slot.Round is null)
-            {
-                return Refuse(senderId, contribution, slot.Outcome, slot.Detail, slot.Tag);
-            }
-
-            round = slot.Round;
-            staleness = slot.Staleness;
-            key = RoundKey(contribution);
-            if (!round.Keys.Add(key))
-            {
-                return Refuse(senderId, contribution, AdmissionOutcome.Duplicate, $"second contribution from {senderId} for round {contribution.Round}");
-            }
-
-            bound = NormBoundFor(round);
+            return refusal;
         }
 
         // Outside the lock: the reference model is fixed while the round is open.
-        var verdict = Check(contribution, round.Reference, bound, out double norm, out double deltaScale);
+        var verdict = Check(contribution, place.Round.Reference, place.Bound, out double norm, out double deltaScale);
         if (!verdict.IsAccepted)
         {
-            Release(round, contribution, key, staleness);
+            Release(place, contribution);
             var outcome = verdict.Reason == RejectReason.NormTooLarge ? AdmissionOutcome.NormTooLarge : AdmissionOutcome.Invalid;
             return Refuse(senderId, contribution, outcome, verdict.Detail);
         }
@@ -153,55 +135,66 @@ public abstract class RoundBook
         if (!replaying)
         {
             // On disk before the handler returns, so before the sender's acknowledgement.
-            _journal?.Append(round.Number, contribution, payload);
+            _journal?.Append(place.Round.Number, contribution, payload);
         }
 
+        return Fold(contribution, place, norm, deltaScale);
+    }
+
+    /// <summary>Under the lock: the tier's round for the contribution, and its key in that round reserved.</summary>
+    private bool TryReserve(Contribution contribution, out Place place, out AdmissionResult refusal)
+    {
+        lock (Sync)
+        {
+            place = default;
+            var slot = Select(contribution);
+            if (slot.Round is null)
+            {
+                refusal = Refuse(contribution.SenderId, contribution, slot.Outcome, slot.Detail, slot.Tag);
+                return false;
+            }
+
+            string key = RoundKey(contribution);
+            if (!slot.Round.Keys.Add(key))
+            {
+                refusal = Refuse(contribution.SenderId, contribution, AdmissionOutcome.Duplicate, $"second contribution from {contribution.SenderId} for round {contribution.Round}");
+                return false;
+            }
+
+            place = new Place(slot.Round, slot.Staleness, key, NormBoundFor(slot.Round));
+            refusal = default;
+            return true;
+        }
+    }
+
+    /// <summary>Under the lock: the checked contribution folded into its round, unless the round closed meanwhile.</summary>
+    private AdmissionResult Fold(Contribution contribution, Place place, double norm, double deltaScale)
+    {
+        var round = place.Round;
         lock (Sync)
         {
             if (round.Closed)
             {
-                return Refuse(senderId, contribution, ClosedMeanwhile, $"round {round.Number} closed while the contribution was checked");
+                return Refuse(contribution.SenderId, contribution, ClosedMeanwhile, $"round {round.Number} closed while the contribution was checked");
             }
 
             try
             {
-                double weight = contribution.SampleCount * Rules.StalenessDiscount(staleness) / _weightUnit;
+                double weight = contribution.SampleCount * Rules.StalenessDiscount(place.Staleness) / _weightUnit;
                 round.Strategy.Add(contribution.Model, weight, deltaScale);
             }
             catch (InvalidOperationException ex)
             {
                 // A robust rule holds at most Aggregation:MaxUpdates updates per round.
-                Release(round, contribution, key, staleness);
-                return Refuse(senderId, contribution, AdmissionOutcome.Invalid, ex.Message);
+                Release(place, contribution);
+                return Refuse(contribution.SenderId, contribution, AdmissionOutcome.Invalid, ex.Message);
             }
 
-            round.AdmittedIdList.Add(contribution.Id);
-            if (bound.IsEnabled)
-            {
-                round.Norms.Add(norm * deltaScale);
-            }
-
-            if (staleness > 0)
-            {
-                round.Stale++;
-            }
-
-            round.Samples += contribution.SampleCount;
-            if (double.IsFinite(contribution.Loss))
-            {
-                round.LossSum += contribution.Loss * contribution.SampleCount;
-            }
-
-            round.EnergyMah += contribution.EnergyMah;
-            if (staleness == 0)
-            {
-                round.Answered(contribution.SenderId);
-            }
-
-            OnAdmitted(round, contribution, staleness);
+            round.Record(contribution, place.Staleness, place.Bound.IsEnabled ? norm * deltaScale : null);
+            OnAdmitted(round, contribution, place.Staleness);
         }
 
-        _observer.Admitted(round.Number, contribution, norm, deltaScale, bound.MaxNorm);
+        _observer.Admitted(round.Number, contribution, norm, deltaScale, place.Bound.MaxNorm);
         return new AdmissionResult(AdmissionOutcome.Accepted, contribution, "");
     }
 
@@ -223,18 +216,18 @@ public abstract class RoundBook
         return model.IsAccepted ? bound.Check(contribution.Model, reference, out norm, out deltaScale) : model;
     }
 
-    private void Release(AggregationRound round, Contribution contribution, string key, long staleness)
+    private void Release(Place place, Contribution contribution)
     {
         lock (Sync)
         {
-            round.Keys.Remove(key);
-            if (staleness == 0)
+            place.Round.Keys.Remove(place.Key);
+            if (place.Staleness == 0)
             {
                 // Refused on its content: the sender has answered, and the round need not wait for it.
-                round.AnsweredWithRefusal(contribution.SenderId);
+                place.Round.AnsweredWithRefusal(contribution.SenderId);
             }
 
-            OnReleased(round);
+            OnReleased(place.Round);
         }
     }
 
@@ -251,4 +244,7 @@ public abstract class RoundBook
         _observer.Refused(senderId, outcome, detail);
         return new AdmissionResult(outcome, contribution, detail, tag);
     }
+
+    /// <summary>A contribution's reserved place: its round, staleness, key and the norm bound it is held to.</summary>
+    private readonly record struct Place(AggregationRound Round, long Staleness, string Key, UpdateNormBound Bound);
 }

@@ -1,0 +1,211 @@
+using System.Threading.Channels;
+using EdgeFL.CloudBridge.Security;
+using EdgeFL.Core.Messages;
+using EdgeFL.Core.Rounds;
+using EdgeFL.Core.Signing;
+using EdgeFL.Core.Topics;
+using EdgeFL.Core.Validation;
+using EdgeFL.Core.Wire;
+using EdgeFL.Messaging;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeFL.CloudBridge.Link;
+
+/// <summary>
+/// The cloud's side of the network to its gateways: the embedded cloud broker (or the external broker's
+/// client), the intake of uploads into the aggregator, acknowledgements back to each gateway, the
+/// retained global model read at start and each new global model published.
+/// </summary>
+internal sealed class GatewayLink : IHostedService, IAsyncDisposable
+{
+    private readonly CloudAggregatorOptions _options;
+    private readonly CloudBrokerAccess _access;
+    private readonly CloudAggregator _aggregator;
+    private readonly ModelSigner _signer;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly TopicScheme _topics;
+
+    // A retained global model found on the broker is taken only if this aggregator signed it: else
+    // anyone who can publish there could have it adopted, re-signed and sent to every gateway.
+    private readonly ModelVerifier _ownKey;
+
+    // Acknowledgements wait here for the sender loop (never published from the receive handler). A
+    // dropped one costs a resend, which is acknowledged as a duplicate.
+    private readonly Channel<UploadAck> _acks = Channel.CreateBounded<UploadAck>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private readonly TaskCompletionSource _retainedSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private MqttConnection? _connection;
+
+    public GatewayLink(IOptions<CloudAggregatorOptions> options, CloudBrokerAccess access, CloudAggregator aggregator, ModelSigner signer, ILoggerFactory loggers)
+    {
+        _options = options.Value;
+        _access = access;
+        _aggregator = aggregator;
+        _signer = signer;
+        _ownKey = signer.CreateVerifier();
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<GatewayLink>();
+        _topics = new TopicScheme(_options.TopicPrefix);
+    }
+
+    /// <summary>Raised after an upload was folded in (the aggregation loop checks for complete rounds).</summary>
+    public event Action? UploadAccepted;
+
+    /// <summary>The embedded broker, when this process hosts one (tests read its counters).</summary>
+    public EmbeddedBroker? Broker { get; private set; }
+
+    /// <summary>Completes when the broker has delivered the retained global model (if it holds one).</summary>
+    public Task RetainedSeen => _retainedSeen.Task;
+
+    /// <summary>Starts the embedded broker, so gateways can connect as soon as the host has started.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.EmbeddedBroker)
+        {
+            return;
+        }
+
+        var policy = _access.CreatePolicy(out var gateways);
+        if (gateways is not null)
+        {
+            CloudLog.GatewayCredentials(_logger, gateways.Path, gateways.Ids.Count);
+        }
+
+        Broker = new EmbeddedBroker(
+            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, Tls = _options.Tls },
+            _loggers.CreateLogger<EmbeddedBroker>(),
+            policy);
+        await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Connects the aggregator's own client (persistent session), subscribes to uploads and the retained global model, and starts the acknowledgement sender.</summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        var connection = _access.Connection(_options.ClientId);
+
+        // A persistent session: uploads sent while the aggregator is down wait at the broker.
+        connection.CleanStart = false;
+        connection.SessionExpirySeconds = _options.SessionExpirySeconds;
+        _connection = new MqttConnection(connection, _loggers.CreateLogger<MqttConnection>());
+
+        // A retained global model on the broker (from before a restart) wins over an older seed.
+        await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, cancellationToken).ConfigureAwait(false);
+        await _connection.StartAsync(cancellationToken).ConfigureAwait(false);
+        _ = Task.Run(() => SendAcksAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    /// <summary>Waits until the aggregator's own client is connected.</summary>
+    public Task WaitConnectedAsync(CancellationToken cancellationToken) => _connection!.WaitConnectedAsync(cancellationToken);
+
+    /// <summary>Publishes a global model, signed and retained (every gateway that connects later finds it); false when it could not.</summary>
+    public async Task<bool> TryPublishAsync(ModelMessage global, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _connection!.PublishAsync(_topics.CloudGlobalModel, _signer.Encode(global), MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Not connected, refused, or anything else: retried, never the end of the aggregator.
+            CloudLog.PublishFailed(_logger, global.Round, ex);
+            return false;
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Broker is not null)
+        {
+            await Broker.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _ownKey.Dispose();
+    }
+
+    private Task OnRetainedGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (!message.Retain)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (_ownKey.TryDecode(message.Payload, DecodeLimits.Default with { MaxPayloadBytes = _options.MaxUploadBytes }, out var global, out var rejection))
+        {
+            if (_aggregator.Adopt(global) is { IsAccepted: false, Reason: not RejectReason.WrongRound } refused)
+            {
+                CloudLog.GlobalNotAdopted(_logger, "the retained global model", global.Round, refused.ToString());
+            }
+        }
+        else
+        {
+            CloudLog.RetainedGlobalIgnored(_logger, rejection.ToString());
+        }
+
+        _retainedSeen.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    private Task OnUploadAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (_topics.GatewayIdFromUpload(message.Topic) is not { } gatewayId)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (_aggregator.OnUpload(gatewayId, message.Payload, out var ack) == AdmissionOutcome.Accepted)
+        {
+            UploadAccepted?.Invoke();
+        }
+
+        if (ack is not null)
+        {
+            _acks.Writer.TryWrite(ack);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Publishes each acknowledgement to its gateway (QoS 1). One that cannot be sent (the broker is
+    /// down) is dropped: the gateway sends the upload again, and it is acknowledged as a duplicate.
+    /// </summary>
+    private async Task SendAcksAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var ack in _acks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _connection!.PublishAsync(_topics.CloudAck(ack.GatewayId), WireCodec.Encode(ack), MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // Whatever failed, this loop goes on: a sender that died would leave every gateway
+                    // resending its upload for ever, each applied once and never acknowledged.
+                    CloudLog.AckNotSent(_logger, ack.UploadId, ack.GatewayId, $"{ex.GetType().Name}: {ex.Message}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -132,10 +132,19 @@ public abstract class RoundBook
             return Refuse(senderId, contribution, outcome, verdict.Detail);
         }
 
-        if (!replaying)
+        if (!replaying && _journal is not null)
         {
-            // On disk before the handler returns, so before the sender's acknowledgement.
-            _journal?.Append(place.Round.Number, contribution, payload);
+            try
+            {
+                // On disk before the handler returns, so before the sender's acknowledgement.
+                _journal.Append(place.Round.Number, contribution, payload);
+            }
+            catch
+            {
+                // Not journaled, not folded: the key is free again for a resend.
+                Release(place, contribution, answered: false);
+                throw;
+            }
         }
 
         return Fold(contribution, place, norm, deltaScale);
@@ -216,12 +225,12 @@ public abstract class RoundBook
         return model.IsAccepted ? bound.Check(contribution.Model, reference, out norm, out deltaScale) : model;
     }
 
-    private void Release(Place place, Contribution contribution)
+    private void Release(Place place, Contribution contribution, bool answered = true)
     {
         lock (Sync)
         {
             place.Round.Keys.Remove(place.Key);
-            if (place.Staleness == 0)
+            if (answered && place.Staleness == 0)
             {
                 // Refused on its content: the sender has answered, and the round need not wait for it.
                 place.Round.AnsweredWithRefusal(contribution.SenderId);

@@ -2,6 +2,8 @@ using EdgeFL.CloudBridge.State;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Storage;
+using System.Diagnostics.Metrics;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,8 +18,9 @@ public static class CloudServiceCollectionExtensions
     /// <summary>Adds the cloud aggregator, its options (section <c>Cloud</c>, validated at start) and its model seed.</summary>
     public static IServiceCollection AddEdgeFlCloudAggregator(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CloudAggregatorOptions>().Bind(configuration.GetSection(CloudAggregatorOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CloudAggregatorOptions>, CloudAggregatorOptionsValidator>();
+        services.AddValidatedOptions<CloudAggregatorOptions, CloudAggregatorOptionsValidator>(configuration, CloudAggregatorOptions.Section);
+        services.AddMetrics();
+        services.AddSingleton(sp => new CloudMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IModelSeed>(sp => new FileModelSeed(sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.InitialModelPath));
         services.AddSingleton(sp => new CloudAggregator(

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EdgeFL.DeviceClient.Hosting;
 using EdgeFL.DeviceClient.Power;
 using EdgeFL.DeviceClient.Training;
@@ -24,7 +25,8 @@ internal sealed class DeviceWorker(
     IOptions<PowerOptions> power,
     IOptions<DeviceTelemetryOptions> telemetry,
     ServiceHealth health,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    IMeterFactory meters) : BackgroundService
 {
     private IPowerSource? _power;
 
@@ -57,7 +59,7 @@ internal sealed class DeviceWorker(
         var o = options.Value;
         o.StateDirectory ??= Storage.StateDatabase.DefaultDirectory();
         _power = PowerSourceFactory.Create(power.Value, p);
-        _agent = new DeviceAgent(o, p, _trainer, _power, loggers.CreateLogger<DeviceAgent>())
+        _agent = new DeviceAgent(o, p, _trainer, _power, loggers.CreateLogger<DeviceAgent>(), meters: meters)
         {
             TelemetryInterval = telemetry.Value.Interval,
         };

@@ -48,7 +48,7 @@ internal sealed class DeviceWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var d = data.Value;
-        var kind = d.Model.Equals("mobilenet", StringComparison.OrdinalIgnoreCase) ? ModelKind.MobileNet : ModelKind.Mlp;
+        var kind = d.Model;
 
         TorchRuntime.Configure(Math.Max(1, Environment.ProcessorCount / 2));
         var splits = FashionMnist.Load(d.Directory, stoppingToken);

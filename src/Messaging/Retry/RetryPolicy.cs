@@ -28,7 +28,17 @@ public static class RetryPolicy
         string operation,
         Func<Exception, bool>? retryOn = null,
         int maxRetries = int.MaxValue,
-        TimeProvider? time = null)
+        TimeProvider? time = null) => Create(options, logger, operation, retryOn, maxRetries, time, randomizer: null);
+
+    /// <summary>As the public overload, with the jitter's random numbers from <paramref name="randomizer"/> (tests).</summary>
+    internal static ResiliencePipeline Create(
+        RetryOptions options,
+        ILogger logger,
+        string operation,
+        Func<Exception, bool>? retryOn,
+        int maxRetries,
+        TimeProvider? time,
+        Func<double>? randomizer)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
@@ -42,6 +52,7 @@ public static class RetryPolicy
             Delay = options.FirstDelay,
             MaxDelay = options.MaxDelay,
             MaxRetryAttempts = maxRetries,
+            Randomizer = randomizer ?? Random.Shared.NextDouble,
             OnRetry = args =>
             {
                 RetryLog.Retrying(logger, operation, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "no result", args.RetryDelay);

@@ -18,39 +18,37 @@ internal sealed class CloudAggregator : RoundBook
 {
     private readonly CloudAggregatorOptions _options;
     private readonly ILogger _logger;
-    private readonly CloudAdmissionLog _log;
+    private readonly CloudMetrics _metrics;
     private readonly SortedDictionary<long, AggregationRound> _pending = [];
     private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
     private readonly CloudStateStore? _store;
     private ModelMessage? _global;
-    private long _aggregatesRefused;
 
-    public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null)
-        : this(options, logger, time, store, new CloudAdmissionLog(logger, options.MaxUploadNorm))
-    {
-    }
-
-    private CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store, CloudAdmissionLog log)
-        : base(RulesFor(options), GatewayUploadDecoder.For(DecodeLimits.Default with { MaxPayloadBytes = options.MaxUploadBytes }), store?.RoundJournal, log, time)
+    public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null, CloudMetrics? metrics = null)
+        : base(RulesFor(options), GatewayUploadDecoder.For(DecodeLimits.Default with { MaxPayloadBytes = options.MaxUploadBytes }), store?.RoundJournal, new CloudAdmissionLog(metrics ??= new CloudMetrics(), logger, options.MaxUploadNorm), time)
     {
         _store = store is { Durable: true } ? store : null;
         _options = options;
         _logger = logger;
-        _log = log;
+        _metrics = metrics;
     }
+
+    /// <summary>The cloud's counters.</summary>
+    public CloudMetrics Metrics => _metrics;
 
     public ModelMessage? Global
     {
         get { lock (Sync) { return _global; } }
     }
 
-    public IReadOnlyDictionary<string, long> RejectedByReason => _log.RejectedByReason;
+    /// <summary>Rejected uploads by reason (<see cref="CloudMetrics.RejectedByReason"/>).</summary>
+    public IReadOnlyDictionary<string, long> RejectedByReason => _metrics.RejectedByReason;
 
     /// <summary>Uploads accepted with their change clipped to Cloud:MaxUploadNorm.</summary>
-    public long Clipped => _log.Clipped;
+    public long Clipped => _metrics.Clipped;
 
     /// <summary>Sync rounds whose aggregate was not finite (float32 overflow) and was replaced by the previous global model.</summary>
-    public long AggregatesRefused => Interlocked.Read(ref _aggregatesRefused);
+    public long AggregatesRefused => _metrics.AggregatesRefused;
 
     protected override AdmissionOutcome ClosedMeanwhile => AdmissionOutcome.TooStale;
 
@@ -221,13 +219,14 @@ internal sealed class CloudAggregator : RoundBook
                 var model = Close(pending, 1) ?? _global!.Model;
                 if (UpdateValidator.ValidateValues(model) is { IsAccepted: false } refused)
                 {
-                    Interlocked.Increment(ref _aggregatesRefused);
+                    _metrics.CountAggregateRefused();
                     CloudLog.AggregateRefused(_logger, number, refused.Detail);
                     model = _global!.Model;
                 }
 
                 _global = new ModelMessage(_global!.ModelId, number, "cloud", pending.Samples, Time.GetUtcNow(), model);
                 published.Add((_global, pending.Accepted.Count));
+                _metrics.CountRound();
 
                 // Older pending rounds are superseded by this newer global model; their ids need no
                 // remembering, since uploads at or below the global round are refused as stale.

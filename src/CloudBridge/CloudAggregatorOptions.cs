@@ -69,6 +69,9 @@ public sealed class CloudAggregatorOptions
     /// <summary>The aggregation rule over the gateways' models (FedAvg, or a robust one).</summary>
     public Core.Aggregation.AggregationOptions Aggregation { get; set; } = new();
 
+    /// <summary>How a failed publish of the global model or of an acknowledgement is tried again (<c>Cloud:Retry</c>).</summary>
+    public Messaging.Retry.RetryOptions Retry { get; set; } = new();
+
     /// <summary>Largest upload accepted, checked before decoding.</summary>
     public long MaxUploadBytes { get; set; } = 256L * 1024 * 1024;
 

@@ -3,6 +3,7 @@ using EdgeFL.CloudBridge.Link;
 using EdgeFL.CloudBridge.State;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Topics;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -78,14 +79,15 @@ internal sealed class CloudAggregatorWorker : BackgroundService
             heartbeat.Tick();
             if (!publishedSeed && _aggregator.Global is { } current)
             {
-                publishedSeed = await _gateways.TryPublishAsync(current, stoppingToken).ConfigureAwait(false);
+                await _gateways.PublishAsync(current, heartbeat, stoppingToken).ConfigureAwait(false);
+                publishedSeed = true;
             }
             else if (_aggregator.Global is null)
             {
                 CloudLog.WaitingForModel(_logger, new TopicScheme(_options.TopicPrefix).CloudGlobalModel);
             }
 
-            await PublishCompletedAsync(stoppingToken).ConfigureAwait(false);
+            await PublishCompletedAsync(heartbeat, stoppingToken).ConfigureAwait(false);
             try
             {
                 await _wake.WaitAsync(_aggregator.Global is null ? TimeSpan.FromSeconds(5) : Tick, stoppingToken).ConfigureAwait(false);
@@ -98,14 +100,11 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     }
 
     /// <summary>Publishes the global model of every sync round that completed, in order, retrying each until it is out.</summary>
-    private async Task PublishCompletedAsync(CancellationToken cancellationToken)
+    private async Task PublishCompletedAsync(LoopHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         foreach (var (global, gateways) in _aggregator.CloseDue())
         {
-            while (!await _gateways.TryPublishAsync(global, cancellationToken).ConfigureAwait(false))
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            }
+            await _gateways.PublishAsync(global, heartbeat, cancellationToken).ConfigureAwait(false);
 
             CloudLog.GlobalPublished(_logger, global.Round, gateways, global.TotalSamples);
             foreach (var observer in _observers)

@@ -22,8 +22,6 @@ internal static partial class CloudLog
     [LoggerMessage(3103, LogLevel.Information, "Published global model of round {Round} from {Gateways} gateways ({Samples} samples)")]
     public static partial void GlobalPublished(ILogger logger, long round, int gateways, long samples);
 
-    [LoggerMessage(3104, LogLevel.Warning, "Publishing the global model of round {Round} failed; retrying")]
-    public static partial void PublishFailed(ILogger logger, long round, Exception exception);
 
     [LoggerMessage(3105, LogLevel.Information, "Cloud aggregator starts from the global model of round {Round} ({Source})")]
     public static partial void Seeded(ILogger logger, long round, string source);

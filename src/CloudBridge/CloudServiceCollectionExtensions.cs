@@ -1,10 +1,11 @@
 using EdgeFL.CloudBridge.Hosting;
 using EdgeFL.CloudBridge.Link;
 using EdgeFL.CloudBridge.State;
-using EdgeFL.Hosting;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Storage;
+using System.Diagnostics.Metrics;
+using EdgeFL.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,8 +20,9 @@ public static class CloudServiceCollectionExtensions
     /// <summary>Adds the cloud aggregator, its options (section <c>Cloud</c>, validated at start) and its model seed.</summary>
     public static IServiceCollection AddEdgeFlCloudAggregator(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CloudAggregatorOptions>().Bind(configuration.GetSection(CloudAggregatorOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CloudAggregatorOptions>, CloudAggregatorOptionsValidator>();
+        services.AddValidatedOptions<CloudAggregatorOptions, CloudAggregatorOptionsValidator>(configuration, CloudAggregatorOptions.Section);
+        services.AddMetrics();
+        services.AddSingleton(sp => new CloudMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IModelSeed>(sp => new FileModelSeed(sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.InitialModelPath));
         services.AddSingleton(sp => new CloudAggregator(
@@ -30,7 +32,8 @@ public static class CloudServiceCollectionExtensions
             new CloudStateStore(StateDatabase.Open(
                 sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.StatePath,
                 CloudStateStore.Schema,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<StateDatabase>()))));
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger<StateDatabase>())),
+            sp.GetRequiredService<CloudMetrics>()));
         services.AddSingleton<Security.CloudBrokerAccess>();
 
         services.AddSingleton(sp => ModelSigner.LoadOrGenerate(sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.SigningKeyPath));

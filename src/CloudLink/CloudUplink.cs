@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Diagnostics;
 using EdgeFL.Core.Messages;
@@ -5,7 +6,9 @@ using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Retry;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace EdgeFL.CloudLink;
 
@@ -39,6 +42,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private readonly string _gatewayId;
     private long _sessions;
     private (string UploadId, TaskCompletionSource<UploadAck> Ack)? _awaiting;
+    private readonly ResiliencePipeline _sendRetry;
 
     /// <summary>Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken.</summary>
     public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ModelVerifier verifier, ILogger logger)
@@ -51,6 +55,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         _topics = topics;
         _logger = logger;
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
+        _sendRetry = RetryPolicy.Create(options.Retry, logger, $"Uplink of {gatewayId}: sending the outbox's oldest message", static _ => true);
         string? password = EdgeFL.Messaging.Security.SecretFile.Resolve(options.Password, options.PasswordFile, CloudUplinkOptions.Section + ":PasswordFile");
         _connection = new MqttConnection(
             new MqttConnectionOptions
@@ -203,39 +208,53 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
             reportedWaiting = false;
             try
             {
-                // Removed only once delivered: a crash in between sends it again, and the cloud
-                // applies each upload id once (and acknowledges a repeat as a duplicate).
-                var awaiting = ExpectAck(entry);
-                long session = Interlocked.Read(ref _sessions);
-                await _connection.PublishAsync(entry.Topic, entry.Payload, MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
-                if (awaiting is null)
-                {
-                    MarkDelivered(entry);
-                }
-                else
-                {
-                    await AwaitAckAsync(entry, awaiting, session, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (MqttPublishRejectedException ex)
-            {
-                _outbox.RecordRefusal(entry.Id, ex.Message);
-            }
-            catch (MqttNotConnectedException)
-            {
-                await WaitAsync(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+                // Every failure is tried again, with backoff: the sender must not die, or nothing would leave
+                // the outbox until a restart. A retry sends the outbox's head of that moment.
+                var head = new StrongBox<OutboxEntry?>(entry);
+                await _sendRetry.ExecuteAsync(static (s, ct) => new ValueTask(s.Uplink.SendHeadAsync(s.Head, ct)), (Uplink: this, Head: head), cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex)
-            {
-                // Anything else (a storage error, an exception MQTTnet did not wrap): the entry stays queued and
-                // is tried again; the sender must not die, or nothing would leave the outbox until a restart.
-                OutboxLog.SendFailed(_logger, entry.Id, $"{ex.GetType().Name}: {ex.Message}");
-                await WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            }
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="head"/>'s entry (the first attempt: the one the loop peeked) or else the oldest
+    /// queued one, if connected, and waits for its acknowledgement. Removed only once
+    /// delivered: a crash in between sends it again, and the cloud applies each upload id once (and
+    /// acknowledges a repeat as a duplicate). A broker's refusal is recorded (the outbox dead-letters the
+    /// entry after Gateway:Outbox:MaxAttempts of them) and thrown, for the retry policy to back off.
+    /// </summary>
+    private async Task SendHeadAsync(StrongBox<OutboxEntry?> head, CancellationToken cancellationToken)
+    {
+        var entry = head.Value ?? _outbox.Peek();
+        head.Value = null;
+        if (entry is null || !_connection.IsConnected)
+        {
+            return;
+        }
+
+        var awaiting = ExpectAck(entry);
+        long session = Interlocked.Read(ref _sessions);
+        try
+        {
+            await _connection.PublishAsync(entry.Topic, entry.Payload, MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MqttPublishRejectedException ex)
+        {
+            _outbox.RecordRefusal(entry.Id, ex.Message);
+            throw;
+        }
+
+        if (awaiting is null)
+        {
+            MarkDelivered(entry);
+        }
+        else
+        {
+            await AwaitAckAsync(entry, awaiting, session, cancellationToken).ConfigureAwait(false);
         }
     }
 

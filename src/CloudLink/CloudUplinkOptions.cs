@@ -49,4 +49,7 @@ public sealed class CloudUplinkOptions
 
     /// <summary>Largest global model accepted from the cloud, checked before decoding.</summary>
     public long MaxModelBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How the uplink's sender backs off after a failed send (<c>Gateway:Cloud:Retry</c>).</summary>
+    public EdgeFL.Messaging.Retry.RetryOptions Retry { get; set; } = new();
 }

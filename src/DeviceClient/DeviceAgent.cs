@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using EdgeFL.Core.Diagnostics;
 using EdgeFL.Core.Messages;
@@ -33,7 +33,6 @@ public sealed class DeviceAgent : IAsyncDisposable
     private readonly DecodeLimits _limits;
     private readonly ModelVerifier _verifier;
     private readonly RejectionLogLimiter _rejectionLog;
-    private readonly ConcurrentDictionary<string, long> _modelsRejected = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _flushLock = new(1, 1);
     private readonly Channel<ModelMessage> _models = Channel.CreateBounded<ModelMessage>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -43,15 +42,21 @@ public sealed class DeviceAgent : IAsyncDisposable
     private readonly Lock _seenLock = new();
     private (long Round, DateTimeOffset IssuedAt) _lastModelSeen = (-1, default);
     private long _lastRoundSeen = -1;
-    private long _roundsTrained;
-    private long _roundsDeclined;
-    private long _roundsNotSelected;
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+    private readonly DeviceMetrics _metrics;
     private readonly TelemetrySampler _sampler;
     private TelemetryReporter? _reporter;
     private double _energyMah;
 
-    /// <summary>Creates a device; it connects on <see cref="StartAsync"/>.</summary>
-    public DeviceAgent(DeviceOptions options, DeviceProfile profile, ILocalTrainer trainer, IPowerSource power, ILogger logger, TimeProvider? time = null)
+    /// <summary>The meter tag naming the device.</summary>
+    public const string DeviceIdTag = "edgefl.device.id";
+
+    /// <summary>
+    /// Creates a device; it connects on <see cref="StartAsync"/>. Its counters are the instruments of a meter
+    /// <c>EdgeFL.Device</c> made by <paramref name="meters"/> (the host's), or of one it makes and disposes.
+    /// </summary>
+    public DeviceAgent(DeviceOptions options, DeviceProfile profile, ILocalTrainer trainer, IPowerSource power, ILogger logger, TimeProvider? time = null, IMeterFactory? meters = null)
     {
         options.Validate();
         profile.Validate();
@@ -97,7 +102,14 @@ public sealed class DeviceAgent : IAsyncDisposable
         {
             observable.Changed += _ => _reporter?.Trigger();
         }
+
+        _ownsMeter = meters is null;
+        _meter = EdgeFlMeters.Create(meters, EdgeFlMeters.Device, new KeyValuePair<string, object?>(DeviceIdTag, options.DeviceId));
+        _metrics = new DeviceMetrics(_meter, () => _buffer.Count, () => _buffer.Dropped, () => EnergyMah);
     }
+
+    /// <summary>The meter this device's counters are published on.</summary>
+    public Meter Meter => _meter;
 
     /// <summary>How often telemetry is published besides on connect, after each round and on power edges (set before start).</summary>
     public TimeSpan TelemetryInterval { get; set; } = TimeSpan.FromSeconds(60);
@@ -106,7 +118,7 @@ public sealed class DeviceAgent : IAsyncDisposable
     public bool IsRunning => _loop is { IsCompleted: false };
 
     /// <summary>Rounds this device was not selected for (declined with "not-selected").</summary>
-    public long RoundsNotSelected => Interlocked.Read(ref _roundsNotSelected);
+    public long RoundsNotSelected => _metrics.Declined.Of(NotSelectedReason);
 
     /// <summary>The telemetry this device would publish now.</summary>
     public DeviceTelemetry Telemetry => _sampler.Sample(_connection.IsConnected);
@@ -121,10 +133,10 @@ public sealed class DeviceAgent : IAsyncDisposable
     public int BufferedUpdates => _buffer.Count;
 
     /// <summary>Rounds trained so far.</summary>
-    public long RoundsTrained => Interlocked.Read(ref _roundsTrained);
+    public long RoundsTrained => _metrics.Trained.Value;
 
-    /// <summary>Rounds declined so far.</summary>
-    public long RoundsDeclined => Interlocked.Read(ref _roundsDeclined);
+    /// <summary>Rounds declined so far (not counting rounds this device was not selected for).</summary>
+    public long RoundsDeclined => _metrics.Declined.Total - RoundsNotSelected;
 
     /// <summary>Energy spent on training so far, in mAh.</summary>
     public double EnergyMah => Volatile.Read(ref _energyMah);
@@ -133,10 +145,10 @@ public sealed class DeviceAgent : IAsyncDisposable
     public PowerReading Battery => _power.Read();
 
     /// <summary>Models from the gateway not loaded, by reason: a signature verdict (Unsigned, BadSignature, ...), TooLarge or a decode error.</summary>
-    public IReadOnlyDictionary<string, long> ModelsRejectedByReason => new Dictionary<string, long>(_modelsRejected);
+    public IReadOnlyDictionary<string, long> ModelsRejectedByReason => _metrics.ModelsRejected.ByReason;
 
     /// <summary>Total models from the gateway not loaded.</summary>
-    public long ModelsRejected => _modelsRejected.Values.Sum();
+    public long ModelsRejected => _metrics.ModelsRejected.Total;
 
     /// <summary>Raised after each round this device handled (trained or declined).</summary>
     public event Action<DeviceAgent, long, bool>? RoundHandled;
@@ -201,6 +213,10 @@ public sealed class DeviceAgent : IAsyncDisposable
         _flushLock.Dispose();
         _state?.Dispose();
         _verifier.Dispose();
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
     }
 
     private Task OnModelAsync(InboundMessage message, CancellationToken cancellationToken)
@@ -239,7 +255,7 @@ public sealed class DeviceAgent : IAsyncDisposable
     /// <summary>Counts every rejected model; logs at most 5 a minute per reason.</summary>
     private void RejectModel(ModelRejection rejection)
     {
-        _modelsRejected.AddOrUpdate(rejection.Reason, 1, (_, n) => n + 1);
+        _metrics.ModelsRejected.Add(rejection.Reason);
         if (_rejectionLog.ShouldLog(rejection.Reason, out long suppressed))
         {
             if (suppressed > 0)
@@ -274,7 +290,7 @@ public sealed class DeviceAgent : IAsyncDisposable
             : null;
         if (reason is not null)
         {
-            Interlocked.Increment(ref reason == NotSelectedReason ? ref _roundsNotSelected : ref _roundsDeclined);
+            _metrics.Declined.Add(reason);
             if (reason != NotSelectedReason)
             {
                 _reporter?.Trigger();
@@ -300,7 +316,7 @@ public sealed class DeviceAgent : IAsyncDisposable
         {
             // Say so, or the gateway waits for this device until the deadline.
             DeviceLog.TrainingFailed(_logger, DeviceId, model.Round, ex);
-            Interlocked.Increment(ref _roundsDeclined);
+            _metrics.Declined.Add("error");
             await TryPublishAsync(_topics.DeviceDecline(_options.GatewayId, DeviceId), WireCodec.Encode(new RoundDecline(DeviceId, model.Round, "error")), retain: false, cancellationToken).ConfigureAwait(false);
             RoundHandled?.Invoke(this, model.Round, false);
             return;
@@ -316,7 +332,7 @@ public sealed class DeviceAgent : IAsyncDisposable
         _power.Consume(energy);
         _sampler.RecordTraining(seconds);
         _reporter?.Trigger();
-        Interlocked.Increment(ref _roundsTrained);
+        _metrics.Trained.Add();
         AddEnergy(energy);
         DeviceLog.Trained(_logger, DeviceId, model.Round, outcome.SampleCount, outcome.MeanLoss, seconds, energy, _power.Read().Level);
 

@@ -18,6 +18,6 @@ public sealed class DeviceDataOptions
     /// <summary>Seed of the partition (every device of a fleet must use the same one).</summary>
     public int Seed { get; set; } = 42;
 
-    /// <summary>Model architecture: <c>mlp</c> or <c>mobilenet</c>.</summary>
-    public string Model { get; set; } = "mlp";
+    /// <summary>Model architecture: <c>mlp</c> or <c>mobilenet</c> (any case).</summary>
+    public EdgeFL.Training.Models.ModelKind Model { get; set; } = EdgeFL.Training.Models.ModelKind.Mlp;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EdgeFL.DeviceClient.Hosting;
 using EdgeFL.DeviceClient.Power;
 using EdgeFL.DeviceClient.Training;
@@ -24,7 +25,8 @@ internal sealed class DeviceWorker(
     IOptions<PowerOptions> power,
     IOptions<DeviceTelemetryOptions> telemetry,
     ServiceHealth health,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    IMeterFactory meters) : BackgroundService
 {
     private IPowerSource? _power;
 
@@ -46,7 +48,7 @@ internal sealed class DeviceWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var d = data.Value;
-        var kind = d.Model.Equals("mobilenet", StringComparison.OrdinalIgnoreCase) ? ModelKind.MobileNet : ModelKind.Mlp;
+        var kind = d.Model;
 
         TorchRuntime.Configure(Math.Max(1, Environment.ProcessorCount / 2));
         var splits = FashionMnist.Load(d.Directory, stoppingToken);
@@ -57,7 +59,7 @@ internal sealed class DeviceWorker(
         var o = options.Value;
         o.StateDirectory ??= Storage.StateDatabase.DefaultDirectory();
         _power = PowerSourceFactory.Create(power.Value, p);
-        _agent = new DeviceAgent(o, p, _trainer, _power, loggers.CreateLogger<DeviceAgent>())
+        _agent = new DeviceAgent(o, p, _trainer, _power, loggers.CreateLogger<DeviceAgent>(), meters: meters)
         {
             TelemetryInterval = telemetry.Value.Interval,
         };

@@ -34,8 +34,6 @@ internal static partial class GatewayLog
     [LoggerMessage(2010, LogLevel.Information, "{GatewayId}: finished {Rounds} rounds")]
     public static partial void Finished(ILogger logger, string gatewayId, long rounds);
 
-    [LoggerMessage(2011, LogLevel.Warning, "{GatewayId}: could not publish the model of round {Round}: {Error}; retrying")]
-    public static partial void ModelPublishFailed(ILogger logger, string gatewayId, long round, string error);
 
     [LoggerMessage(2012, LogLevel.Warning, "{GatewayId}: ignored a malformed {Kind} message on {Topic}: {Error}")]
     public static partial void MalformedControl(ILogger logger, string gatewayId, string kind, string topic, string error);

@@ -1,69 +1,105 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using EdgeFL.Core.Diagnostics;
 
 namespace EdgeFL.Gateway;
 
-/// <summary>Counters of a gateway since it started.</summary>
-public sealed class GatewayMetrics
+/// <summary>
+/// Counters of a gateway since it started: read by the service, the demo and the tests, and published as
+/// the instruments of meter <c>EdgeFL.Gateway</c> (tag <c>edgefl.gateway.id</c> on the meter) when made
+/// with an <see cref="IMeterFactory"/>. Counting is a few interlocked adds; docs/OPERATIONS.md lists the instruments.
+/// </summary>
+public sealed class GatewayMetrics : IRoundMetrics
 {
-    private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    /// <summary>The meter tag naming the gateway.</summary>
+    public const string GatewayIdTag = "edgefl.gateway.id";
+
     private const int MaxDevicePairs = 10_000;
     private readonly ConcurrentDictionary<(string Device, string Reason), long> _byDevice = new();
-    private readonly ConcurrentDictionary<string, long> _globalsRejected = new(StringComparer.Ordinal);
-    private long _accepted;
-    private long _declined;
-    private long _rounds;
-    private long _clipped;
-    private long _aggregatesRefused;
+    private readonly Tally _accepted;
+    private readonly Tally _declined;
+    private readonly Tally _rounds;
+    private readonly Tally _clipped;
+    private readonly Tally _aggregatesRefused;
+    private readonly ReasonTally _rejected;
+    private readonly ReasonTally _globalsRejected;
+
+    /// <summary>
+    /// Counters of gateway <paramref name="gatewayId"/>; with <paramref name="meters"/> (the host's) they are
+    /// also instruments of a meter of this gateway's own, without one they are only read in-process.
+    /// </summary>
+    public GatewayMetrics(IMeterFactory? meters = null, string gatewayId = "")
+    {
+        Meter = meters is null ? null : EdgeFlMeters.Create(meters, EdgeFlMeters.Gateway, new KeyValuePair<string, object?>(GatewayIdTag, gatewayId));
+        _accepted = new Tally(Meter, "edgefl.gateway.updates.accepted", "{update}", "Device updates folded into a round's aggregate.");
+        _rejected = new ReasonTally(Meter, "edgefl.gateway.updates.rejected", "{update}", "Device updates refused, by reason.");
+        _clipped = new Tally(Meter, "edgefl.gateway.updates.clipped", "{update}", "Accepted updates whose change was scaled down to Gateway:Updates:MaxUpdateNorm.");
+        _declined = new Tally(Meter, "edgefl.gateway.declines", "{decline}", "Round declines received from devices.");
+        _rounds = new Tally(Meter, "edgefl.gateway.rounds", "{round}", "Rounds closed.");
+        _aggregatesRefused = new Tally(Meter, "edgefl.gateway.aggregates.refused", "{round}", "Rounds whose aggregate was not finite and was not used (the model carried over).");
+        _globalsRejected = new ReasonTally(Meter, "edgefl.gateway.global_models.rejected", "{model}", "Global models from the cloud not taken, by reason.");
+    }
+
+    /// <summary>The meter the counters are published on; null when made without a meter factory.</summary>
+    public Meter? Meter { get; }
 
     /// <summary>Updates accepted into an aggregate.</summary>
-    public long Accepted => Interlocked.Read(ref _accepted);
+    public long Accepted => _accepted.Value;
 
     /// <summary>Declines received.</summary>
-    public long Declined => Interlocked.Read(ref _declined);
+    public long Declined => _declined.Value;
 
     /// <summary>Accepted updates whose change was clipped to Gateway:Updates:MaxUpdateNorm.</summary>
-    public long Clipped => Interlocked.Read(ref _clipped);
+    public long Clipped => _clipped.Value;
 
     /// <summary>Rounds whose aggregate was not finite (float32 overflow) and was not used: the model carried over.</summary>
-    public long AggregatesRefused => Interlocked.Read(ref _aggregatesRefused);
+    public long AggregatesRefused => _aggregatesRefused.Value;
 
     /// <summary>Rounds closed.</summary>
-    public long Rounds => Interlocked.Read(ref _rounds);
+    public long Rounds => _rounds.Value;
 
     /// <summary>Rejected updates by reason.</summary>
-    public IReadOnlyDictionary<string, long> RejectedByReason => new Dictionary<string, long>(_rejected);
+    public IReadOnlyDictionary<string, long> RejectedByReason => _rejected.ByReason;
 
     /// <summary>Total rejected updates.</summary>
-    public long Rejected => _rejected.Values.Sum();
+    public long Rejected => _rejected.Total;
 
-    internal void CountAccepted() => Interlocked.Increment(ref _accepted);
-
-    internal void CountDeclined() => Interlocked.Increment(ref _declined);
-
-    internal void CountAggregateRefused() => Interlocked.Increment(ref _aggregatesRefused);
-
-    internal void CountClipped() => Interlocked.Increment(ref _clipped);
-
-    internal void CountRound() => Interlocked.Increment(ref _rounds);
-
-    /// <summary>Rejected updates by device and reason (bounded: past 10,000 pairs new ones count under device "*").</summary>
+    /// <summary>Rejected updates by device and reason (bounded: past 10,000 pairs new ones count under device "*"); not a metric.</summary>
     public IReadOnlyDictionary<(string Device, string Reason), long> RejectedByDevice => new Dictionary<(string, string), long>(_byDevice);
 
-    internal void CountRejected(string reason, string? deviceId = null)
+    /// <summary>Global models from the cloud not taken, by reason: a signature verdict (Unsigned, BadSignature, ...), TooLarge or a decode error.</summary>
+    public IReadOnlyDictionary<string, long> GlobalModelsRejectedByReason => _globalsRejected.ByReason;
+
+    /// <summary>Total global models not taken.</summary>
+    public long GlobalModelsRejected => _globalsRejected.Total;
+
+    /// <inheritdoc />
+    public void CountAccepted() => _accepted.Add();
+
+    /// <summary>A device declined a round.</summary>
+    public void CountDeclined() => _declined.Add();
+
+    /// <inheritdoc />
+    public void CountAggregateRefused() => _aggregatesRefused.Add();
+
+    /// <inheritdoc />
+    public void CountClipped() => _clipped.Add();
+
+    /// <inheritdoc />
+    public void CountRound() => _rounds.Add();
+
+    /// <inheritdoc />
+    public void CountRejected(string reason, string? senderId = null)
     {
-        _rejected.AddOrUpdate(reason, 1, (_, n) => n + 1);
-        if (deviceId is not null)
+        _rejected.Add(reason);
+        if (senderId is not null)
         {
-            var key = _byDevice.Count < MaxDevicePairs || _byDevice.ContainsKey((deviceId, reason)) ? (deviceId, reason) : ("*", reason);
+            // Count takes every lock of the table: asked only for a pair not seen before.
+            var key = _byDevice.ContainsKey((senderId, reason)) || _byDevice.Count < MaxDevicePairs ? (senderId, reason) : ("*", reason);
             _byDevice.AddOrUpdate(key, 1, (_, n) => n + 1);
         }
     }
 
-    /// <summary>Global models from the cloud not taken, by reason: a signature verdict (Unsigned, BadSignature, ...), TooLarge or a decode error.</summary>
-    public IReadOnlyDictionary<string, long> GlobalModelsRejectedByReason => new Dictionary<string, long>(_globalsRejected);
-
-    /// <summary>Total global models not taken.</summary>
-    public long GlobalModelsRejected => _globalsRejected.Values.Sum();
-
-    internal void CountGlobalRejected(string reason) => _globalsRejected.AddOrUpdate(reason, 1, (_, n) => n + 1);
+    /// <summary>A global model from the cloud was not taken; <paramref name="reason"/> is a signature verdict or a decode error.</summary>
+    public void CountGlobalRejected(string reason) => _globalsRejected.Add(reason);
 }

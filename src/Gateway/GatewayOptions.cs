@@ -35,6 +35,9 @@ public sealed class GatewayOptions
     /// <summary>How updates trained on older rounds count.</summary>
     public StalenessOptions Staleness { get; set; } = new();
 
+    /// <summary>How a failed publish of the gateway's model is tried again (<c>Gateway:Retry</c>).</summary>
+    public Messaging.Retry.RetryOptions Retry { get; set; } = new();
+
     /// <summary>
     /// Folder of the durable state (gateway.db: model, round, journal, outbox). Defaults to systemd's
     /// $STATE_DIRECTORY, else ./state. ":memory:" keeps nothing across restarts (demo, tests).

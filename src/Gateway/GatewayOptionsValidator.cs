@@ -16,51 +16,15 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
     public ValidateOptionsResult Validate(string? name, GatewayOptions o)
     {
         var errors = new List<string>();
-        var cloud = configuration.GetSection(CloudUplinkOptions.Section).Get<CloudUplinkOptions>() ?? new CloudUplinkOptions();
-        if (string.IsNullOrEmpty(o.InitialModelPath) && !cloud.Enabled)
+        // The uplink's own keys are checked by CloudUplinkOptionsValidator; only whether it is on matters here.
+        bool cloudEnabled = configuration.GetSection(CloudUplinkOptions.Section).GetValue<bool>(nameof(CloudUplinkOptions.Enabled));
+        if (string.IsNullOrEmpty(o.InitialModelPath) && !cloudEnabled)
         {
             errors.Add($"{GatewayOptions.Section}:InitialModelPath must be set when {CloudUplinkOptions.Section}:Enabled is false: the gateway needs a model to start from");
         }
 
-        if (cloud.Enabled)
-        {
-            if (string.IsNullOrWhiteSpace(cloud.Host))
-            {
-                errors.Add($"{CloudUplinkOptions.Section}:Host must be set");
-            }
-
-            if (cloud.Port is <= 0 or > 65535)
-            {
-                errors.Add($"{CloudUplinkOptions.Section}:Port must be 1-65535 (was {cloud.Port})");
-            }
-
-            if (cloud.AckTimeout < TimeSpan.Zero || cloud.AckTimeout > TimeSpan.FromDays(1))
-            {
-                errors.Add($"{CloudUplinkOptions.Section}:AckTimeout must be between 0 (the broker's PUBACK counts as delivery) and 1 day (was {cloud.AckTimeout})");
-            }
-
-            if (cloud.SocketBufferBytes < 4096)
-            {
-                errors.Add($"{CloudUplinkOptions.Section}:SocketBufferBytes must be at least 4096");
-            }
-
-            try
-            {
-                cloud.Tls.Validate($"{CloudUplinkOptions.Section}:Tls");
-            }
-            catch (InvalidOperationException e)
-            {
-                errors.Add(e.Message);
-            }
-
-            if (!string.IsNullOrEmpty(cloud.PasswordFile) && !File.Exists(cloud.PasswordFile))
-            {
-                errors.Add($"{CloudUplinkOptions.Section}:PasswordFile: no file at '{cloud.PasswordFile}'");
-            }
-        }
-
         const string s = GatewayOptions.Section;
-        errors.AddRange(SigningProblems(o, cloud.Enabled));
+        errors.AddRange(SigningProblems(o, cloudEnabled));
         if (!TopicScheme.IsValidId(o.GatewayId))
         {
             errors.Add($"{s}:GatewayId '{o.GatewayId}' must be 1-128 characters without '/', '+', '#' or whitespace, and not 'cloud'");
@@ -195,6 +159,7 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         }
 
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
+        errors.AddRange(Messaging.Retry.RetryOptionsValidator.Problems(o.Retry, $"{s}:Retry"));
 
         if (o.Staleness.MaxRounds < 0)
         {
@@ -210,15 +175,6 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         if (string.IsNullOrWhiteSpace(o.StateDirectory))
         {
             errors.Add($"{s}:StateDirectory must be a folder, or :memory: to keep no state");
-        }
-
-        try
-        {
-            (configuration.GetSection(CloudLink.Outbox.OutboxOptions.Section).Get<CloudLink.Outbox.OutboxOptions>() ?? new CloudLink.Outbox.OutboxOptions()).Validate();
-        }
-        catch (InvalidOperationException ex)
-        {
-            errors.Add(ex.Message);
         }
 
         var u = o.Updates;

@@ -11,6 +11,7 @@ using EdgeFL.Gateway.Link;
 using EdgeFL.Gateway.Rounds;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Hosting;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,14 +32,16 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<GatewayOptions>().Bind(configuration.GetSection(GatewayOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>>(sp => new GatewayOptionsValidator(configuration));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<GatewayMetrics>();
+        services.AddMetrics();
+        services.AddSingleton(sp => new GatewayMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<IOptions<GatewayOptions>>().Value.GatewayId));
+        services.AddValidatedOptions<OutboxOptions, OutboxOptionsValidator>(configuration, OutboxOptions.Section);
+        services.AddValidatedOptions<CloudUplinkOptions, CloudUplinkOptionsValidator>(configuration, CloudUplinkOptions.Section);
         services.AddSingleton<FleetView>();
         services.TryAddSingleton<ServiceHealth>();
         services.AddOptions<ServiceOptions>();
         services.AddOptions<GatewayDiagnosticsOptions>().Bind(configuration.GetSection(GatewayDiagnosticsOptions.Section));
         services.AddSingleton<GatewayHealth>();
-        services.AddOptions<SelectionOptions>().Bind(configuration.GetSection(SelectionOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SelectionOptions>, SelectionOptionsValidator>();
+        services.AddValidatedOptions<SelectionOptions, SelectionOptionsValidator>(configuration, SelectionOptions.Section);
         services.AddSingleton(sp => new FleetTelemetry(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<ILogger<FleetTelemetry>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new ParticipantSelector(
             sp.GetRequiredService<IOptions<SelectionOptions>>().Value,
@@ -54,7 +57,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new GatewayStateStore(sp.GetRequiredService<StateDatabase>()));
         services.AddSingleton(sp => new DurableOutbox(
             sp.GetRequiredService<StateDatabase>(),
-            configuration.GetSection(OutboxOptions.Section).Get<OutboxOptions>() ?? new OutboxOptions(),
+            sp.GetRequiredService<IOptions<OutboxOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<DurableOutbox>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new RoundCoordinator(
@@ -64,15 +67,14 @@ public static class GatewayServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<GatewayStateStore>()));
 
-        var uplink = configuration.GetSection(CloudUplinkOptions.Section).Get<CloudUplinkOptions>() ?? new CloudUplinkOptions();
         services.AddSingleton(sp => ModelSigner.LoadOrGenerate(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.SigningKeyPath));
-        if (uplink.Enabled)
+        if (configuration.GetSection(CloudUplinkOptions.Section).GetValue<bool>(nameof(CloudUplinkOptions.Enabled)))
         {
             services.AddSingleton<ICloudUplink>(sp =>
             {
                 var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
                 var verifier = ModelVerifier.FromFile(gateway.Signing.CloudPublicKeyPath, gateway.Signing.RequireSignedModels);
-                var cloud = new CloudUplink(uplink, gateway.GatewayId, new TopicScheme(gateway.TopicPrefix), sp.GetRequiredService<DurableOutbox>(), verifier, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudUplink>());
+                var cloud = new CloudUplink(sp.GetRequiredService<IOptions<CloudUplinkOptions>>().Value, gateway.GatewayId, new TopicScheme(gateway.TopicPrefix), sp.GetRequiredService<DurableOutbox>(), verifier, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudUplink>());
                 cloud.GlobalRejected += sp.GetRequiredService<GatewayMetrics>().CountGlobalRejected;
                 return cloud;
             });

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using EdgeFL.Core.Diagnostics;
@@ -25,13 +26,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly IBrokerAccessPolicy? _policy;
     private readonly RejectionLogLimiter _refusalLogs;
     private readonly List<(string Filter, Action<InboundMessage> Consumer)> _localConsumers = [];
-    private long _oversizeDropped;
-    private long _connectionsRefused;
-    private long _publishesRefused;
-    private long _subscriptionsRefused;
-    private int _connectedClients;
     private readonly BrokerConnections _connections;
     private readonly RetainedSubscribeGuard _retainedGuard;
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+    private readonly BrokerMetrics _metrics;
 
     /// <summary>The largest first packet (CONNECT) a client may send before it is authenticated.</summary>
     internal const long FirstPacketBytes = 64 * 1024;
@@ -42,11 +41,16 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// <summary>Packet bodies from this size on count against the receive budget.</summary>
     internal const long MeteredFromBytes = 64 * 1024;
 
+    /// <summary>The meter tag naming the broker's port (it tells the brokers of one process apart).</summary>
+    public const string PortTag = "server.port";
+
     /// <summary>
     /// Creates the broker; it listens once <see cref="StartAsync"/> returns. Without a
-    /// <paramref name="policy"/> every client may connect and do anything.
+    /// <paramref name="policy"/> every client may connect and do anything. Its counters are the
+    /// instruments of a meter <c>EdgeFL.Broker</c> (tag <c>server.port</c>) made by <paramref name="meters"/>
+    /// (the host's), or of one the broker makes and disposes when none is given.
     /// </summary>
-    public EmbeddedBroker(EmbeddedBrokerOptions options, ILogger logger, IBrokerAccessPolicy? policy = null, TimeProvider? time = null)
+    public EmbeddedBroker(EmbeddedBrokerOptions options, ILogger logger, IBrokerAccessPolicy? policy = null, TimeProvider? time = null, IMeterFactory? meters = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate("Broker");
@@ -94,10 +98,16 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             _server.InterceptingSubscriptionAsync += OnInterceptingSubscriptionAsync;
         }
 
-        _server.ClientConnectedAsync += _ => { Interlocked.Increment(ref _connectedClients); return Task.CompletedTask; };
-        _server.ClientDisconnectedAsync += _ => { Interlocked.Decrement(ref _connectedClients); return Task.CompletedTask; };
         _retainedGuard = new RetainedSubscribeGuard(_server);
+        _ownsMeter = meters is null;
+        _meter = EdgeFlMeters.Create(meters, EdgeFlMeters.Broker, new KeyValuePair<string, object?>(PortTag, options.Port));
+        _metrics = new BrokerMetrics(_meter, _retainedGuard, _connections.Budget);
+        _server.ClientConnectedAsync += _ => { _metrics.ClientConnected(); return Task.CompletedTask; };
+        _server.ClientDisconnectedAsync += _ => { _metrics.ClientDisconnected(); return Task.CompletedTask; };
     }
+
+    /// <summary>The meter the broker's counters are published on.</summary>
+    public Meter Meter => _meter;
 
     /// <summary>The port the broker listens on.</summary>
     public int Port => _options.Port;
@@ -106,26 +116,26 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     public int? TlsPort => _options.Tls.Enabled ? _options.Tls.Port : null;
 
     /// <summary>Connections refused (bad or missing credentials, a reserved client id).</summary>
-    public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
+    public long ConnectionsRefused => _metrics.ConnectionsRefused.Value;
 
     /// <summary>Publishes refused because the client had no right to the topic.</summary>
-    public long PublishesRefused => Interlocked.Read(ref _publishesRefused);
+    public long PublishesRefused => _metrics.PublishesRefused.Value;
 
     /// <summary>Subscriptions refused because the client had no right to the filter.</summary>
-    public long SubscriptionsRefused => Interlocked.Read(ref _subscriptionsRefused);
+    public long SubscriptionsRefused => _metrics.SubscriptionsRefused.Value;
 
     /// <summary>
     /// Publishes dropped because they exceeded <see cref="EmbeddedBrokerOptions.MaxMessageBytes"/>, and connections
     /// closed because they announced a packet larger than that (plus <see cref="PacketOverheadBytes"/>; a first packet
     /// over <see cref="FirstPacketBytes"/>) before it was read.
     /// </summary>
-    public long OversizeDropped => Interlocked.Read(ref _oversizeDropped);
+    public long OversizeDropped => _metrics.OversizeDropped.Value;
 
     /// <summary>True while the server is started (listening).</summary>
     public bool IsRunning => _server.IsStarted;
 
     /// <summary>Clients connected right now.</summary>
-    public int ConnectedClients => Volatile.Read(ref _connectedClients);
+    public int ConnectedClients => _metrics.ConnectedClients;
 
     /// <summary>The receive budget shared by the connections; null when off.</summary>
     internal ReceiveBudget? Budget => _connections.Budget;
@@ -208,11 +218,15 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _server.Dispose();
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
     }
 
     private void OnOversizePacket(EndPoint? remote, long bytes)
     {
-        Interlocked.Increment(ref _oversizeDropped);
+        _metrics.OversizeDropped.Add();
         string address = remote is IPEndPoint ip ? ip.Address.ToString() : remote?.ToString() ?? "?";
         if (_refusalLogs.ShouldLog("size:" + address, out long suppressed))
         {
@@ -226,7 +240,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         if (identity is null)
         {
             args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
-            Interlocked.Increment(ref _connectionsRefused);
+            _metrics.ConnectionsRefused.Add();
             string remote = args.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : args.RemoteEndPoint?.ToString() ?? "?";
             if (_refusalLogs.ShouldLog("connect:" + remote, out long suppressed))
             {
@@ -249,7 +263,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
         args.ProcessSubscription = false;
         args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
-        Interlocked.Increment(ref _subscriptionsRefused);
+        _metrics.SubscriptionsRefused.Add();
         if (_refusalLogs.ShouldLog("sub:" + args.ClientId, out long suppressed))
         {
             MessagingLog.SubscriptionRefusedByBroker(_logger, args.ClientId, args.UserName ?? "", args.TopicFilter.Topic, suppressed);
@@ -276,7 +290,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             args.ProcessPublish = false;
             args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             args.Response.ReasonString = "not authorized for this topic";
-            Interlocked.Increment(ref _publishesRefused);
+            _metrics.PublishesRefused.Add();
             if (_refusalLogs.ShouldLog("pub:" + args.ClientId, out long suppressed))
             {
                 MessagingLog.PublishRefusedByBroker(_logger, args.ClientId, args.UserName ?? "", args.ApplicationMessage.Topic, suppressed);
@@ -293,7 +307,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             // Tell a QoS 1 publisher (MQTT 5) that it was refused, rather than acknowledging a drop.
             args.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
             args.Response.ReasonString = $"payload over {_options.MaxMessageBytes} bytes";
-            Interlocked.Increment(ref _oversizeDropped);
+            _metrics.OversizeDropped.Add();
             MessagingLog.OversizeDropped(_logger, args.ClientId, args.ApplicationMessage.Topic, length, _options.MaxMessageBytes);
             return Task.CompletedTask;
         }

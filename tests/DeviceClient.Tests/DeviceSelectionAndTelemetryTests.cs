@@ -102,7 +102,7 @@ public sealed class DeviceSelectionAndTelemetryTests : IAsyncLifetime
     {
         Assert.Contains("Device:DeviceId", new DeviceOptionsValidator().Validate(null, new DeviceOptions()).FailureMessage, StringComparison.Ordinal);
         Assert.Contains("Device:Data:Shard", new DeviceDataOptionsValidator().Validate(null, new DeviceDataOptions { Shard = 20 }).FailureMessage, StringComparison.Ordinal);
-        Assert.Contains("Device:Data:Model", new DeviceDataOptionsValidator().Validate(null, new DeviceDataOptions { Model = "resnet" }).FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Device:Data:Model", new DeviceDataOptionsValidator().Validate(null, new DeviceDataOptions { Model = (EdgeFL.Training.Models.ModelKind)7 }).FailureMessage, StringComparison.Ordinal);
         var profile = new DeviceProfileValidator().Validate(null, new DeviceProfile { MemoryMb = 0, BatteryLevel = 2 }).FailureMessage;
         Assert.Contains("Device:Profile:MemoryMb", profile, StringComparison.Ordinal);
         Assert.Contains("Device:Profile:BatteryLevel", profile, StringComparison.Ordinal);

@@ -148,7 +148,7 @@ public sealed class RoundCoordinatorTests
     [Fact]
     public void RobustMedian_IgnoresAnOutlier_ThatWouldDragFedAvg()
     {
-        var options = new GatewayOptions { Aggregation = new AggregationOptions { Strategy = "median" } };
+        var options = new GatewayOptions { Aggregation = new AggregationOptions { Strategy = AggregationRule.Median } };
         var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
         coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
         coordinator.BeginRound();
@@ -166,10 +166,10 @@ public sealed class RoundCoordinatorTests
     /// would take the median of the last message's bytes (or of NaN) rather than of the five updates.
     /// </summary>
     [Theory]
-    [InlineData("median", 0.0)]
-    [InlineData("trimmed-mean", 0.0)]
-    [InlineData("median", 20.0)]
-    public void RobustRules_OwnTheUpdatesTheyHold_WhenTheReceiveBufferIsReused(string strategy, double clipNorm)
+    [InlineData(AggregationRule.Median, 0.0)]
+    [InlineData(AggregationRule.TrimmedMean, 0.0)]
+    [InlineData(AggregationRule.Median, 20.0)]
+    public void RobustRules_OwnTheUpdatesTheyHold_WhenTheReceiveBufferIsReused(AggregationRule strategy, double clipNorm)
     {
         var options = new GatewayOptions { Aggregation = new AggregationOptions { Strategy = strategy, TrimFraction = 0.2, ClipNorm = clipNorm } };
         var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
@@ -194,7 +194,7 @@ public sealed class RoundCoordinatorTests
     [Fact]
     public void RobustRule_RefusesUpdatesPastItsCapacity()
     {
-        var options = new GatewayOptions { Aggregation = new AggregationOptions { Strategy = "trimmed-mean", MaxUpdates = 2 } };
+        var options = new GatewayOptions { Aggregation = new AggregationOptions { Strategy = AggregationRule.TrimmedMean, MaxUpdates = 2 } };
         var coordinator = new RoundCoordinator(options, _metrics, NullLogger.Instance, new ManualTimeProvider());
         coordinator.Adopt(TestModels.Message(TestModels.Filled(0)));
         coordinator.BeginRound();
@@ -207,7 +207,7 @@ public sealed class RoundCoordinatorTests
     [Fact]
     public void AggregationOptions_NameTheBadKey()
     {
-        var problems = new AggregationOptions { Strategy = "mode", TrimFraction = 0.7, ClipNorm = -1, MaxUpdates = 0 }.Problems("Gateway:Aggregation").ToArray();
+        var problems = new AggregationOptions { Strategy = (AggregationRule)7, TrimFraction = 0.7, ClipNorm = -1, MaxUpdates = 0 }.Problems("Gateway:Aggregation").ToArray();
         Assert.Equal(4, problems.Length);
         Assert.Contains(problems, p => p.StartsWith("Gateway:Aggregation:Strategy", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("Gateway:Aggregation:TrimFraction", StringComparison.Ordinal));

@@ -18,7 +18,7 @@ public sealed class UpdateNormTests
     // TestModels.Filled(v) differs from Filled(0) by v in 8 float elements: its change has norm v x sqrt(8).
     private static readonly double Root8 = Math.Sqrt(8);
 
-    private RoundCoordinator Create(double maxNorm, NormPolicy policy, string strategy = "fedavg", double ratio = 0)
+    private RoundCoordinator Create(double maxNorm, NormPolicy policy, AggregationRule strategy = AggregationRule.FedAvg, double ratio = 0)
     {
         var options = new GatewayOptions
         {
@@ -214,7 +214,7 @@ public sealed class UpdateNormTests
     [Fact]
     public void Clip_WorksUnderARobustRule_Too()
     {
-        var coordinator = Create(maxNorm: Root8, NormPolicy.Clip, strategy: "median");
+        var coordinator = Create(maxNorm: Root8, NormPolicy.Clip, strategy: AggregationRule.Median);
         coordinator.BeginRound();
         coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(0.5f)));
         coordinator.OnUpdate("b", TestModels.Payload("b", 1, 10, TestModels.Filled(40)));

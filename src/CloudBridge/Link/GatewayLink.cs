@@ -6,10 +6,14 @@ using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Validation;
 using EdgeFL.Core.Wire;
+using System.Diagnostics.Metrics;
+using EdgeFL.Hosting;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Retry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace EdgeFL.CloudBridge.Link;
 
@@ -37,9 +41,11 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     private readonly Channel<UploadAck> _acks = Channel.CreateBounded<UploadAck>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly TaskCompletionSource _retainedSeen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly IMeterFactory _meters;
+    private readonly ResiliencePipeline _retry;
     private MqttConnection? _connection;
 
-    public GatewayLink(IOptions<CloudAggregatorOptions> options, CloudBrokerAccess access, CloudAggregator aggregator, ModelSigner signer, ILoggerFactory loggers)
+    public GatewayLink(IOptions<CloudAggregatorOptions> options, CloudBrokerAccess access, CloudAggregator aggregator, ModelSigner signer, ILoggerFactory loggers, IMeterFactory meters)
     {
         _options = options.Value;
         _access = access;
@@ -49,6 +55,10 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<GatewayLink>();
         _topics = new TopicScheme(_options.TopicPrefix);
+        _meters = meters;
+
+        // Any failure of a global model's publish is tried again: never the end of the aggregator.
+        _retry = RetryPolicy.Create(_options.Retry, _logger, "cloud: publishing a global model", retryOn: static _ => true);
     }
 
     /// <summary>Raised after an upload was folded in (the aggregation loop checks for complete rounds).</summary>
@@ -77,7 +87,8 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         Broker = new EmbeddedBroker(
             new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, Tls = _options.Tls },
             _loggers.CreateLogger<EmbeddedBroker>(),
-            policy);
+            policy,
+            meters: _meters);
         await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -101,20 +112,17 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     /// <summary>Waits until the aggregator's own client is connected.</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken) => _connection!.WaitConnectedAsync(cancellationToken);
 
-    /// <summary>Publishes a global model, signed and retained (every gateway that connects later finds it); false when it could not.</summary>
-    public async Task<bool> TryPublishAsync(ModelMessage global, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a global model, signed and retained (every gateway that connects later finds it), retrying
+    /// (Cloud:Retry) until it is out or the aggregator stops; <paramref name="heartbeat"/> is fed while it waits.
+    /// </summary>
+    public async Task PublishAsync(ModelMessage global, LoopHeartbeat heartbeat, CancellationToken cancellationToken)
     {
-        try
-        {
-            await _connection!.PublishAsync(_topics.CloudGlobalModel, _signer.Encode(global), MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // Not connected, refused, or anything else: retried, never the end of the aggregator.
-            CloudLog.PublishFailed(_logger, global.Round, ex);
-            return false;
-        }
+        byte[] payload = _signer.Encode(global);
+        var publish = _retry.ExecuteAsync(
+            async ct => await _connection!.PublishAsync(_topics.CloudGlobalModel, payload, MqttQos.AtLeastOnce, retain: true, ct).ConfigureAwait(false),
+            cancellationToken);
+        await heartbeat.TickWhile(publish.AsTask(), cancellationToken).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();

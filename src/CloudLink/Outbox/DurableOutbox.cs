@@ -45,7 +45,11 @@ public sealed class DurableOutbox
     /// <summary>Opens the outbox in <paramref name="db"/>, whose schema includes <see cref="Schema"/>.</summary>
     public DurableOutbox(StateDatabase db, OutboxOptions options, ILogger logger, TimeProvider? time = null)
     {
-        options.Validate();
+        if (new OutboxOptionsValidator().Validate(null, options) is { Failed: true } invalid)
+        {
+            throw new InvalidOperationException(invalid.FailureMessage);
+        }
+
         _db = db;
         _options = options;
         _logger = logger;

@@ -30,7 +30,4 @@ internal static partial class OutboxLog
 
     [LoggerMessage(3209, LogLevel.Information, "Outbox: no acknowledgement of message {Id} (upload {UploadId}) from the cloud within {Timeout} or across a reconnect; sending it again")]
     public static partial void Resending(ILogger logger, long id, string uploadId, TimeSpan timeout);
-
-    [LoggerMessage(3210, LogLevel.Warning, "Outbox: sending message {Id} failed ({Error}); it stays queued and is tried again")]
-    public static partial void SendFailed(ILogger logger, long id, string error);
 }

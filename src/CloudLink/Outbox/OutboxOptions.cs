@@ -17,23 +17,4 @@ public sealed class OutboxOptions
 
     /// <summary>A queued edge model is replaced by a newer one from the same gateway (see docs/OPERATIONS.md).</summary>
     public bool CoalesceModelUploads { get; set; } = true;
-
-    /// <summary>Throws with a message naming the key.</summary>
-    public void Validate()
-    {
-        if (MaxMessages < 1)
-        {
-            throw new InvalidOperationException($"{Section}:MaxMessages must be at least 1 (was {MaxMessages})");
-        }
-
-        if (MaxBytes < 1024)
-        {
-            throw new InvalidOperationException($"{Section}:MaxBytes must be at least 1024 (was {MaxBytes})");
-        }
-
-        if (MaxAttempts < 1)
-        {
-            throw new InvalidOperationException($"{Section}:MaxAttempts must be at least 1 (was {MaxAttempts})");
-        }
-    }
 }

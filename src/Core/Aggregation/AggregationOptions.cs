@@ -9,7 +9,7 @@ namespace EdgeFL.Core.Aggregation;
 public sealed class AggregationOptions
 {
     /// <summary><c>fedavg</c> (default), <c>median</c> (coordinate-wise) or <c>trimmed-mean</c>.</summary>
-    public string Strategy { get; set; } = "fedavg";
+    public AggregationRule Strategy { get; set; } = AggregationRule.FedAvg;
 
     /// <summary>For <c>trimmed-mean</c>: the fraction cut from each end of every coordinate, in [0, 0.5).</summary>
     public double TrimFraction { get; set; } = 0.1;
@@ -23,7 +23,7 @@ public sealed class AggregationOptions
     /// <summary>The problems with these options, each naming its key under <paramref name="section"/>.</summary>
     public IEnumerable<string> Problems(string section)
     {
-        if (Strategy is not ("fedavg" or "median" or "trimmed-mean"))
+        if (!Enum.IsDefined(Strategy))
         {
             yield return $"{section}:Strategy must be fedavg, median or trimmed-mean (was '{Strategy}')";
         }
@@ -49,8 +49,8 @@ public sealed class AggregationOptions
     {
         IAggregationStrategy rule = Strategy switch
         {
-            "median" => new CoordinateMedianStrategy(MaxUpdates),
-            "trimmed-mean" => new TrimmedMeanStrategy(TrimFraction, MaxUpdates),
+            AggregationRule.Median => new CoordinateMedianStrategy(MaxUpdates),
+            AggregationRule.TrimmedMean => new TrimmedMeanStrategy(TrimFraction, MaxUpdates),
             _ => new FedAvgStrategy(),
         };
         return ClipNorm > 0 ? new NormClippingStrategy(rule, ClipNorm) : rule;

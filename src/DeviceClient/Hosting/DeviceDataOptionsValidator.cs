@@ -31,7 +31,7 @@ internal sealed class DeviceDataOptionsValidator : IValidateOptions<DeviceDataOp
             errors.Add($"{s}:Alpha must be positive (was {d.Alpha})");
         }
 
-        if (d.Model.ToLowerInvariant() is not ("mlp" or "mobilenet"))
+        if (!Enum.IsDefined(d.Model))
         {
             errors.Add($"{s}:Model must be 'mlp' or 'mobilenet' (was '{d.Model}')");
         }

@@ -1,8 +1,8 @@
 using EdgeFL.DeviceClient.Power;
+using EdgeFL.Hosting;
 using EdgeFL.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace EdgeFL.DeviceClient.Hosting;
 
@@ -12,18 +12,13 @@ public static class DeviceServiceCollectionExtensions
     /// <summary>Adds the device worker and its options (section <c>Device</c>), each validated at start.</summary>
     public static IServiceCollection AddEdgeFlDevice(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<DeviceOptions>().Bind(configuration.GetSection(DeviceOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DeviceOptions>, DeviceOptionsValidator>();
-        services.AddOptions<DeviceDataOptions>().Bind(configuration.GetSection(DeviceDataOptionsValidator.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DeviceDataOptions>, DeviceDataOptionsValidator>();
-        services.AddOptions<DeviceProfile>().Bind(configuration.GetSection(DeviceProfileValidator.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DeviceProfile>, DeviceProfileValidator>();
-        services.AddOptions<TrainerOptions>().Bind(configuration.GetSection(TrainerOptionsValidator.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TrainerOptions>, TrainerOptionsValidator>();
-        services.AddOptions<PowerOptions>().Bind(configuration.GetSection(PowerOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<PowerOptions>, PowerOptionsValidator>();
-        services.AddOptions<DeviceTelemetryOptions>().Bind(configuration.GetSection(DeviceTelemetryOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DeviceTelemetryOptions>, DeviceTelemetryOptionsValidator>();
+        services.AddValidatedOptions<DeviceOptions, DeviceOptionsValidator>(configuration, DeviceOptions.Section);
+        services.AddValidatedOptions<DeviceDataOptions, DeviceDataOptionsValidator>(configuration, DeviceDataOptionsValidator.Section);
+        services.AddValidatedOptions<DeviceProfile, DeviceProfileValidator>(configuration, DeviceProfileValidator.Section);
+        services.AddValidatedOptions<TrainerOptions, TrainerOptionsValidator>(configuration, TrainerOptionsValidator.Section);
+        services.AddValidatedOptions<PowerOptions, PowerOptionsValidator>(configuration, PowerOptions.Section);
+        services.AddValidatedOptions<DeviceTelemetryOptions, DeviceTelemetryOptionsValidator>(configuration, DeviceTelemetryOptions.Section);
+        services.AddMetrics();
         services.AddHostedService<DeviceWorker>();
         return services;
     }

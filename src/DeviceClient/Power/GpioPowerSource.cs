@@ -29,8 +29,8 @@ public sealed class GpioPowerSource : IObservablePowerSource, IDisposable
         _ownsController = ownsController;
         var mode = options.Bias switch
         {
-            "PullUp" => PinMode.InputPullUp,
-            "PullDown" => PinMode.InputPullDown,
+            GpioBias.PullUp => PinMode.InputPullUp,
+            GpioBias.PullDown => PinMode.InputPullDown,
             _ => PinMode.Input,
         };
         _controller.OpenPin(options.Pin, mode);

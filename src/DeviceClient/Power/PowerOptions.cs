@@ -51,7 +51,7 @@ public sealed class GpioPowerOptions
     public double NormalLevel { get; set; } = 1.0;
 
     /// <summary>Bias of the input: None, PullUp or PullDown.</summary>
-    public string Bias { get; set; } = "PullUp";
+    public GpioBias Bias { get; set; } = GpioBias.PullUp;
 }
 
 /// <summary>An INA219 on I2C (section <c>Device:Power:Ina219</c>).</summary>

@@ -37,7 +37,7 @@ internal sealed class PowerOptionsValidator : IValidateOptions<PowerOptions>
                 errors.Add($"{s}:Gpio:LowLevel and {s}:Gpio:NormalLevel must be in [0, 1]");
             }
 
-            if (g.Bias is not ("None" or "PullUp" or "PullDown"))
+            if (!Enum.IsDefined(g.Bias))
             {
                 errors.Add($"{s}:Gpio:Bias must be None, PullUp or PullDown (was '{g.Bias}')");
             }

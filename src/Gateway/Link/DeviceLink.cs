@@ -4,10 +4,13 @@ using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.Selection;
+using EdgeFL.Hosting;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Retry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace EdgeFL.Gateway.Link;
 
@@ -28,6 +31,7 @@ internal sealed class DeviceLink(
     private static readonly DecodeLimits ControlLimits = DecodeLimits.Default with { MaxPayloadBytes = 64 * 1024, MaxTensors = 0 };
     private readonly GatewayOptions _options = options.Value;
     private readonly TopicScheme _topics = new(options.Value.TopicPrefix);
+    private readonly ResiliencePipeline _retry = RetryPolicy.Create(options.Value.Retry, logger, $"gateway {options.Value.GatewayId}: publishing a round's model");
 
     /// <summary>The embedded broker, when this gateway hosts one (tests and the demo read its counters).</summary>
     public EmbeddedBroker? Broker { get; private set; }
@@ -90,25 +94,22 @@ internal sealed class DeviceLink(
     /// <summary>Waits until the gateway's own client is connected.</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken) => Connection!.WaitConnectedAsync(cancellationToken);
 
-    /// <summary>Publishes a round's model, signed and retained, retrying until it is out or the gateway stops.</summary>
-    public async Task PublishModelAsync(ModelMessage model, Action tick, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a round's model, signed and retained, retrying (Gateway:Retry) until it is out or the gateway
+    /// stops; <paramref name="heartbeat"/> is fed while it waits.
+    /// </summary>
+    public async Task PublishModelAsync(ModelMessage model, LoopHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         byte[] payload = signer.Encode(model);
-        while (true)
-        {
-            tick();
-            try
+        string topic = _topics.GatewayModel(_options.GatewayId);
+        var publish = _retry.ExecuteAsync(
+            async ct =>
             {
-                await Connection!.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
-                await Connection.PublishAsync(_topics.GatewayModel(_options.GatewayId), payload, MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (ex is MqttNotConnectedException or MqttPublishRejectedException)
-            {
-                GatewayLog.ModelPublishFailed(logger, _options.GatewayId, model.Round, ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
-            }
-        }
+                await Connection!.WaitConnectedAsync(ct).ConfigureAwait(false);
+                await Connection.PublishAsync(topic, payload, MqttQos.AtLeastOnce, retain: true, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+        await heartbeat.TickWhile(publish.AsTask(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EdgeFL.Core.Topics;
 using EdgeFL.Gateway.Security;
 using EdgeFL.Messaging;
@@ -12,7 +13,7 @@ namespace EdgeFL.Gateway.Link;
 /// policy) when <c>Gateway:Broker:Embedded</c>, and the gateway's own client, for the embedded broker over
 /// loopback with the service credential, or for the external broker with the configured one.
 /// </summary>
-internal sealed class GatewayBrokerFactory(IOptions<GatewayOptions> options, ILoggerFactory loggers, TimeProvider time)
+internal sealed class GatewayBrokerFactory(IOptions<GatewayOptions> options, ILoggerFactory loggers, TimeProvider time, IMeterFactory meters)
 {
     private readonly GatewayOptions _options = options.Value;
     private readonly ServiceCredential _service = new(ClientIdFor(options.Value));
@@ -41,7 +42,8 @@ internal sealed class GatewayBrokerFactory(IOptions<GatewayOptions> options, ILo
             },
             loggers.CreateLogger<EmbeddedBroker>(),
             CreateAccessPolicy(),
-            time);
+            time,
+            meters);
     }
 
     /// <summary>The gateway's own client connection (not started).</summary>

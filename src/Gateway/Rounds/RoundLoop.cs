@@ -52,7 +52,7 @@ internal sealed class RoundLoop(
             resume = null;
             GatewayLog.RoundOpened(logger, _options.GatewayId, model.Round);
             devices.SizeReceiveBudget(model.Model);
-            await devices.PublishModelAsync(model, scheduler.Heartbeat.Tick, cancellationToken).ConfigureAwait(false);
+            await devices.PublishModelAsync(model, scheduler.Heartbeat, cancellationToken).ConfigureAwait(false);
             var reason = await scheduler.WaitForCloseAsync(cancellationToken).ConfigureAwait(false);
             var result = rounds.CloseRound(reason);
             roundsRun++;

@@ -129,11 +129,11 @@ public class UpdateNormBoundTests
         Assert.Empty(UpdateNormBound.Problems(0, NormPolicy.Reject, "a", "b"));
     }
 
-    public static TheoryData<string> Strategies => new() { "fedavg", "median", "trimmed-mean" };
+    public static TheoryData<AggregationRule> Strategies => new() { AggregationRule.FedAvg, AggregationRule.Median, AggregationRule.TrimmedMean };
 
     [Theory]
     [MemberData(nameof(Strategies))]
-    public void ScaledAdd_EqualsAddingTheScaledModel_ForEveryStrategy(string name)
+    public void ScaledAdd_EqualsAddingTheScaledModel_ForEveryStrategy(AggregationRule name)
     {
         var reference = Small(new Random(20));
         var updates = Enumerable.Range(0, 5).Select(i => (Model: Small(new Random(30 + i)), Weight: 10.0 * (i + 1), Scale: 1.0 / (i + 1))).ToArray();
@@ -186,7 +186,7 @@ public class UpdateNormBoundTests
     [InlineData(double.NaN)]
     public void ScaledAdd_RefusesAScaleOutsideZeroToOne(double scale)
     {
-        foreach (string name in new[] { "fedavg", "median" })
+        foreach (var name in new[] { AggregationRule.FedAvg, AggregationRule.Median })
         {
             var strategy = new AggregationOptions { Strategy = name }.CreateStrategy();
             strategy.BeginRound(Small(new Random(60)));

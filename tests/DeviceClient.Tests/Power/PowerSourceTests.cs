@@ -79,7 +79,7 @@ public sealed class PowerSourceTests : IDisposable
         var driver = new FakeGpioDriver();
         driver.SetInput(4, PinValue.Low);
         using var controller = new GpioController(driver);
-        using var source = new GpioPowerSource(new GpioPowerOptions { Pin = 4, ActiveLow = false, Signal = GpioSignal.PowerGood, Bias = "PullDown" }, controller);
+        using var source = new GpioPowerSource(new GpioPowerOptions { Pin = 4, ActiveLow = false, Signal = GpioSignal.PowerGood, Bias = GpioBias.PullDown }, controller);
 
         Assert.False(source.Read().Charging);
         driver.SetInput(4, PinValue.High);

@@ -1,0 +1,71 @@
+using System.Diagnostics.Metrics;
+using EdgeFL.Core.Diagnostics;
+using EdgeFL.Core.Rounds;
+
+namespace EdgeFL.CloudBridge;
+
+/// <summary>
+/// Counters of the cloud aggregator since it started: read by the service, the demo and the tests, and
+/// published as the instruments of meter <c>EdgeFL.Cloud</c> when made with an <see cref="IMeterFactory"/>.
+/// Counting is one interlocked add; docs/OPERATIONS.md lists the instruments.
+/// </summary>
+public sealed class CloudMetrics : IRoundMetrics
+{
+    private readonly Tally _accepted;
+    private readonly ReasonTally _rejected;
+    private readonly Tally _clipped;
+    private readonly Tally _aggregatesRefused;
+    private readonly Tally _globalsPublished;
+
+    /// <summary>The cloud's counters; with <paramref name="meters"/> (the host's) they are also instruments, without one only read in-process.</summary>
+    public CloudMetrics(IMeterFactory? meters = null)
+    {
+        Meter = meters is null ? null : EdgeFlMeters.Create(meters, EdgeFlMeters.Cloud);
+        _accepted = new Tally(Meter, "edgefl.cloud.uploads.accepted", "{upload}", "Gateway uploads folded into a sync round's aggregate.");
+        _rejected = new ReasonTally(Meter, "edgefl.cloud.uploads.rejected", "{upload}", "Gateway uploads refused, by reason (an AdmissionOutcome).");
+        _clipped = new Tally(Meter, "edgefl.cloud.uploads.clipped", "{upload}", "Accepted uploads whose change was scaled down to Cloud:MaxUploadNorm.");
+        _aggregatesRefused = new Tally(Meter, "edgefl.cloud.aggregates.refused", "{round}", "Sync rounds whose aggregate was not finite and was replaced by the previous global model.");
+        _globalsPublished = new Tally(Meter, "edgefl.cloud.global_models.published", "{model}", "Global models produced by closing a sync round.");
+    }
+
+    /// <summary>The meter the counters are published on; null when made without a meter factory.</summary>
+    public Meter? Meter { get; }
+
+    /// <summary>Uploads accepted into a sync round.</summary>
+    public long Accepted => _accepted.Value;
+
+    /// <summary>Rejected uploads by reason (an <see cref="AdmissionOutcome"/> name).</summary>
+    public IReadOnlyDictionary<string, long> RejectedByReason => _rejected.ByReason;
+
+    /// <summary>Total rejected uploads.</summary>
+    public long Rejected => _rejected.Total;
+
+    /// <summary>Uploads accepted with their change clipped to Cloud:MaxUploadNorm.</summary>
+    public long Clipped => _clipped.Value;
+
+    /// <summary>Sync rounds whose aggregate was not finite (float32 overflow) and was replaced by the previous global model.</summary>
+    public long AggregatesRefused => _aggregatesRefused.Value;
+
+    /// <summary>Global models produced (sync rounds closed).</summary>
+    public long GlobalsPublished => _globalsPublished.Value;
+
+    /// <inheritdoc />
+    public void CountAccepted() => _accepted.Add();
+
+    /// <inheritdoc />
+    /// <remarks>The gateway id is not kept: the cloud's log names it.</remarks>
+    public void CountRejected(string reason, string? senderId = null) => _rejected.Add(reason);
+
+    /// <summary>An upload was refused with <paramref name="outcome"/>.</summary>
+    public void CountRejected(AdmissionOutcome outcome) => _rejected.Add(outcome.ToString());
+
+    /// <inheritdoc />
+    public void CountClipped() => _clipped.Add();
+
+    /// <inheritdoc />
+    public void CountAggregateRefused() => _aggregatesRefused.Add();
+
+    /// <inheritdoc />
+    /// <remarks>At the cloud a round closing is a global model produced.</remarks>
+    public void CountRound() => _globalsPublished.Add();
+}

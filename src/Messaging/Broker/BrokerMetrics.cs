@@ -1,0 +1,45 @@
+using System.Diagnostics.Metrics;
+using EdgeFL.Core.Diagnostics;
+using EdgeFL.Messaging.Flow;
+
+namespace EdgeFL.Messaging.Broker;
+
+/// <summary>
+/// The embedded broker's counters, published as the instruments of its meter <c>EdgeFL.Broker</c>
+/// (docs/OPERATIONS.md lists them). Counting is one interlocked add; gauges are read when collected.
+/// </summary>
+internal sealed class BrokerMetrics
+{
+    private int _connectedClients;
+
+    public BrokerMetrics(Meter meter, RetainedSubscribeGuard retained, ReceiveBudget? budget)
+    {
+        ConnectionsRefused = new Tally(meter, "edgefl.broker.connections.refused", "{connection}", "Connections refused: bad or missing credentials, a reserved client id.");
+        PublishesRefused = new Tally(meter, "edgefl.broker.publishes.refused", "{message}", "Publishes refused because the client had no right to the topic.");
+        SubscriptionsRefused = new Tally(meter, "edgefl.broker.subscriptions.refused", "{subscription}", "Subscriptions refused because the client had no right to the filter.");
+        OversizeDropped = new Tally(meter, "edgefl.broker.oversize.dropped", "{packet}", "Publishes over the size limit dropped, and connections closed for announcing a packet over it.");
+        meter.CreateObservableUpDownCounter("edgefl.broker.clients.connected", () => ConnectedClients, "{client}", "Clients connected now.");
+        meter.CreateObservableCounter("edgefl.broker.retained.redelivered", () => retained.Redelivered, "{message}", "Retained messages enqueued again to a subscriber whose SUBSCRIBE raced their publish.");
+        if (budget is not null)
+        {
+            meter.CreateObservableGauge("edgefl.broker.receive_budget.capacity", () => budget.Capacity, "By", "Bytes of large packet bodies the broker may hold at once.");
+            meter.CreateObservableGauge("edgefl.broker.receive_budget.in_use", () => budget.InUse, "By", "Bytes of large packet bodies held now.");
+            meter.CreateObservableGauge("edgefl.broker.receive_budget.waiting", () => budget.Waiting, "{connection}", "Connections waiting for the receive budget now.");
+            meter.CreateObservableCounter("edgefl.broker.receive_budget.overdrafts", () => budget.Overdrafts, "{packet}", "Bodies let in over the budget because it had stalled.");
+        }
+    }
+
+    public Tally ConnectionsRefused { get; }
+
+    public Tally PublishesRefused { get; }
+
+    public Tally SubscriptionsRefused { get; }
+
+    public Tally OversizeDropped { get; }
+
+    public int ConnectedClients => Volatile.Read(ref _connectedClients);
+
+    public void ClientConnected() => Interlocked.Increment(ref _connectedClients);
+
+    public void ClientDisconnected() => Interlocked.Decrement(ref _connectedClients);
+}

@@ -55,13 +55,13 @@ public sealed class ServiceUsage
     public void Write(TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        output.WriteLine($"{_executable}: {_summary}");
+        WriteWrapped(output, "", $"{_executable}: {_summary}".Split(' '), 0, separator: "");
         output.WriteLine();
         output.WriteLine($"Usage: {_executable} [--Section:Key=value ...]");
         output.WriteLine($"       {_executable} --help");
         output.WriteLine();
         output.WriteLine("Configuration, each layer overriding the one before:");
-        output.WriteLine($"  appsettings.json beside {_executable}");
+        output.WriteLine("  appsettings.json in the content root (the working directory, or $DOTNET_CONTENTROOT)");
         output.WriteLine($"  {Path.Combine(EdgeFlHostBuilderExtensions.ConfigDirectory(), _component + ".json")}");
         output.WriteLine($"      the operator's configuration directory: ${EdgeFlHostBuilderExtensions.ConfigDirectoryVariable}, else systemd's");
         output.WriteLine($"      $CONFIGURATION_DIRECTORY, else {EdgeFlHostBuilderExtensions.DefaultConfigDirectory}");
@@ -72,7 +72,7 @@ public sealed class ServiceUsage
         int column = _sections.Count == 0 ? 0 : _sections.Max(s => s.Section.Length) + 4;
         foreach (var (section, keys) in _sections)
         {
-            WriteWrapped(output, "  " + section.PadRight(column - 2), keys, column);
+            WriteWrapped(output, "  " + section.PadRight(column - 2), keys, column, separator: ",");
         }
 
         output.WriteLine();
@@ -80,12 +80,13 @@ public sealed class ServiceUsage
         output.WriteLine("(dotnet run --project src/Cli -- --help); docs/OPERATIONS.md.");
     }
 
-    private static void WriteWrapped(TextWriter output, string head, IReadOnlyList<string> words, int column)
+    /// <summary>Writes <paramref name="head"/> then the words (each but the last followed by <paramref name="separator"/>), wrapped at the width and indented to <paramref name="column"/>.</summary>
+    private static void WriteWrapped(TextWriter output, string head, IReadOnlyList<string> words, int column, string separator)
     {
         var line = new System.Text.StringBuilder(head);
         for (int i = 0; i < words.Count; i++)
         {
-            string word = words[i] + (i < words.Count - 1 ? "," : "");
+            string word = words[i] + (i < words.Count - 1 ? separator : "");
             if (line.Length > column && line.Length + 1 + word.Length > Width)
             {
                 output.WriteLine(line.ToString().TrimEnd());

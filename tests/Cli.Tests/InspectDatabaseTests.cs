@@ -3,24 +3,12 @@ using System.Text.Json;
 using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Wire;
 using EdgeFL.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeFL.Cli.Tests;
 
 public sealed class InspectDatabaseTests : IDisposable
 {
-    // The gateway's journal (src/Gateway/State/GatewayStateStore.cs), and a table inspect has never heard of.
-    private const string GatewayTables = """
-        CREATE TABLE IF NOT EXISTS round_journal (
-            round INTEGER NOT NULL,
-            device_id TEXT NOT NULL,
-            base_round INTEGER NOT NULL,
-            payload BLOB NOT NULL,
-            PRIMARY KEY (round, device_id, base_round));
-        CREATE TABLE IF NOT EXISTS future_thing (x INTEGER, note TEXT);
-        """;
-
     private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -29,7 +17,7 @@ public sealed class InspectDatabaseTests : IDisposable
     public async Task AGatewayDatabase_ShowsEveryTable_DecodedAndCounted()
     {
         string path = _dir["gateway.db"];
-        CreateGatewayDatabase(path).Dispose();
+        TestDatabases.Gateway(path).Dispose();
 
         var run = await CliRun.InProcessAsync("inspect", path);
 
@@ -52,7 +40,7 @@ public sealed class InspectDatabaseTests : IDisposable
     public async Task Inspect_NeverChangesTheFile_NorAddsOne()
     {
         string path = _dir["gateway.db"];
-        CreateGatewayDatabase(path).Dispose();
+        TestDatabases.Gateway(path).Dispose();
         string[] filesBefore = Directory.GetFiles(_dir.Path);
         byte[] hashBefore = SHA256.HashData(await File.ReadAllBytesAsync(path));
 
@@ -67,7 +55,7 @@ public sealed class InspectDatabaseTests : IDisposable
     public async Task ADatabaseInUse_IsReadWithWhatIsCommitted()
     {
         string path = _dir["gateway.db"];
-        using var db = CreateGatewayDatabase(path);
+        using var db = TestDatabases.Gateway(path);
 
         var run = await CliRun.InProcessAsync("inspect", path);
 
@@ -80,7 +68,7 @@ public sealed class InspectDatabaseTests : IDisposable
     public async Task Json_GivesRowsAsObjects_WithDecodedMessages()
     {
         string path = _dir["gateway.db"];
-        CreateGatewayDatabase(path).Dispose();
+        TestDatabases.Gateway(path).Dispose();
 
         var run = await CliRun.InProcessAsync("inspect", path, "--json");
 
@@ -100,7 +88,7 @@ public sealed class InspectDatabaseTests : IDisposable
     public async Task Rows_LimitsWhatIsShown_NotWhatIsCounted()
     {
         string path = _dir["gateway.db"];
-        CreateGatewayDatabase(path).Dispose();
+        TestDatabases.Gateway(path).Dispose();
 
         var run = await CliRun.InProcessAsync("inspect", path, "--rows", "1");
 
@@ -116,7 +104,7 @@ public sealed class InspectDatabaseTests : IDisposable
         string path = _dir["device.db"];
         using (var db = StateDatabase.Open(path, "CREATE TABLE IF NOT EXISTS buffered_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, round INTEGER NOT NULL, payload BLOB NOT NULL);", NullLogger.Instance))
         {
-            db.InTransaction((c, tx) => Execute(c, tx, "INSERT INTO buffered_updates (round, payload) VALUES (12, $p);", WireCodec.Encode(TestModels.Update("dev-9"))));
+            db.InTransaction((c, tx) => TestDatabases.Execute(c, tx, "INSERT INTO buffered_updates (round, payload) VALUES (12, $p);", WireCodec.Encode(TestModels.Update("dev-9"))));
         }
 
         var run = await CliRun.InProcessAsync("inspect", path);
@@ -141,33 +129,5 @@ public sealed class InspectDatabaseTests : IDisposable
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
         Assert.Equal(content, await File.ReadAllBytesAsync(path));
         Assert.Equal([path], Directory.GetFiles(_dir.Path));
-    }
-
-    /// <summary>A gateway's state made by the real stores: kv, journal, outbox with a queued upload and a dead letter.</summary>
-    private static StateDatabase CreateGatewayDatabase(string path)
-    {
-        var db = StateDatabase.Open(path, KeyValue.Schema + GatewayTables + DurableOutbox.Schema, NullLogger.Instance);
-        db.InTransaction((c, tx) =>
-        {
-            KeyValue.Set(c, tx, "model", WireCodec.Encode(TestModels.Model()));
-            KeyValue.Set(c, tx, "version", 12L);
-            KeyValue.Set(c, tx, "open_issued_ms", 1_700_000_000_000L);
-            Execute(c, tx, "INSERT INTO round_journal (round, device_id, base_round, payload) VALUES (13, 'dev-1', 12, $p);", WireCodec.Encode(TestModels.Update()));
-            Execute(c, tx, "INSERT INTO future_thing (x, note) VALUES (1, 'first'), (2, 'later');", []);
-        });
-        var outbox = new DurableOutbox(db, new OutboxOptions(), NullLogger.Instance);
-        outbox.Enqueue("edgefl/cloud/gw-1/junk", [1, 2, 3], coalesceKey: null);
-        outbox.DeadLetter(outbox.Peek()!.Id, "broker refused it");
-        outbox.Enqueue("edgefl/cloud/gw-1/upload", WireCodec.Encode(TestModels.Upload()), coalesceKey: "model");
-        return db;
-    }
-
-    private static void Execute(SqliteConnection c, SqliteTransaction tx, string sql, byte[] payload)
-    {
-        using var command = c.CreateCommand();
-        command.Transaction = tx;
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$p", payload);
-        command.ExecuteNonQuery();
     }
 }

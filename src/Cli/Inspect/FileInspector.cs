@@ -76,9 +76,10 @@ internal static class FileInspector
         return stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false) == start.Length && DatabaseInspector.IsDatabase(start);
     }
 
+    /// <summary>One line, even when SQLite's message quotes a multi-line schema.</summary>
     private static int Fail(TextWriter error, string path, string why)
     {
-        error.WriteLine($"edgefl inspect: {path}: {why}");
+        error.WriteLine($"edgefl inspect: {path}: {string.Join(' ', why.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))}");
         return ExitCodes.Failure;
     }
 }

@@ -99,6 +99,7 @@ internal static class InspectionJson
         long n => n,
         int n => n,
         DateTimeOffset t => MessageSummary.Format(t),
+        IEnumerable<string> list => new JsonArray([.. list.Select(e => (JsonNode?)JsonValue.Create(e))]),
         _ => MessageSummary.Format(value),
     };
 }

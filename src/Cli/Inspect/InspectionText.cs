@@ -9,7 +9,7 @@ internal static class InspectionText
     public static void Write(string path, MessageSummary m, TextWriter output)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Path.GetFullPath(path)}: {m.TypeName} message, {m.PayloadBytes:N0} bytes"));
-        var rows = m.Fields.Select(f => (f.Label, MessageSummary.Format(f.Value))).ToList();
+        var rows = m.Fields.Select(f => (f.Label, f.Display)).ToList();
         if (m.Tensors.Count > 0)
         {
             rows.Add(("signature", m.SignatureText));

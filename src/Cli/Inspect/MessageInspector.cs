@@ -36,7 +36,7 @@ internal static class MessageInspector
                     new("origin", "origin", m.Source),
                     new("totalSamples", "total samples", m.TotalSamples),
                     new("issuedAt", "issued at", m.IssuedAt),
-                    new("selected", "selected devices", m.Selected is null ? "every device" : string.Join(", ", m.Selected)),
+                    new("selected", "selected devices", m.Selected, m.Selected is null ? "every device" : string.Join(", ", m.Selected)),
                 ];
                 model = m.Model;
                 break;

@@ -32,7 +32,7 @@ internal sealed record MessageSummary(
     /// <summary>One line: what it is, whose, which round, how big.</summary>
     public string OneLine()
     {
-        string head = string.Join(", ", Fields.Where(f => f.Value is not null and not DateTimeOffset).Take(4).Select(f => $"{f.Label} {Format(f.Value)}"));
+        string head = string.Join(", ", Fields.Where(f => f.Value is string or long).Take(4).Select(f => $"{f.Label} {f.Display}"));
         string model = Tensors.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"; {Tensors.Count} tensors, {Elements:N0} elements, L2 {Format(L2Norm)}");
         string signed = SignerKeyId is null ? "" : $"; signed by {SignerKeyId}";
         return string.Create(CultureInfo.InvariantCulture, $"{TypeName}: {head}{model}{signed} ({PayloadBytes:N0} bytes)");

@@ -16,7 +16,7 @@ internal static class InspectCommand
         var publicKey = new Option<string>("--public-key") { Description = "Check signatures against the public key(s) in this file (a .pub from keygen, or the services' state folders).", HelpName = "FILE" };
         var command = new Command(
             "inspect",
-            "Tells what a file holds. A model file: model id, round, origin, samples, issue time, tensors (name, dtype, shape, bytes), L2 norm, signature. A SQLite state database (opened read-only, never changed): every table with its row count and first rows, stored models, journaled updates and queued uploads decoded.")
+            "Tells what a file holds: a model file (header, tensors, L2 norms, signature), or a state database, read-only (every table, its row count and first rows, stored messages decoded).")
         {
             path,
             json,

@@ -24,7 +24,7 @@ internal static class KeygenCommand
 
         var command = new Command(
             "keygen",
-            "Writes a model-signing key pair (ECDSA P-256; docs/PROTOCOL.md section 12): DIR/NAME.key, the private key (PEM PKCS#8, mode 0600) for Cloud:Signing:PrivateKeyPath or Gateway:Signing:PrivateKeyPath, and DIR/NAME.pub, the public key for Gateway:Signing:CloudPublicKeyPath or Device:Signing:GatewayPublicKeyPath. An existing key is never overwritten.")
+            "Writes a model-signing key pair (ECDSA P-256): DIR/NAME.key (mode 0600) for *:Signing:PrivateKeyPath, and DIR/NAME.pub for Gateway:Signing:CloudPublicKeyPath or Device:Signing:GatewayPublicKeyPath. Never overwrites a key.")
         {
             output,
             name,

@@ -25,7 +25,7 @@ internal static class MakeCertsCommand
 
         var command = new Command(
             "make-certs",
-            "Writes DIR/ca.pem and DIR/ca.key (the certificate authority; keep ca.key offline) and DIR/server.pem and DIR/server.key (the broker's certificate for every --host). Point Gateway:Broker:Tls:CertificatePath / KeyPath (or Cloud:Tls:*) at the server files, and the clients' *:Tls:CaCertificatePath at ca.pem. Keys are written mode 0600.")
+            "Writes a private CA (DIR/ca.pem; DIR/ca.key, keep it offline) and a broker certificate for every --host (DIR/server.pem, DIR/server.key) for Gateway:Broker:Tls:* or Cloud:Tls:*; clients trust ca.pem (*:Tls:CaCertificatePath). Keys are mode 0600.")
         {
             output,
             hosts,

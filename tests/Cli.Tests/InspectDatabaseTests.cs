@@ -24,9 +24,9 @@ public sealed class InspectDatabaseTests : IDisposable
         Assert.True(run.ExitCode == 0, run.ToString());
         string[] expected = [
             "SQLite state database", "opened read-only",
-            "table kv: 3 rows", "model: model id mlp, round 12, origin gw-1", "open_issued_ms", "1700000000000 (2023-11-14T22:13:20.000Z)",
+            "table kv: 5 rows", "model: model id mlp, round 12, origin gw-1", "last_adopted_global", "open_round", "open_issued_ms", "1700000000000 (2023-11-14T22:13:20.000Z)",
             "table round_journal: 1 row", "dev-1", "update: device dev-1, round 12, samples 600",
-            "table outbox: 1 row", "edgefl/cloud/gw-1/upload", "upload: gateway gw-1, upload id gw-1:3",
+            "table outbox: 1 row", "edgefl/cloud/uploads/gw-1", "upload: gateway gw-1, upload id gw-1:3",
             "table dead_letter: 1 row", "broker refused it",
             "table future_thing: 2 rows", "later",
         ];
@@ -75,7 +75,7 @@ public sealed class InspectDatabaseTests : IDisposable
         Assert.True(run.ExitCode == 0, run.ToString());
         using var doc = JsonDocument.Parse(run.Output);
         var tables = doc.RootElement.GetProperty("tables").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
-        Assert.Equal(["kv", "round_journal", "future_thing", "outbox", "dead_letter"], tables.Keys);
+        Assert.Equal(["kv", "round_journal", "outbox", "dead_letter", "future_thing"], tables.Keys);
         var model = tables["kv"].GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("key").GetString() == "model");
         Assert.Equal("mlp", model.GetProperty("value").GetProperty("message").GetProperty("modelId").GetString());
         var queued = tables["outbox"].GetProperty("rows")[0];
@@ -99,9 +99,25 @@ public sealed class InspectDatabaseTests : IDisposable
     }
 
     [Fact]
+    public async Task ACloudDatabase_ShowsTheGlobalModel_AndTheJournaledUploads()
+    {
+        string path = _dir["cloud.db"];
+        TestDatabases.Cloud(path).Dispose();
+
+        var run = await CliRun.InProcessAsync("inspect", path);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("global", run.Output, StringComparison.Ordinal);
+        Assert.Contains("model: model id mlp, round 3, origin cloud", run.Output, StringComparison.Ordinal);
+        Assert.Contains("table upload_journal: 1 row", run.Output, StringComparison.Ordinal);
+        Assert.Contains("upload: gateway gw-1, upload id gw-1:4", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ADeviceBuffer_ShowsItsBufferedUpdates()
     {
         string path = _dir["device.db"];
+        // UpdateBuffer.Schema: src/DeviceClient, which this project does not reference (it carries TorchSharp).
         using (var db = StateDatabase.Open(path, "CREATE TABLE IF NOT EXISTS buffered_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, round INTEGER NOT NULL, payload BLOB NOT NULL);", NullLogger.Instance))
         {
             db.InTransaction((c, tx) => TestDatabases.Execute(c, tx, "INSERT INTO buffered_updates (round, payload) VALUES (12, $p);", WireCodec.Encode(TestModels.Update("dev-9"))));

@@ -57,5 +57,15 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
     public static Task<CliRun> EdgeflProcessAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         ProcessAsync("Cli", "edgefl.dll", environment, args);
 
+    /// <summary>Asserts that the run succeeded and printed every one of <paramref name="texts"/>.</summary>
+    public void AssertShows(params string[] texts)
+    {
+        Assert.True(ExitCode == 0, ToString());
+        foreach (string text in texts)
+        {
+            Assert.Contains(text, Output, StringComparison.Ordinal);
+        }
+    }
+
     public override string ToString() => $"exit {ExitCode}\nstdout:\n{Output}\nstderr:\n{Error}";
 }

@@ -18,22 +18,15 @@ public sealed class InspectModelFileTests : IDisposable
 
         var run = await CliRun.InProcessAsync("inspect", _dir["model.msgpack"]);
 
-        Assert.True(run.ExitCode == 0, run.ToString());
-        string[] expected = ["model message", "model id", "mlp", "round", "12", "origin", "gw-1", "total samples", "6000", "2023-11-14T22:13:20.000Z",
-            "fc.weight", "f32", "[2, 3]", "bn.num_batches_tracked", "i64", "[]", "none (unsigned)", Math.Sqrt(91).ToString("G6", System.Globalization.CultureInfo.InvariantCulture)];
-        foreach (string text in expected)
-        {
-            Assert.Contains(text, run.Output, StringComparison.Ordinal);
-        }
+        run.AssertShows("model message", "model id", "mlp", "round", "12", "origin", "gw-1", "total samples", "6000", "2023-11-14T22:13:20.000Z",
+            "fc.weight", "f32", "[2, 3]", "bn.num_batches_tracked", "i64", "[]", "none (unsigned)", TestModels.Norm.ToString("G6", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
     public async Task ASignedModel_ShowsItsKeyId_AndIsVerifiedWithThePublicKey()
     {
-        using (var key = SigningKeyFiles.Generate(_dir["cloud.key"]))
-        using (var other = SigningKeyFiles.Generate(_dir["other.key"]))
-        {
-        }
+        SigningKeyFiles.Generate(_dir["cloud.key"]).Dispose();
+        SigningKeyFiles.Generate(_dir["other.key"]).Dispose();
 
         using var signer = ModelSigner.Load(_dir["cloud.key"]);
         await File.WriteAllBytesAsync(_dir["signed.msgpack"], signer.Encode(TestModels.Model()));

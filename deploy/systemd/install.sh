@@ -14,6 +14,9 @@ Publishes and installs EdgeFL services for systemd. Components: gateway, cloud, 
   cloud    dotnet publish src/CloudBridge -> /opt/edgefl/cloud    (EdgeFL.CloudBridge)
   device   dotnet publish src/DeviceClient -> /opt/edgefl/device  (EdgeFL.DeviceClient)
 
+With any of them, the operator's CLI: dotnet publish src/Cli -> /opt/edgefl/cli (edgefl:
+provision-device, provision-gateway, keygen, make-certs, inspect, ...; edgefl --help).
+
 Then:
   - copies the unit files to /etc/systemd/system (edgefl-gateway.service,
     edgefl-cloud.service, edgefl-device@.service),
@@ -98,15 +101,15 @@ example_config() {
     "GatewayId": "gateway-1",
     // Start from a model file, or leave it out to take the cloud's global model.
     // "InitialModelPath": "$config/gateway-initial-model.msgpack",
-    // Devices authenticate with credentials (EdgeFL.Gateway provision-device ID) and come in from
-    // other machines over TLS (make-certs or your PKI; docs/SECURITY.md). The plain listener stays on
+    // Devices authenticate with credentials ($prefix/cli/edgefl provision-device ID) and come in from
+    // other machines over TLS (edgefl make-certs or your PKI; docs/SECURITY.md). The plain listener stays on
     // loopback: only the gateway's own client and local tools use it.
     "Broker": {
       "Embedded": true, "BindAddress": "127.0.0.1", "Port": 1883,
       "Tls": { "Enabled": false, "Port": 8883, "CertificatePath": "$config/pki/server.pem", "KeyPath": "$config/pki/server.key" }
     },
     "Rounds": { "Deadline": "00:01:00", "QuorumFraction": 1.0, "SyncEvery": 5 },
-    // The uplink's password (the cloud's provision-gateway) goes in /etc/edgefl/gateway.env as
+    // The uplink's password (edgefl provision-gateway at the cloud) goes in /etc/edgefl/gateway.env as
     // Gateway__Cloud__Password=...; switch TLS on once the cloud broker has a certificate.
     "Cloud": { "Enabled": true, "Host": "127.0.0.1", "Port": 1884, "Tls": { "Enabled": false, "CaCertificatePath": "$config/pki/ca.pem" } },
     // The cloud's public key (its state folder's cloud.pub, copied here; OPERATIONS.md,
@@ -126,7 +129,7 @@ JSON
     "InitialModelPath": "$config/cloud-initial-model.msgpack",
     "ExpectedGateways": 1,
     "SyncDeadline": "00:01:00",
-    // Gateways authenticate (EdgeFL.CloudBridge provision-gateway ID); from other machines over TLS.
+    // Gateways authenticate ($prefix/cli/edgefl provision-gateway ID); from other machines over TLS.
     "Tls": { "Enabled": false, "Port": 8883, "CertificatePath": "$config/pki/server.pem", "KeyPath": "$config/pki/server.key" }
   }
 }
@@ -138,7 +141,7 @@ JSON
   // (edgefl-device@<id>); per-device settings go in /etc/edgefl/device-<id>.env.
   "Device": {
     "GatewayId": "gateway-1",
-    // Its password (the gateway's provision-device) goes in /etc/edgefl/device-<id>.env as
+    // Its password (edgefl provision-device at the gateway) goes in /etc/edgefl/device-<id>.env as
     // Device__Password=... (mode 0600). From another machine: BrokerPort 8883 and Tls on.
     "BrokerHost": "127.0.0.1",
     "BrokerPort": 1883,
@@ -158,6 +161,9 @@ if [ "$(id -u)" -ne 0 ] && [ -z "${EDGEFL_PREFIX:-}${EDGEFL_CONFIG:-}${EDGEFL_UN
     echo "install.sh: run as root (or set EDGEFL_PREFIX, EDGEFL_CONFIG and EDGEFL_UNIT_DIR)" >&2
     exit 1
 fi
+
+echo "publishing cli to $prefix/cli"
+"$dotnet" publish "$repo/src/Cli" -c Release -o "$prefix/cli" "${rid_args[@]}"
 
 for c in "${components[@]}"; do
     out="$prefix/$c"

@@ -43,17 +43,13 @@ public sealed class CloudAggregatorOptions
     public bool AllowAnonymous { get; set; }
 
     /// <summary>
-    /// The provisioned gateways and their hashed secrets (written by <c>provision-gateway</c>).
+    /// The provisioned gateways and their hashed secrets (written by <c>edgefl provision-gateway</c>).
     /// Default: cloud-credentials.json in the configuration directory (/etc/edgefl).
     /// </summary>
-    public string CredentialsPath { get; set; } = DefaultCredentialsPath();
+    public string CredentialsPath { get; set; } = EdgeFL.Hosting.CredentialFiles.DefaultCloudPath();
 
     /// <summary>The embedded broker's TLS listener for gateways.</summary>
     public EdgeFL.Messaging.Security.BrokerTlsOptions Tls { get; set; } = new();
-
-    /// <summary>The default <see cref="CredentialsPath"/>.</summary>
-    public static string DefaultCredentialsPath() =>
-        Path.Combine(EdgeFL.Hosting.EdgeFlHostBuilderExtensions.ConfigDirectory(), "cloud-credentials.json");
 
     /// <summary>Model file published as the global model of round 0 when no global model exists yet.</summary>
     public string? InitialModelPath { get; set; }

@@ -1,14 +1,12 @@
 using EdgeFL.CloudBridge;
 using EdgeFL.CloudBridge.Hosting;
-using EdgeFL.Messaging.Security;
 using EdgeFL.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-if (new CredentialsCommand("gateway", "Gateway:Cloud:Username", "Gateway:Cloud:Password")
-    .TryRun(args, rest => EdgeFlHostBuilderExtensions.ToolConfiguration("cloud", rest)["Cloud:CredentialsPath"], CloudAggregatorOptions.DefaultCredentialsPath, out int exitCode))
+if (CloudUsage.Create().TryWrite(args, Console.Out))
 {
-    return exitCode;
+    return 0;
 }
 
 var builder = Host.CreateApplicationBuilder(args);

@@ -21,7 +21,7 @@ public sealed class CloudUplinkOptions
     /// <summary>User name on the cloud broker; defaults to the gateway id when a password is set.</summary>
     public string? Username { get; set; }
 
-    /// <summary>Password on the cloud broker (what the cloud's <c>provision-gateway</c> printed).</summary>
+    /// <summary>Password on the cloud broker (what <c>edgefl provision-gateway</c> printed).</summary>
     public string? Password { get; set; }
 
     /// <summary>A file holding the password (takes precedence over <see cref="Password"/>; e.g. a systemd credential).</summary>

@@ -24,7 +24,7 @@ public sealed class DeviceOptions
     /// <summary>User name on the broker; defaults to <see cref="DeviceId"/> when a password is set.</summary>
     public string? Username { get; set; }
 
-    /// <summary>Password on the broker (what the gateway's <c>provision-device</c> printed).</summary>
+    /// <summary>Password on the broker (what <c>edgefl provision-device</c> printed).</summary>
     public string? Password { get; set; }
 
     /// <summary>A file holding the password (takes precedence over <see cref="Password"/>; e.g. a systemd credential).</summary>

@@ -2,7 +2,13 @@ using EdgeFL.DeviceClient.Hosting;
 using EdgeFL.Hosting;
 using Microsoft.Extensions.Hosting;
 
+if (DeviceUsage.Create().TryWrite(args, Console.Out))
+{
+    return 0;
+}
+
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddEdgeFlService("device");
 builder.Services.AddEdgeFlDevice(builder.Configuration);
 await builder.Build().RunAsync().ConfigureAwait(false);
+return 0;

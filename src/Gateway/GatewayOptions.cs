@@ -91,21 +91,17 @@ public sealed class GatewayBrokerOptions
     public bool AllowAnonymous { get; set; }
 
     /// <summary>
-    /// The provisioned devices and their hashed secrets (written by <c>provision-device</c>; read,
+    /// The provisioned devices and their hashed secrets (written by <c>edgefl provision-device</c>; read,
     /// and re-read when it changes, by the embedded broker). Default: gateway-credentials.json in the
     /// configuration directory (/etc/edgefl).
     /// </summary>
-    public string CredentialsPath { get; set; } = DefaultCredentialsPath();
+    public string CredentialsPath { get; set; } = EdgeFL.Hosting.CredentialFiles.DefaultGatewayPath();
 
     /// <summary>TLS to an external broker (ignored when embedded).</summary>
     public Messaging.Security.MqttTlsOptions ClientTls { get; set; } = new();
 
     /// <summary>The embedded broker's TLS listener for devices.</summary>
     public Messaging.Security.BrokerTlsOptions Tls { get; set; } = new();
-
-    /// <summary>The default <see cref="CredentialsPath"/>.</summary>
-    public static string DefaultCredentialsPath() =>
-        Path.Combine(EdgeFL.Hosting.EdgeFlHostBuilderExtensions.ConfigDirectory(), "gateway-credentials.json");
 
     /// <summary>Socket buffer size of the gateway's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;

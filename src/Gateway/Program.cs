@@ -1,12 +1,11 @@
 using EdgeFL.Gateway;
-using EdgeFL.Messaging.Security;
+using EdgeFL.Gateway.Hosting;
 using EdgeFL.Hosting;
 using Microsoft.Extensions.Hosting;
 
-if (new CredentialsCommand("device", "Device:Username", "Device:Password")
-    .TryRun(args, rest => EdgeFlHostBuilderExtensions.ToolConfiguration("gateway", rest)["Gateway:Broker:CredentialsPath"], GatewayBrokerOptions.DefaultCredentialsPath, out int exitCode))
+if (GatewayUsage.Create().TryWrite(args, Console.Out))
 {
-    return exitCode;
+    return 0;
 }
 
 var builder = Host.CreateApplicationBuilder(args);

@@ -15,6 +15,9 @@ public static class DemoArguments
         Usage: dotnet run --project src/Simulator -c Release -- [flags]
                dotnet run --project src/Simulator -c Release -- init-model --out FILE [--model mlp|mobilenet] [--seed N]
 
+        Signing keys, certificates, credentials and inspecting files: the operator's CLI,
+        dotnet run --project src/Cli -- --help (keygen, make-certs, provision-device, inspect, ...).
+
           --devices N          sensor devices (default 20)
           --gateways N         gateways (default 4)
           --rounds N           rounds per gateway (default 50)

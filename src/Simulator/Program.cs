@@ -2,18 +2,17 @@ using System.Globalization;
 using EdgeFL.Simulator;
 using EdgeFL.Training.Data;
 
-if (args.Length > 0 && args[0] is "init-model" or "keygen")
+if (args.Length > 0 && args[0] == "init-model")
 {
-    bool keygen = args[0] == "keygen";
     if (args.Contains("--help"))
     {
-        Console.WriteLine(keygen ? KeygenCommand.Usage : InitModelCommand.Usage);
+        Console.WriteLine(InitModelCommand.Usage);
         return 0;
     }
 
     try
     {
-        return keygen ? KeygenCommand.Run(args[1..], Console.Out) : await InitModelCommand.RunAsync(args[1..], Console.Out).ConfigureAwait(false);
+        return await InitModelCommand.RunAsync(args[1..], Console.Out).ConfigureAwait(false);
     }
     catch (ArgumentException ex)
     {
@@ -22,23 +21,10 @@ if (args.Length > 0 && args[0] is "init-model" or "keygen")
     }
 }
 
-if (args.Length > 0 && args[0] == "make-certs")
+if (args.Length > 0 && args[0] is "keygen" or "make-certs")
 {
-    if (args.Contains("--help"))
-    {
-        Console.WriteLine(MakeCertsCommand.Usage);
-        return 0;
-    }
-
-    try
-    {
-        return MakeCertsCommand.Run(args[1..], Console.Out);
-    }
-    catch (ArgumentException ex)
-    {
-        Console.Error.WriteLine($"error: {ex.Message}");
-        return 2;
-    }
+    Console.Error.WriteLine($"error: '{args[0]}' moved to the operator's CLI: dotnet run --project src/Cli -- {args[0]} --help");
+    return 2;
 }
 
 if (args.Contains("--help") || args.Contains("-h"))

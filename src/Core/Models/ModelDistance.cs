@@ -20,8 +20,25 @@ public static class ModelDistance
             throw new ArgumentException("the models' tensors differ in name, shape or dtype", nameof(model));
         }
 
+        return Math.Sqrt(SumOfSquares(model, reference));
+    }
+
+    /// <summary>
+    /// The L2 norm of <paramref name="model"/> over all float tensors together (f32, and q8 dequantized);
+    /// int64 tensors do not count. NaN or an infinity in the model gives a non-finite result.
+    /// </summary>
+    public static double Norm(ModelState model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Math.Sqrt(SumOfSquares(model, reference: null));
+    }
+
+    /// <summary>The squared L2 norm of <c>model - reference</c> (of <c>model</c> alone without a reference), streamed in chunks.</summary>
+    private static double SumOfSquares(ModelState model, ModelState? reference)
+    {
         Span<float> a = stackalloc float[FloatChunks.Length];
         Span<float> b = stackalloc float[FloatChunks.Length];
+        b.Clear(); // the zeros a model alone is measured against
         double squared = 0;
         for (int i = 0; i < model.Tensors.Count; i++)
         {
@@ -31,16 +48,18 @@ public static class ModelDistance
                 continue;
             }
 
-            NamedTensor y = reference.Tensors[i];
             int count = checked((int)x.ElementCount);
             for (int start = 0; start < count; start += FloatChunks.Length)
             {
                 int n = Math.Min(FloatChunks.Length, count - start);
-                squared += SquaredDistance(FloatChunks.Read(x, start, a[..n]), FloatChunks.Read(y, start, b[..n]));
+                var values = FloatChunks.Read(x, start, a[..n]);
+                squared += reference is null
+                    ? SquaredDistance(values, b[..n])
+                    : SquaredDistance(values, FloatChunks.Read(reference.Tensors[i], start, b[..n]));
             }
         }
 
-        return Math.Sqrt(squared);
+        return squared;
     }
 
     private static double SquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> y)

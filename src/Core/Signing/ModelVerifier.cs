@@ -45,6 +45,17 @@ public sealed class ModelVerifier : IDisposable
     public static ModelVerifier FromFile(string? publicKeyPath, bool requireSigned) =>
         new(string.IsNullOrEmpty(publicKeyPath) ? [] : SigningKeyFiles.LoadPublicKeys(publicKeyPath), requireSigned);
 
+    /// <summary>
+    /// The key id a payload's signature trailer names (for display: nothing is verified), or null when the
+    /// payload does not end with a trailer in the accepted form.
+    /// </summary>
+    public static string? SignerKeyId(ReadOnlySequence<byte> payload)
+    {
+        Span<byte> keyId = stackalloc byte[SignatureTrailer.KeyIdLength];
+        Span<byte> signature = stackalloc byte[SignatureTrailer.SignatureLength];
+        return SignatureTrailer.TryRead(payload, keyId, signature) ? Printable(keyId) : null;
+    }
+
     /// <summary>Checks the signature of a model payload; the caller has checked its size.</summary>
     public SignatureCheck Check(ReadOnlySequence<byte> payload) => Check(payload, out _);
 

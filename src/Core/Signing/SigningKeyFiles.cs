@@ -169,7 +169,7 @@ public static class SigningKeyFiles
 
         if (!File.Exists(privateKeyPath))
         {
-            return $"{configKey} '{privateKeyPath}' does not exist (make a key pair with the simulator's 'keygen' command, or leave the key unset to have one generated in the state folder)";
+            return $"{configKey} '{privateKeyPath}' does not exist (make a key pair with 'edgefl keygen', or leave the key unset to have one generated in the state folder)";
         }
 
         return FileProblem(configKey, () => LoadPrivateKey(privateKeyPath).Dispose());

@@ -118,11 +118,15 @@ public sealed class CredentialFile
     /// <summary>Throws when <paramref name="id"/> cannot be a provisioned client's id.</summary>
     public static void ValidateId(string id)
     {
-        if (!IsValidClientId(id))
+        if (IdError(id) is { } error)
         {
-            throw new ArgumentException($"'{id}' is not a valid id: 1-128 characters, no '/', '+', '#', whitespace, not 'cloud', and not starting with '$'", nameof(id));
+            throw new ArgumentException(error, nameof(id));
         }
     }
+
+    /// <summary>Why <paramref name="id"/> cannot be a provisioned client's id, or null when it can.</summary>
+    public static string? IdError(string id) =>
+        IsValidClientId(id) ? null : $"'{id}' is not a valid id: 1-128 characters, no '/', '+', '#', whitespace, not 'cloud', and not starting with '$'";
 
     private static bool IsValidClientId(string id) => Core.Topics.TopicScheme.IsValidId(id) && !id.StartsWith('$');
 

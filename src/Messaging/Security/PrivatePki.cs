@@ -7,7 +7,7 @@ namespace EdgeFL.Messaging.Security;
 /// <summary>
 /// A small private PKI for a fleet without one: a certificate authority (ECDSA P-256) and a broker
 /// certificate it signs for the given host names and addresses. Used by the demo and the tests, and
-/// by the <c>make-certs</c> command of the simulator for operators.
+/// by the operator's <c>edgefl make-certs</c> command.
 /// </summary>
 public sealed record PrivatePki(string CaCertificatePath, string CaKeyPath, string ServerCertificatePath, string ServerKeyPath)
 {

@@ -52,6 +52,14 @@ public sealed class ModelSigningTests : IDisposable
     }
 
     [Fact]
+    public void SignerKeyId_ReadsTheTrailersKeyId_AndNullWithoutOne()
+    {
+        Assert.Equal(_signer.KeyId, ModelVerifier.SignerKeyId(Seq(_signer.Encode(Message()))));
+        Assert.Null(ModelVerifier.SignerKeyId(Seq(WireCodec.Encode(Message()))));
+        Assert.Null(ModelVerifier.SignerKeyId(Seq([1, 2, 3])));
+    }
+
+    [Fact]
     public void SignedPayload_IsTheUnsignedMap_PlusTheDocumentedTrailer_SignedOverEveryByteBeforeSig()
     {
         var message = Message();

@@ -67,6 +67,18 @@ public class UpdateNormBoundTests
     }
 
     [Fact]
+    public void Norm_IsTheDistanceFromZero_F32AndQ8_IntegersLeftOut()
+    {
+        var a = Mlp(new Random(7));
+        var zero = new ModelState(a.Tensors.Select(t => new NamedTensor(t.Name, t.Shape, t.DType, new byte[t.Data.Length], t.Quantization)).ToArray());
+        AssertRelative(ModelOracle.Distance(a, zero), ModelDistance.Norm(a));
+        var q = Quantizer.Quantize(a);
+        AssertRelative(ModelOracle.Distance(q, zero), ModelDistance.Norm(q));
+        Assert.Equal(0, ModelDistance.Norm(new ModelState([NamedTensor.FromInt64("count", [2], [5L, 6L])])));
+        Assert.Equal(5, ModelDistance.Norm(new ModelState([NamedTensor.FromFloat32("w", [2], [3f, -4f])])));
+    }
+
+    [Fact]
     public void Distance_RefusesModelsOfAnotherLayout()
     {
         Assert.Throws<ArgumentException>(() => ModelDistance.L2(Small(new Random(4)), Mlp(new Random(4))));

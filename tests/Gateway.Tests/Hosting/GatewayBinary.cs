@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using EdgeFL.Tests.Shared;
 
 namespace EdgeFL.Gateway.Tests.Hosting;
 
@@ -135,23 +136,5 @@ internal sealed class GatewayBinary : IAsyncDisposable
     }
 
     /// <summary>src/Gateway/bin/{configuration}/net10.0/EdgeFL.Gateway.dll, built with the same configuration as this test.</summary>
-    private static string GatewayDll()
-    {
-        var baseDir = new DirectoryInfo(AppContext.BaseDirectory);
-        string configuration = baseDir.Parent!.Name; // .../bin/{configuration}/net10.0/
-        string framework = baseDir.Name;
-        var dir = baseDir;
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeFL.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        if (dir is null)
-        {
-            throw new InvalidOperationException("repository root (EdgeFL.sln) not found above " + AppContext.BaseDirectory);
-        }
-
-        string dll = Path.Combine(dir.FullName, "src", "Gateway", "bin", configuration, framework, "EdgeFL.Gateway.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Gateway first", dll);
-    }
+    private static string GatewayDll() => BuiltProject.AssemblyPath("Gateway", "EdgeFL.Gateway.dll");
 }

@@ -107,26 +107,11 @@ public sealed class CredentialFileTests : IDisposable
     }
 
     [Fact]
-    public void TheCommand_Provisions_Lists_AndRevokes()
+    public void IdError_NamesWhatIsWrong_AndIsNullForAGoodId()
     {
-        var command = new CredentialsCommand("device", "Device:Username", "Device:Password");
-        string path = PathOf("gateway-credentials.json");
-        var output = new StringWriter();
-        var error = new StringWriter();
-
-        Assert.True(command.Matches(["provision-device", "dev-7"]));
-        Assert.False(command.Matches(["--Gateway:GatewayId", "x"]));
-        Assert.Equal(0, command.Run(["provision-device", "dev-7"], path, output, error));
-        string password = output.ToString().Split('\n').Single(l => l.StartsWith("password: ", StringComparison.Ordinal))["password: ".Length..].Trim();
-        Assert.True(new CredentialFile(path).Verify("dev-7", Encoding.UTF8.GetBytes(password)));
-
-        output.GetStringBuilder().Clear();
-        Assert.Equal(0, command.Run(["list-devices", "--credentials", path], "/nonexistent/elsewhere.json", output, error));
-        Assert.Equal("dev-7", output.ToString().Trim());
-
-        Assert.Equal(2, command.Run(["provision-device"], path, output, error));
-        Assert.Equal(1, command.Run(["provision-device", "bad/id"], path, output, error));
-        Assert.Equal(0, command.Run(["revoke-device", "dev-7"], path, output, error));
-        Assert.Equal(1, command.Run(["revoke-device", "dev-7"], path, output, error));
+        Assert.Null(CredentialFile.IdError("dev-7"));
+        Assert.Contains("'bad/id' is not a valid id", CredentialFile.IdError("bad/id"), StringComparison.Ordinal);
+        Assert.NotNull(CredentialFile.IdError("$SYS"));
+        Assert.Equal(CredentialFile.IdError("a b"), Assert.Throws<ArgumentException>(() => CredentialFile.ValidateId("a b")).Message.Split(" (Parameter")[0]);
     }
 }

@@ -1,0 +1,3 @@
+using EdgeFL.Cli;
+
+return await EdgeFlCommandLine.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -24,7 +24,7 @@ public sealed class InspectDatabaseTests : IDisposable
         run.AssertShows(
             "SQLite state database", "opened read-only",
             "table kv: 5 rows", "model: model id mlp, round 12, origin gw-1", "last_adopted_global", "open_round", "open_issued_ms", "1700000000000 (2023-11-14T22:13:20.000Z)",
-            "table round_journal: 1 row", "dev-1", "update: device dev-1, round 12, samples 600",
+            "table journal: 1 row", "dev-1", "update: device dev-1, round 12, samples 600",
             "table outbox: 1 row", "edgefl/cloud/uploads/gw-1", "upload: gateway gw-1, upload id gw-1:3",
             "table dead_letter: 1 row", "broker refused it",
             "table future_thing: 2 rows", "later");
@@ -69,7 +69,7 @@ public sealed class InspectDatabaseTests : IDisposable
         Assert.True(run.ExitCode == 0, run.ToString());
         using var doc = JsonDocument.Parse(run.Output);
         var tables = doc.RootElement.GetProperty("tables").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
-        Assert.Equal(["kv", "round_journal", "outbox", "dead_letter", "future_thing"], tables.Keys);
+        Assert.Equal(["kv", "journal", "outbox", "dead_letter", "future_thing"], tables.Keys);
         var model = tables["kv"].GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("key").GetString() == "model");
         Assert.Equal("mlp", model.GetProperty("value").GetProperty("message").GetProperty("modelId").GetString());
         var queued = tables["outbox"].GetProperty("rows")[0];
@@ -100,22 +100,22 @@ public sealed class InspectDatabaseTests : IDisposable
 
         var run = await CliRun.InProcessAsync("inspect", path);
 
-        run.AssertShows("global", "model: model id mlp, round 3, origin cloud", "table upload_journal: 1 row", "upload: gateway gw-1, upload id gw-1:4");
+        run.AssertShows("global", "model: model id mlp, round 3, origin cloud", "table journal: 1 row", "upload: gateway gw-1, upload id gw-1:4");
     }
 
     [Fact]
     public async Task ADeviceBuffer_ShowsItsBufferedUpdates()
     {
         string path = _dir["device.db"];
-        // UpdateBuffer.Schema: src/DeviceClient, which this project does not reference (it carries TorchSharp).
-        using (var db = StateDatabase.Open(path, "CREATE TABLE IF NOT EXISTS buffered_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, round INTEGER NOT NULL, payload BLOB NOT NULL);", NullLogger.Instance))
+        // A device's buffer is the Journal table (src/DeviceClient's UpdateBuffer, which this project does not reference: it carries TorchSharp).
+        using (var db = StateDatabase.Open(path, Journal.Schema, NullLogger.Instance))
         {
-            db.InTransaction((c, tx) => TestDatabases.Execute(c, tx, "INSERT INTO buffered_updates (round, payload) VALUES (12, $p);", WireCodec.Encode(TestModels.Update("dev-9"))));
+            db.InTransaction((c, tx) => Journal.Append(c, tx, 12, "", "buffered-1", new System.Buffers.ReadOnlySequence<byte>(WireCodec.Encode(TestModels.Update("dev-9")))));
         }
 
         var run = await CliRun.InProcessAsync("inspect", path);
 
-        run.AssertShows("table buffered_updates: 1 row", "update: device dev-9");
+        run.AssertShows("table journal: 1 row", "update: device dev-9");
     }
 
     [Fact]

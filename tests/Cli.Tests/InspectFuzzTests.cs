@@ -57,7 +57,7 @@ public sealed class InspectFuzzTests : IDisposable
             "UPDATE kv SET value = 'twelve' WHERE key = 'version';",
             "UPDATE kv SET value = x'93010203' WHERE key = 'model';",
             "UPDATE outbox SET payload = x'deadbeef', bytes = -1;",
-            "UPDATE round_journal SET payload = 3.5;",
+            "UPDATE journal SET payload = 3.5;",
         ]);
         foreach (string file in Directory.GetFiles(_scratch))
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using EdgeFL.CloudBridge.State;
 using EdgeFL.CloudLink.Outbox;
+using EdgeFL.Core.Rounds;
 using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.State;
 using EdgeFL.Storage;
@@ -22,7 +23,8 @@ internal static class TestDatabases
         var store = new GatewayStateStore(db);
         store.SaveAdopted(TestModels.Model(), version: 12, lastAdoptedGlobal: -1);
         store.OpenRound(13, DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000));
-        store.Journal(13, "dev-1", 12, new ReadOnlySequence<byte>(WireCodec.Encode(TestModels.Update())));
+        var update = TestModels.Update();
+        store.RoundJournal.Append(13, new Contribution(update.DeviceId, $"{update.DeviceId}@{update.Round}", update.Round, update.SampleCount, update.Model), new ReadOnlySequence<byte>(WireCodec.Encode(update)));
         db.InTransaction((c, tx) => Execute(c, tx, "CREATE TABLE future_thing (x INTEGER, note TEXT); INSERT INTO future_thing (x, note) VALUES (1, 'first'), (2, 'later');"));
         var outbox = new DurableOutbox(db, new OutboxOptions(), NullLogger.Instance);
         outbox.Enqueue("edgefl/cloud/gw-1/junk", [1, 2, 3], coalesceKey: null);
@@ -37,7 +39,8 @@ internal static class TestDatabases
         var db = StateDatabase.Open(path, CloudStateStore.Schema, NullLogger.Instance);
         var store = new CloudStateStore(db);
         store.SaveGlobal(TestModels.Model(round: 3) with { Source = "cloud" });
-        store.Journal("gw-1:4", 4, "gw-1", new ReadOnlySequence<byte>(WireCodec.Encode(TestModels.Upload(sequence: 4))));
+        var upload = TestModels.Upload(sequence: 4);
+        store.RoundJournal.Append(upload.Round, new Contribution(upload.GatewayId, upload.UploadId, upload.Round, upload.TotalSamples, upload.Model), new ReadOnlySequence<byte>(WireCodec.Encode(upload)));
         return db;
     }
 

@@ -1,7 +1,7 @@
 namespace EdgeFL.CloudBridge;
 
 /// <summary>Configuration of the cloud aggregator service (section <c>Cloud</c>).</summary>
-public sealed class CloudAggregatorOptions
+internal sealed class CloudAggregatorOptions
 {
     /// <summary>The configuration section these options bind to.</summary>
     public const string Section = "Cloud";

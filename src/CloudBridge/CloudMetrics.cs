@@ -9,7 +9,7 @@ namespace EdgeFL.CloudBridge;
 /// published as the instruments of meter <c>EdgeFL.Cloud</c> when made with an <see cref="IMeterFactory"/>.
 /// Counting is one interlocked add; docs/OPERATIONS.md lists the instruments.
 /// </summary>
-public sealed class CloudMetrics : IRoundMetrics
+internal sealed class CloudMetrics : IRoundMetrics
 {
     private readonly Tally _accepted;
     private readonly ReasonTally _rejected;

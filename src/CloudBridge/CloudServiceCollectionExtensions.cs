@@ -15,7 +15,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeFL.CloudBridge;
 
 /// <summary>Registers the cloud aggregator service.</summary>
-public static class CloudServiceCollectionExtensions
+internal static class CloudServiceCollectionExtensions
 {
     /// <summary>Adds the cloud aggregator, its options (section <c>Cloud</c>, validated at start) and its model seed.</summary>
     public static IServiceCollection AddEdgeFlCloudAggregator(this IServiceCollection services, IConfiguration configuration)

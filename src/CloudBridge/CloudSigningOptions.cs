@@ -1,7 +1,7 @@
 namespace EdgeFL.CloudBridge;
 
 /// <summary>How the cloud aggregator signs its global models (section <c>Cloud:Signing</c>; docs/PROTOCOL.md section 12).</summary>
-public sealed class CloudSigningOptions
+internal sealed class CloudSigningOptions
 {
     /// <summary>
     /// The signing key: PEM PKCS#8, ECDSA P-256. Unset: <c>cloud.key</c> in <see cref="CloudAggregatorOptions.StateDirectory"/>,

@@ -1,4 +1,4 @@
 namespace EdgeFL.DeviceClient;
 
 /// <summary>An encoded update waiting for a connection, with the round it was trained for.</summary>
-public sealed record BufferedUpdate(long Round, byte[] Payload);
+internal sealed record BufferedUpdate(long Round, byte[] Payload);

@@ -18,7 +18,7 @@ namespace EdgeFL.DeviceClient;
 /// The device runtime: follows its gateway's model, decides whether it can take part in each round,
 /// trains on local data, and publishes its update, buffering updates while offline.
 /// </summary>
-public sealed class DeviceAgent : IAsyncDisposable
+internal sealed class DeviceAgent : IAsyncDisposable
 {
     private readonly DeviceOptions _options;
     private readonly DeviceProfile _profile;

@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient;
 
 /// <summary>Where a stand-alone device finds its local data (section <c>Device:Data</c>).</summary>
-public sealed class DeviceDataOptions
+internal sealed class DeviceDataOptions
 {
     /// <summary>Fashion-MNIST IDX directory (Debian's dataset-fashion-mnist package).</summary>
     public string Directory { get; set; } = EdgeFL.Training.Data.FashionMnist.DefaultDirectory;

@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient;
 
 /// <summary>Configuration of a device (section <c>Device</c>); see docs/CONFIGURATION.md.</summary>
-public sealed class DeviceOptions
+internal sealed class DeviceOptions
 {
     /// <summary>The configuration section these options bind to.</summary>
     public const string Section = "Device";

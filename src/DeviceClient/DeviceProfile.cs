@@ -4,7 +4,7 @@ namespace EdgeFL.DeviceClient;
 /// The resources of a (simulated) device, as in the reference tutorial: they drive the simulated
 /// training time, energy and battery drain (section <c>Device:Profile</c>).
 /// </summary>
-public sealed record DeviceProfile
+internal sealed record DeviceProfile
 {
     /// <summary>RAM available for training.</summary>
     public double MemoryMb { get; init; } = 256;

@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient;
 
 /// <summary>How a device checks its gateway's models (section <c>Device:Signing</c>; docs/PROTOCOL.md section 12).</summary>
-public sealed class DeviceSigningOptions
+internal sealed class DeviceSigningOptions
 {
     /// <summary>The gateway's public key (PEM SubjectPublicKeyInfo; several blocks during a key rotation).</summary>
     public string? GatewayPublicKeyPath { get; set; }

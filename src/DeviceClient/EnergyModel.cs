@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient;
 
 /// <summary>The reference tutorial's cost model of on-device training.</summary>
-public static class EnergyModel
+internal static class EnergyModel
 {
     /// <summary>Power drawn while training, in milliwatts.</summary>
     public const double TrainingPowerMilliwatts = 500;

@@ -10,7 +10,7 @@ namespace EdgeFL.DeviceClient;
 /// newer update supersedes it for FedAvg, and stale ones are the first the gateway would refuse).
 /// With a <see cref="StateDatabase"/> the buffer is on disk and survives a restart or a power cut.
 /// </summary>
-public sealed class UpdateBuffer
+internal sealed class UpdateBuffer
 {
     /// <summary>The buffer's table.</summary>
     public const string Schema = Journal.Schema + """

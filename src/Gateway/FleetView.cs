@@ -4,7 +4,7 @@ using EdgeFL.Core.Messages;
 namespace EdgeFL.Gateway;
 
 /// <summary>The gateway's picture of its devices, from their retained status messages and last wills.</summary>
-public sealed class FleetView
+internal sealed class FleetView
 {
     private readonly ConcurrentDictionary<string, DeviceStatus> _devices = new(StringComparer.Ordinal);
 

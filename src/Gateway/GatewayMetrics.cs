@@ -9,7 +9,7 @@ namespace EdgeFL.Gateway;
 /// the instruments of meter <c>EdgeFL.Gateway</c> (tag <c>edgefl.gateway.id</c> on the meter) when made
 /// with an <see cref="IMeterFactory"/>. Counting is a few interlocked adds; docs/OPERATIONS.md lists the instruments.
 /// </summary>
-public sealed class GatewayMetrics : IRoundMetrics
+internal sealed class GatewayMetrics : IRoundMetrics
 {
     /// <summary>The meter tag naming the gateway.</summary>
     public const string GatewayIdTag = "edgefl.gateway.id";

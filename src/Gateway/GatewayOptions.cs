@@ -3,7 +3,7 @@ using EdgeFL.Messaging;
 namespace EdgeFL.Gateway;
 
 /// <summary>Configuration of a gateway (section <c>Gateway</c>); see docs/CONFIGURATION.md.</summary>
-public sealed class GatewayOptions
+internal sealed class GatewayOptions
 {
     /// <summary>The configuration section these options bind to.</summary>
     public const string Section = "Gateway";
@@ -58,7 +58,7 @@ public sealed class GatewayOptions
 }
 
 /// <summary>Where the gateway's devices meet: an embedded broker (default) or an external one.</summary>
-public sealed class GatewayBrokerOptions
+internal sealed class GatewayBrokerOptions
 {
     /// <summary>Host the MQTTnet broker in this process (true) or use the external broker at Host:Port.</summary>
     public bool Embedded { get; set; } = true;
@@ -130,7 +130,7 @@ public sealed class GatewayBrokerOptions
 }
 
 /// <summary>Round timing and closing rules.</summary>
-public sealed class RoundOptions
+internal sealed class RoundOptions
 {
     /// <summary>
     /// Fraction (0-1] of the devices online during the round that must have answered (an update or
@@ -168,7 +168,7 @@ public sealed class RoundOptions
 }
 
 /// <summary>What a device update may be.</summary>
-public sealed class UpdateLimitOptions
+internal sealed class UpdateLimitOptions
 {
     /// <summary>Largest update payload, checked before decoding (the embedded broker drops larger ones too).</summary>
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;

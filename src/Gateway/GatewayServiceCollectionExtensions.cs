@@ -21,7 +21,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeFL.Gateway;
 
 /// <summary>Registers the gateway service.</summary>
-public static class GatewayServiceCollectionExtensions
+internal static class GatewayServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the gateway worker, its options (section <c>Gateway</c>, validated at start), the fleet

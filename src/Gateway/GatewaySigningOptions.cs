@@ -1,7 +1,7 @@
 namespace EdgeFL.Gateway;
 
 /// <summary>How a gateway signs the models it sends its devices and checks the cloud's (section <c>Gateway:Signing</c>; docs/PROTOCOL.md section 12).</summary>
-public sealed class GatewaySigningOptions
+internal sealed class GatewaySigningOptions
 {
     /// <summary>
     /// The gateway's signing key: PEM PKCS#8, ECDSA P-256. Unset: <c>gateway.key</c> in

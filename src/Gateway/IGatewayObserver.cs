@@ -3,7 +3,7 @@ using EdgeFL.Core.Messages;
 namespace EdgeFL.Gateway;
 
 /// <summary>Receives a gateway's progress (the demo prints it; tests assert on it).</summary>
-public interface IGatewayObserver
+internal interface IGatewayObserver
 {
     /// <summary>A round closed.</summary>
     void RoundCompleted(RoundResult result);

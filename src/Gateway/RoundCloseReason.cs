@@ -1,7 +1,7 @@
 namespace EdgeFL.Gateway;
 
 /// <summary>Why a round closed.</summary>
-public enum RoundCloseReason
+internal enum RoundCloseReason
 {
     /// <summary>Enough of the online devices answered.</summary>
     Quorum,

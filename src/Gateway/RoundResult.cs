@@ -12,7 +12,7 @@ namespace EdgeFL.Gateway;
 /// <param name="Duration">Time from opening to closing.</param>
 /// <param name="CloseReason">Why it closed.</param>
 /// <param name="ModelUpdated">True when a new model was aggregated (false: the model carried over).</param>
-public sealed record RoundResult(
+internal sealed record RoundResult(
     string GatewayId,
     long Round,
     int Accepted,

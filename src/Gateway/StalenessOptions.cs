@@ -5,7 +5,7 @@ namespace EdgeFL.Gateway;
 /// an update s rounds stale (s = open round - its round) counts with weight
 /// sample_count x 1/(1+s)^Exponent when s &lt;= MaxRounds, and is dropped (counted as TooStale) beyond.
 /// </summary>
-public sealed class StalenessOptions
+internal sealed class StalenessOptions
 {
     /// <summary>Most rounds an update may lag the open round (0 accepts only the open round).</summary>
     public int MaxRounds { get; set; } = 3;

@@ -1,7 +1,7 @@
 namespace EdgeFL.Simulator;
 
 /// <summary>How a hostile demo device poisons its update (simulation only; see <see cref="HostileTrainer"/>).</summary>
-public enum AttackKind
+internal enum AttackKind
 {
     /// <summary>Sends base + k x (trained - base): its honest change, boosted k times.</summary>
     Scale,

@@ -6,7 +6,7 @@ using EdgeFL.Training.Models;
 namespace EdgeFL.Simulator;
 
 /// <summary>Parses the demo's command line; errors name the flag.</summary>
-public static class DemoArguments
+internal static class DemoArguments
 {
     /// <summary>The text printed for --help.</summary>
     public const string Usage = """

@@ -5,7 +5,7 @@ using EdgeFL.Training.Models;
 namespace EdgeFL.Simulator;
 
 /// <summary>The demo's settings, from its command-line flags (see <see cref="DemoArguments"/>).</summary>
-public sealed record DemoOptions
+internal sealed record DemoOptions
 {
     /// <summary>Sensor devices in the fleet.</summary>
     public int Devices { get; init; } = 20;

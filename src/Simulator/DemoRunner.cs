@@ -21,7 +21,7 @@ namespace EdgeFL.Simulator;
 /// Runs the whole hierarchy in one process: a cloud broker and aggregator, gateways with embedded
 /// brokers, and devices, all talking MQTT over loopback TCP, learning Fashion-MNIST.
 /// </summary>
-public sealed class DemoRunner(DemoOptions options, TextWriter output)
+internal sealed class DemoRunner(DemoOptions options, TextWriter output)
 {
     private const string ModelIdPrefix = "fmnist-";
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace EdgeFL.Simulator;
 
 /// <summary>Finds free TCP ports on loopback, so that runs side by side do not collide.</summary>
-public static class FreePorts
+internal static class FreePorts
 {
     /// <summary>A port that was free a moment ago (the OS picks it).</summary>
     public static int Next()

@@ -10,7 +10,7 @@ namespace EdgeFL.Simulator;
 /// <c>init-model</c>: writes a freshly initialised model (TorchSharp's default initialisation) as a
 /// model file, the first model a cloud aggregator or a stand-alone gateway starts from.
 /// </summary>
-public static class InitModelCommand
+internal static class InitModelCommand
 {
     /// <summary>The text printed for <c>init-model --help</c>.</summary>
     public const string Usage = """

@@ -1,7 +1,7 @@
 namespace EdgeFL.Simulator;
 
 /// <summary>One round of the demo, summed over gateways: a line of progress and a row of the history CSV.</summary>
-public sealed record RoundRow(
+internal sealed record RoundRow(
     long Round,
     int Participants,
     int Declined,

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EdgeFL.DeviceClient.Hosting;
 
 /// <summary>Registers the stand-alone device service.</summary>
-public static class DeviceServiceCollectionExtensions
+internal static class DeviceServiceCollectionExtensions
 {
     /// <summary>Adds the device worker and its options (section <c>Device</c>), each validated at start.</summary>
     public static IServiceCollection AddEdgeFlDevice(this IServiceCollection services, IConfiguration configuration)

@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient.Hosting;
 
 /// <summary>How often a stand-alone device reports telemetry (section <c>Device:Telemetry</c>).</summary>
-public sealed class DeviceTelemetryOptions
+internal sealed class DeviceTelemetryOptions
 {
     /// <summary>The configuration section these options bind to.</summary>
     public const string Section = "Device:Telemetry";

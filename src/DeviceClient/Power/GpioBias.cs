@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient.Power;
 
 /// <summary>The bias of a GPIO power input (<c>Device:Power:Gpio:Bias</c>).</summary>
-public enum GpioBias
+internal enum GpioBias
 {
     /// <summary>No internal resistor: the circuit drives the pin.</summary>
     None,

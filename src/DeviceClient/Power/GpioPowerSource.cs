@@ -8,7 +8,7 @@ namespace EdgeFL.DeviceClient.Power;
 /// power-good pin (asserted: charging). Edges arrive as pin-change callbacks and raise
 /// <see cref="Changed"/>, so the device can report at once instead of at its next telemetry tick.
 /// </summary>
-public sealed class GpioPowerSource : IObservablePowerSource, IDisposable
+internal sealed class GpioPowerSource : IObservablePowerSource, IDisposable
 {
     private readonly GpioController _controller;
     private readonly bool _ownsController;

@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient.Power;
 
 /// <summary>What an asserted GPIO power pin means (<c>Device:Power:Gpio:Signal</c>).</summary>
-public enum GpioSignal
+internal enum GpioSignal
 {
     /// <summary>Asserted: the battery is low (e.g. a fuel gauge's or PMIC's LBO output).</summary>
     LowBattery,

@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient.Power;
 
 /// <summary>Where a device learns its battery state.</summary>
-public interface IPowerSource
+internal interface IPowerSource
 {
     /// <summary>The current reading.</summary>
     PowerReading Read();

@@ -8,7 +8,7 @@ namespace EdgeFL.DeviceClient.Power;
 /// comes from the bus voltage through <see cref="VoltageCurve"/> (per cell), charging from the current
 /// direction: the shunt sits in the battery lead, current positive while discharging.
 /// </summary>
-public sealed class Ina219PowerSource : IPowerSource, IDisposable
+internal sealed class Ina219PowerSource : IPowerSource, IDisposable
 {
     private readonly Ina219 _monitor;
     private readonly Ina219PowerOptions _options;

@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient.Power;
 
 /// <summary>Where a device reads its power state (section <c>Device:Power</c>); see docs/CONFIGURATION.md.</summary>
-public sealed class PowerOptions
+internal sealed class PowerOptions
 {
     /// <summary>The configuration section these options bind to.</summary>
     public const string Section = "Device:Power";
@@ -20,7 +20,7 @@ public sealed class PowerOptions
 }
 
 /// <summary>The Linux power-supply class (section <c>Device:Power:Sysfs</c>).</summary>
-public sealed class SysfsPowerOptions
+internal sealed class SysfsPowerOptions
 {
     /// <summary>Directory of the power supplies (tests point it at a fake tree).</summary>
     public string Root { get; set; } = "/sys/class/power_supply";
@@ -30,7 +30,7 @@ public sealed class SysfsPowerOptions
 }
 
 /// <summary>A GPIO power pin (section <c>Device:Power:Gpio</c>).</summary>
-public sealed class GpioPowerOptions
+internal sealed class GpioPowerOptions
 {
     /// <summary>The GPIO chip (libgpiod /dev/gpiochipN); null uses System.Device.Gpio's default driver.</summary>
     public int? Chip { get; set; }
@@ -55,7 +55,7 @@ public sealed class GpioPowerOptions
 }
 
 /// <summary>An INA219 on I2C (section <c>Device:Power:Ina219</c>).</summary>
-public sealed class Ina219PowerOptions
+internal sealed class Ina219PowerOptions
 {
     /// <summary>The I2C bus (/dev/i2c-N).</summary>
     public int BusId { get; set; } = 1;

@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient.Power;
 
 /// <summary>Builds the power source <see cref="PowerOptions.Source"/> names.</summary>
-public static class PowerSourceFactory
+internal static class PowerSourceFactory
 {
     /// <summary>Creates the configured source; the simulated one starts from the profile's battery.</summary>
     public static IPowerSource Create(PowerOptions options, DeviceProfile profile) => options.Source switch

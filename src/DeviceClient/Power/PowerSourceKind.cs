@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient.Power;
 
 /// <summary>Where a device reads its power state (<c>Device:Power:Source</c>).</summary>
-public enum PowerSourceKind
+internal enum PowerSourceKind
 {
     /// <summary>The profile's simulated battery, drained by the energy model (the demo).</summary>
     Simulated,

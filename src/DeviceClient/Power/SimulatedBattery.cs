@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient.Power;
 
 /// <summary>A battery that drains by the energy the device reports spending (the demo's power source).</summary>
-public sealed class SimulatedBattery : IPowerSource
+internal sealed class SimulatedBattery : IPowerSource
 {
     private readonly Lock _lock = new();
     private readonly double _capacityMah;

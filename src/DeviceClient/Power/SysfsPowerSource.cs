@@ -10,7 +10,7 @@ namespace EdgeFL.DeviceClient.Power;
 /// volts and amps from <c>voltage_now</c> and <c>current_now</c> (microunits). A machine with no battery
 /// reads as full and on external power. Files are re-read on every call (they are cheap, kernel-made).
 /// </summary>
-public sealed class SysfsPowerSource(SysfsPowerOptions options) : IPowerSource
+internal sealed class SysfsPowerSource(SysfsPowerOptions options) : IPowerSource
 {
     /// <inheritdoc />
     public PowerReading Read()

@@ -5,7 +5,7 @@ namespace EdgeFL.DeviceClient.Power;
 /// points of a typical 1S discharge curve at low load (3.0 V empty, 4.2 V full). Under load or
 /// while charging the voltage lies, so the level is an estimate (docs/OPERATIONS.md).
 /// </summary>
-public static class VoltageCurve
+internal static class VoltageCurve
 {
     /// <summary>(volts per cell, level) points, ascending.</summary>
     public static readonly IReadOnlyList<(double Volts, double Level)> LithiumIon =

@@ -5,7 +5,7 @@ namespace EdgeFL.DeviceClient.Telemetry;
 /// 1.25 GFLOPS), 2 high. The gateway uses the estimated training time for decisions; the tier is for
 /// operators and dashboards.
 /// </summary>
-public static class ComputeTier
+internal static class ComputeTier
 {
     /// <summary>The tier of a device sustaining <paramref name="flops"/>.</summary>
     public static int FromFlops(double flops) => flops < 0.75e9 ? 0 : flops < 1.25e9 ? 1 : 2;

@@ -7,7 +7,7 @@ namespace EdgeFL.DeviceClient.Telemetry;
 /// Memory free for training on a real device: the kernel's MemAvailable, capped by what the process
 /// may still take under its cgroup limit (systemd's MemoryMax, which the GC reports).
 /// </summary>
-public static class MemoryProbe
+internal static class MemoryProbe
 {
     /// <summary>Free memory in MiB.</summary>
     public static double AvailableMb(string meminfo = "/proc/meminfo")

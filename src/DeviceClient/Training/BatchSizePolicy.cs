@@ -8,7 +8,7 @@ namespace EdgeFL.DeviceClient.Training;
 /// free memory; never below 1. The rest of the free memory is left to the weights, the optimizer
 /// state, the runtime and everything else on the device.
 /// </summary>
-public static class BatchSizePolicy
+internal static class BatchSizePolicy
 {
     /// <summary>Share of free memory the batch's activations may use.</summary>
     public const double MemoryFraction = 0.25;

@@ -3,7 +3,7 @@ using EdgeFL.Core.Models;
 namespace EdgeFL.DeviceClient.Training;
 
 /// <summary>Trains a model on the device's own data (TorchSharp lives behind this).</summary>
-public interface ILocalTrainer
+internal interface ILocalTrainer
 {
     /// <summary>Samples the device holds.</summary>
     int SampleCount { get; }

@@ -1,7 +1,7 @@
 namespace EdgeFL.DeviceClient.Training;
 
 /// <summary>A trainer that can shrink its mini-batch to fit the memory a device has free.</summary>
-public interface IMemoryAwareTrainer : ILocalTrainer
+internal interface IMemoryAwareTrainer : ILocalTrainer
 {
     /// <summary>The configured batch size, before any fitting.</summary>
     int ConfiguredBatchSize { get; }

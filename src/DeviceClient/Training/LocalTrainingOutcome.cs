@@ -7,4 +7,4 @@ namespace EdgeFL.DeviceClient.Training;
 /// <param name="SampleCount">Samples trained on per epoch.</param>
 /// <param name="MeanLoss">Mean training loss over all batches.</param>
 /// <param name="Elapsed">Real time spent.</param>
-public sealed record LocalTrainingOutcome(ModelState Model, int SampleCount, double MeanLoss, TimeSpan Elapsed);
+internal sealed record LocalTrainingOutcome(ModelState Model, int SampleCount, double MeanLoss, TimeSpan Elapsed);

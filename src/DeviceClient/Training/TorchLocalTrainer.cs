@@ -9,7 +9,7 @@ namespace EdgeFL.DeviceClient.Training;
 /// Local training with TorchSharp. An optional shared semaphore caps how many devices of one process
 /// train at once, so in-process devices do not fight over the cores.
 /// </summary>
-public sealed class TorchLocalTrainer : IMemoryAwareTrainer, IDisposable
+internal sealed class TorchLocalTrainer : IMemoryAwareTrainer, IDisposable
 {
     private readonly EdgeModel _model;
     private readonly LabeledDataset _data;

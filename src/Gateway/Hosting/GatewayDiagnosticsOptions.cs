@@ -1,7 +1,7 @@
 namespace EdgeFL.Gateway.Hosting;
 
 /// <summary>Test-only switches (section <c>Gateway:Diagnostics</c>); see docs/CONFIGURATION.md.</summary>
-public sealed class GatewayDiagnosticsOptions
+internal sealed class GatewayDiagnosticsOptions
 {
     /// <summary>The configuration section these options bind to.</summary>
     public const string Section = "Gateway:Diagnostics";

@@ -11,7 +11,7 @@ namespace EdgeFL.Gateway.Selection;
 /// The gateway's latest telemetry from each device (battery, link, compute tier, free memory), kept
 /// beside <see cref="FleetView"/>'s presence. Bad reports are counted, logged and dropped.
 /// </summary>
-public sealed class FleetTelemetry
+internal sealed class FleetTelemetry
 {
     private readonly ConcurrentDictionary<string, DeviceTelemetry> _devices = new(StringComparer.Ordinal);
     private readonly TopicScheme _topics;

@@ -1,7 +1,7 @@
 namespace EdgeFL.Gateway.Selection;
 
 /// <summary>How a gateway picks each round's participants (<c>Gateway:Selection:Mode</c>).</summary>
-public enum SelectionMode
+internal enum SelectionMode
 {
     /// <summary>Every device may train; the model message carries no <c>selected</c> list.</summary>
     All,

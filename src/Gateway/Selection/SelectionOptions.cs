@@ -1,7 +1,7 @@
 namespace EdgeFL.Gateway.Selection;
 
 /// <summary>Energy-aware participant selection (section <c>Gateway:Selection</c>); see docs/CONFIGURATION.md.</summary>
-public sealed class SelectionOptions
+internal sealed class SelectionOptions
 {
     /// <summary>The configuration section these options bind to.</summary>
     public const string Section = "Gateway:Selection";

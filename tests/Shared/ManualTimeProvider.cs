@@ -1,7 +1,7 @@
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualTimeProvider : TimeProvider
+public sealed class ManualTimeProvider : TimeProvider
 {
     private long _ticks = DateTimeOffset.Parse("2026-01-01T00:00:00Z", global::System.Globalization.CultureInfo.InvariantCulture).UtcTicks;
 

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace EdgeFL.Simulator;
 
@@ -55,6 +56,9 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
     /// <summary>Models not taken (global models at the gateways, gateway models at the devices), by reason; signed end to end, none expected.</summary>
     public Dictionary<string, long> ModelRejections { get; } = [];
 
+    /// <summary>A further logger provider (a test's error log): it gets the Error and Critical lines of every service, whatever <see cref="DemoOptions.Verbose"/> says.</summary>
+    public ILoggerProvider? ErrorSink { get; init; }
+
     /// <summary>Runs the demo and returns the final global model's test accuracy.</summary>
     public async Task<double> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -81,7 +85,15 @@ public sealed class DemoRunner(DemoOptions options, TextWriter output)
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(o.Verbose ? LogLevel.Information : LogLevel.Critical));
+        var console = o.Verbose ? LogLevel.Information : LogLevel.Critical;
+        var loggers = LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(console);
+            if (ErrorSink is not null)
+            {
+                b.AddProvider(ErrorSink).SetMinimumLevel(console < LogLevel.Error ? console : LogLevel.Error).AddFilter<ConsoleLoggerProvider>(level => level >= console);
+            }
+        });
         var hosts = new List<IHost>();
         var agents = new List<DeviceAgent>();
         var trainers = new List<TorchLocalTrainer>();

@@ -19,6 +19,15 @@ public sealed record LoggedError(string Source, string Category, LogLevel Level,
 /// </summary>
 public sealed class ErrorLog : IDisposable
 {
+    /// <summary>Microsoft.Extensions.Hosting's event: a hosted service failed to start (a host refusing bad options logs it).</summary>
+    public const int HostFailedToStart = 11;
+
+    /// <summary>Microsoft.Extensions.Hosting's event: a background service threw (a service stopping on a fatal error logs it).</summary>
+    public const int BackgroundServiceFaulted = 9;
+
+    /// <summary>Microsoft.Extensions.Hosting's event: the host stops because a background service threw (logged with <see cref="BackgroundServiceFaulted"/>).</summary>
+    public const int HostStoppedByFault = 10;
+
     private readonly ConcurrentQueue<LoggedError> _errors = new();
     private readonly ConcurrentQueue<Func<LoggedError, bool>> _expected = new();
     private bool _disposed;

@@ -77,7 +77,7 @@ public sealed class GatewayStateTests : IDisposable
             store.SaveAdopted(seed, 0, -1);
             store.OpenRound(1, DateTimeOffset.UnixEpoch);
             store.Journal(1, "dev-a", 1, new ReadOnlySequence<byte>([1, 2, 3])); // replaced below: same (round, device, base round)
-            store.Journal(1, "dev-a", 1, Segments(first, second, third));
+            store.Journal(1, "dev-a", 1, Segmented.Of(first, second, third));
             store.Journal(1, "dev-b", 0, new ReadOnlySequence<byte>(second));
         }
 
@@ -88,34 +88,6 @@ public sealed class GatewayStateTests : IDisposable
         Assert.Equal(whole, journal[0].Payload);
         Assert.Equal(("dev-b", 0L), (journal[1].DeviceId, journal[1].BaseRound));
         Assert.Equal(second, journal[1].Payload);
-    }
-
-    private static ReadOnlySequence<byte> Segments(params byte[][] parts)
-    {
-        var head = new Segment(parts[0], 0);
-        var tail = head;
-        foreach (byte[] part in parts.Skip(1))
-        {
-            tail = tail.Append(part);
-        }
-
-        return new ReadOnlySequence<byte>(head, 0, tail, tail.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Buffers;
+using EdgeFL.Tests.Shared;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeFL.Storage.Tests;
@@ -26,7 +27,7 @@ public sealed class StreamedBlobTests : IDisposable
         long rowid;
         using (var db = _folder.Open())
         {
-            rowid = db.InTransaction((c, tx) => Insert(c, tx, Segmented(segments)));
+            rowid = db.InTransaction((c, tx) => Insert(c, tx, Segmented.Of(segments)));
         }
 
         using var reopened = _folder.Open();
@@ -37,8 +38,8 @@ public sealed class StreamedBlobTests : IDisposable
     public void Rows_AreIndependent()
     {
         using var db = _folder.Open();
-        long first = db.InTransaction((c, tx) => Insert(c, tx, Segmented([[1, 2, 3]])));
-        long second = db.InTransaction((c, tx) => Insert(c, tx, Segmented([[4], [5, 6]])));
+        long first = db.InTransaction((c, tx) => Insert(c, tx, Segmented.Of([[1, 2, 3]])));
+        long second = db.InTransaction((c, tx) => Insert(c, tx, Segmented.Of([[4], [5, 6]])));
 
         Assert.NotEqual(first, second);
         Assert.Equal([1, 2, 3], db.Read(c => Body(c, first)));
@@ -49,13 +50,13 @@ public sealed class StreamedBlobTests : IDisposable
     public void Payload_OverSqlitesLengthLimit_IsRefusedAndNothingIsInserted()
     {
         using var db = _folder.Open();
-        db.InTransaction((c, tx) => Insert(c, tx, Segmented([[9]])));
+        db.InTransaction((c, tx) => Insert(c, tx, Segmented.Of([[9]])));
 
         var ex = Assert.Throws<SqliteException>(() => db.InTransaction((c, tx) =>
         {
             // A connection's blob limit, lowered for the test (SQLite's default is 1e9 bytes).
             SQLitePCL.raw.sqlite3_limit(c.Handle, SQLitePCL.raw.SQLITE_LIMIT_LENGTH, 1000);
-            Insert(c, tx, Segmented([new byte[600], new byte[600]]));
+            Insert(c, tx, Segmented.Of([new byte[600], new byte[600]]));
         }));
 
         Assert.Equal(18, ex.SqliteErrorCode); // SQLITE_TOOBIG
@@ -70,7 +71,7 @@ public sealed class StreamedBlobTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => db.InTransaction((c, tx) =>
         {
             KeyValue.Set(c, tx, "round", 1L);
-            Insert(c, tx, Segmented([[1, 2], [3]]));
+            Insert(c, tx, Segmented.Of([[1, 2], [3]]));
             throw new InvalidOperationException("a later step of the same transaction fails");
         }));
 
@@ -83,7 +84,7 @@ public sealed class StreamedBlobTests : IDisposable
     {
         using var db = _folder.Open();
 
-        Assert.Throws<ArgumentNullException>(() => db.InTransaction((c, tx) => StreamedBlob.Insert(c, tx, "payloads", "body", Segmented([[1]]), null!)));
+        Assert.Throws<ArgumentNullException>(() => db.InTransaction((c, tx) => StreamedBlob.Insert(c, tx, "payloads", "body", Segmented.Of([[1]]), null!)));
     }
 
     private static long Insert(SqliteConnection c, SqliteTransaction tx, ReadOnlySequence<byte> payload)
@@ -101,39 +102,5 @@ public sealed class StreamedBlobTests : IDisposable
         command.CommandText = "SELECT body FROM payloads WHERE id = $id;";
         command.Parameters.AddWithValue("$id", rowid);
         return (byte[])command.ExecuteScalar()!;
-    }
-
-    /// <summary>A sequence of several segments, as a network read hands a payload over.</summary>
-    private static ReadOnlySequence<byte> Segmented(byte[][] segments)
-    {
-        if (segments.Length == 1)
-        {
-            return new ReadOnlySequence<byte>(segments[0]);
-        }
-
-        var first = new Segment(segments[0], 0);
-        var last = first;
-        foreach (byte[] s in segments.Skip(1))
-        {
-            last = last.Append(s);
-        }
-
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 }

@@ -82,6 +82,13 @@ public sealed class HostileDemoTests(ITestOutputHelper testOutput) : IDisposable
     private async Task<double> RunAsync(DemoOptions options, string label, StringWriter log)
     {
         var output = new StringWriter();
+        if (options.HostileFraction > 0 && options.Aggregation == "fedavg")
+        {
+            // FedAvg collapsing under the attack is what this run shows: honest devices may then fail to train
+            // on the model it made (DeviceLog.TrainingFailed: TorchSharp refuses a scalar beyond float's range).
+            _errors.Expect(e => e.Source == label && e.EventId.Id == 4006);
+        }
+
         var runner = new DemoRunner(options, output) { ErrorSink = _errors.For(label) };
         double accuracy = await runner.RunAsync();
         Assert.Equal(options.HostileFraction > 0 ? 2 : 0, runner.HostileDeviceIds.Count);

@@ -169,6 +169,13 @@ public sealed class MqttConnection : IAsyncDisposable
             Wake();
             throw new MqttNotConnectedException(ClientId, ex);
         }
+        catch (NullReferenceException ex) when (!_client.IsConnected)
+        {
+            // MQTTnet 5's client sends through an adapter that a concurrent disconnect sets to null: a publish
+            // racing the loss of the connection fails this way (seen under load in OfflineDeviceTests).
+            Wake();
+            throw new MqttNotConnectedException(ClientId, ex);
+        }
 
         if (!result.IsSuccess)
         {

@@ -14,6 +14,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace EdgeFL.Simulator;
 
@@ -24,6 +25,7 @@ namespace EdgeFL.Simulator;
 internal sealed class DemoRunner(DemoOptions options, TextWriter output)
 {
     private const string ModelIdPrefix = "fmnist-";
+    private DeviceProfile[]? _profiles;
 
     /// <summary>Global model accuracy after each cloud sync, by round.</summary>
     public SortedDictionary<long, double> AccuracyByRound { get; } = [];
@@ -55,6 +57,9 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
     /// <summary>Models not taken (global models at the gateways, gateway models at the devices), by reason; signed end to end, none expected.</summary>
     public Dictionary<string, long> ModelRejections { get; } = [];
 
+    /// <summary>A further logger provider (a test's error log): it gets the Error and Critical lines of every service, whatever <see cref="DemoOptions.Verbose"/> says.</summary>
+    public ILoggerProvider? ErrorSink { get; init; }
+
     /// <summary>Runs the demo and returns the final global model's test accuracy.</summary>
     public async Task<double> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -72,6 +77,20 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             $"{o.Model} ({evaluationModel.SizeMegabytes:F3} MB, {evaluationModel.ParameterCount} parameters), " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
             $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}");
+        var hostile = ChooseHostile();
+
+        // Disposed before the evaluation model: the fleet waits for the evaluation loop, which uses it.
+        await using var fleet = new DemoFleet(o, CreateLoggers(), cancellationToken);
+        WatchProgress(fleet);
+        fleet.Evaluations = Task.Run(() => EvaluateGlobalsAsync(fleet.Globals.Reader, evaluationModel, test, fleet.Stop.Token), CancellationToken.None);
+        var gatewayPorts = await StartServicesAsync(fleet, initial).ConfigureAwait(false);
+        await StartDevicesAsync(fleet, gatewayPorts, train, shards, hostile).ConfigureAwait(false);
+        return await FinishAsync(fleet, cancellationToken).ConfigureAwait(false);
+    }
+
+    private HashSet<int> ChooseHostile()
+    {
+        var o = options;
         var hostile = HostileDevices.Choose(o.Devices, o.Gateways, o.HostileFraction, o.Seed + 11);
         HostileDeviceIds = hostile.Select(DeviceId).ToArray();
         if (hostile.Count > 0)
@@ -80,20 +99,28 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
                 $"hostile devices (simulated attack {(o.Attack == AttackKind.SignFlip ? "sign-flip" : "scale")}, k = {o.AttackScale}): {string.Join(", ", HostileDeviceIds)}"));
         }
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(o.Verbose ? LogLevel.Information : LogLevel.Critical));
-        var hosts = new List<IHost>();
-        var agents = new List<DeviceAgent>();
-        var trainers = new List<TorchLocalTrainer>();
-        using var slots = new SemaphoreSlim(o.TrainingSlots, o.TrainingSlots);
-        using var keys = new DemoKeys();
-        var byGateway = new Dictionary<string, List<DeviceAgent>>(StringComparer.Ordinal);
-        var churn = new ConnectivityChurn(byGateway, o.OfflineFraction, o.Seed + 7, stop.Token);
-        var progress = new DemoProgress(o.Gateways, () => churn.OfflineCount);
-        var globals = Channel.CreateUnbounded<(ModelMessage Global, int Gateways)>();
-        progress.GlobalModel += (g, n) => globals.Writer.TryWrite((g, n));
-        progress.GatewayRoundDone += r => churn.OnRoundClosed(r.GatewayId);
-        progress.RoundDone += row =>
+        return [.. hostile];
+    }
+
+    private ILoggerFactory CreateLoggers()
+    {
+        var console = options.Verbose ? LogLevel.Information : LogLevel.Critical;
+        return LoggerFactory.Create(b =>
+        {
+            b.AddSimpleConsole(c => c.SingleLine = true).SetMinimumLevel(console);
+            if (ErrorSink is not null)
+            {
+                b.AddProvider(ErrorSink).SetMinimumLevel(console < LogLevel.Error ? console : LogLevel.Error).AddFilter<ConsoleLoggerProvider>(level => level >= console);
+            }
+        });
+    }
+
+    /// <summary>Prints a line per round, feeds the evaluation loop and the churn.</summary>
+    private void WatchProgress(DemoFleet fleet)
+    {
+        fleet.Progress.GlobalModel += (g, n) => fleet.Globals.Writer.TryWrite((g, n));
+        fleet.Progress.GatewayRoundDone += r => fleet.Churn.OnRoundClosed(r.GatewayId);
+        fleet.Progress.RoundDone += row =>
         {
             lock (Rows)
             {
@@ -101,150 +128,125 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             }
 
             Say(string.Create(CultureInfo.InvariantCulture,
-                $"round {row.Round,3}: devices {row.Participants,2}/{o.Devices} ({(double)row.Participants / o.Devices:P0}; declined {row.Declined}, offline {row.Offline}, rejected {row.Rejected}), samples {row.Samples,6}, mean loss {row.MeanLoss:F4}, energy {row.EnergyMah:F1} mAh, t={row.ElapsedSeconds:F1}s"));
+                $"round {row.Round,3}: devices {row.Participants,2}/{options.Devices} ({(double)row.Participants / options.Devices:P0}; declined {row.Declined}, offline {row.Offline}, rejected {row.Rejected}), samples {row.Samples,6}, mean loss {row.MeanLoss:F4}, energy {row.EnergyMah:F1} mAh, t={row.ElapsedSeconds:F1}s"));
         };
+    }
 
-        // With the embedded brokers the demo runs as deployed: devices and gateways authenticate with
-        // provisioned credentials over TLS (a private CA made for the run); an external broker is
-        // used as it is configured.
-        using var security = o.ExternalBroker is null ? DemoSecurity.Create() : null;
-        var evaluations = Task.Run(() => EvaluateGlobalsAsync(globals.Reader, evaluationModel, test, stop.Token), CancellationToken.None);
-        try
+    /// <summary>Starts the cloud, then each gateway; returns each gateway's broker endpoint for its devices.</summary>
+    private async Task<List<(string Host, int Port)>> StartServicesAsync(DemoFleet fleet, ModelMessage initial)
+    {
+        var o = options;
+        var security = fleet.Security;
+
+        // With an external broker, the cloud tier meets there too (its topics sit under {prefix}/cloud/).
+        var (cloudHost, cloudPort) = o.ExternalBroker is { } external ? DemoArguments.ParseHostPort(external) : ("127.0.0.1", FreePorts.Next());
+        int cloudTlsPort = security is null ? cloudPort : FreePorts.Next();
+        var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, fleet.Keys, fleet.Progress, fleet.Loggers, security, cloudTlsPort);
+        await cloud.StartAsync(fleet.Stop.Token).ConfigureAwait(false);
+        fleet.Hosts.Add(cloud);
+
+        // Each gateway's first round waits for its devices that start online, so that round 1 is
+        // every such device's round whatever the order in which they connect.
+        var profiles = Profiles;
+        var gatewayPorts = new List<(string Host, int Port)>();
+        for (int g = 0; g < o.Gateways; g++)
         {
-            // With an external broker, the cloud tier meets there too (its topics sit under {prefix}/cloud/).
-            var (cloudHost, cloudPort) = o.ExternalBroker is { } external ? DemoArguments.ParseHostPort(external) : ("127.0.0.1", FreePorts.Next());
-            int cloudTlsPort = security is null ? cloudPort : FreePorts.Next();
-            var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, keys, progress, loggers, security, cloudTlsPort);
-            await cloud.StartAsync(stop.Token).ConfigureAwait(false);
-            hosts.Add(cloud);
-
-            // Each gateway's first round waits for its devices that start online, so that round 1 is
-            // every such device's round whatever the order in which they connect.
-            var profiles = DeviceProfiles();
-            var gatewayPorts = new List<(string Host, int Port)>();
-            for (int g = 0; g < o.Gateways; g++)
-            {
-                string gatewayId = $"gw-{g + 1}";
-                var (brokerHost, brokerPort) = o.ExternalBroker is { } ext ? DemoArguments.ParseHostPort(ext) : ("127.0.0.1", FreePorts.Next());
-                int tlsPort = security is null ? brokerPort : FreePorts.Next();
-                int startOnline = Enumerable.Range(0, o.Devices).Count(d => GatewayOf(d) == g && profiles[d].Connected);
-                var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudTlsPort, keys, progress, loggers, security, tlsPort, startOnline);
-                await host.StartAsync(stop.Token).ConfigureAwait(false);
-                hosts.Add(host);
-                gatewayPorts.Add((brokerHost, tlsPort));
-                byGateway[gatewayId] = [];
-            }
-
-            for (int d = 0; d < o.Devices; d++)
-            {
-                int g = GatewayOf(d);
-                string gatewayId = $"gw-{g + 1}";
-                var profile = profiles[d];
-                var trainer = new TorchLocalTrainer(
-                    o.Model,
-                    train.Subset(shards[d]),
-                    new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, Seed = (o.Seed * 1000) + d },
-                    slots);
-                trainers.Add(trainer);
-                string deviceId = DeviceId(d);
-                IMemoryAwareTrainer deviceTrainer = hostile.Contains(d) ? new HostileTrainer(trainer, o.Attack, o.AttackScale) : trainer;
-                var agent = new DeviceAgent(
-                    new DeviceOptions
-                    {
-                        DeviceId = deviceId,
-                        GatewayId = gatewayId,
-                        BrokerHost = gatewayPorts[g].Host,
-                        BrokerPort = gatewayPorts[g].Port,
-                        Password = security?.ProvisionDevice(gatewayId, deviceId),
-                        Tls = security?.ClientTls() ?? new(),
-                        QuantizeUpdates = o.Quantize,
-                        SimulateCost = true,
-                        Signing = new DeviceSigningOptions { GatewayPublicKeyPath = keys.PublicKey(gatewayId) },
-                    },
-                    profile,
-                    deviceTrainer,
-                    new SimulatedBattery(profile.BatteryCapacityMah, profile.BatteryLevel),
-                    loggers.CreateLogger($"device.{DeviceId(d)}"));
-                agents.Add(agent);
-                byGateway[gatewayId].Add(agent);
-                if (!profile.Connected)
-                {
-                    churn.StartsOffline(agent);
-                }
-
-                await agent.StartAsync(stop.Token).ConfigureAwait(false);
-            }
-
-            await progress.AllFinished.WaitAsync(stop.Token).ConfigureAwait(false);
-            long lastSync = o.Rounds / o.SyncEvery * o.SyncEvery;
-
-            // A gateway may see the last global model before the cloud has told its observers.
-            var waitUntil = DateTime.UtcNow + o.RoundDeadline;
-            while (lastSync > 0 && progress.LastGlobalRound < lastSync && DateTime.UtcNow < waitUntil)
-            {
-                await Task.Delay(20, stop.Token).ConfigureAwait(false);
-            }
-
-            globals.Writer.TryComplete();
-            await evaluations.ConfigureAwait(false);
-            double final = AccuracyByRound.Count > 0 ? AccuracyByRound[AccuracyByRound.Keys.Max()] : double.NaN;
-            if (lastSync > 0 && !AccuracyByRound.ContainsKey(lastSync))
-            {
-                Say($"warning: the global model of round {lastSync} was not published; reporting the latest one");
-            }
-
-            foreach (var host in hosts.Skip(1))
-            {
-                var metrics = host.Services.GetRequiredService<GatewayMetrics>();
-                foreach (var (reason, count) in metrics.RejectedByReason)
-                {
-                    Rejections[reason] = Rejections.GetValueOrDefault(reason) + count;
-                }
-            }
-
-            var gatewayMetrics = hosts.Skip(1).Select(h => h.Services.GetRequiredService<GatewayMetrics>());
-            foreach (var (reason, count) in gatewayMetrics.SelectMany(m => m.GlobalModelsRejectedByReason).Concat(agents.SelectMany(a => a.ModelsRejectedByReason)))
-            {
-                ModelRejections[reason] = ModelRejections.GetValueOrDefault(reason) + count;
-            }
-
-            Summarize(agents);
-            await WriteCsvAsync(cancellationToken).ConfigureAwait(false);
-            return final;
+            string gatewayId = $"gw-{g + 1}";
+            var (brokerHost, brokerPort) = o.ExternalBroker is { } ext ? DemoArguments.ParseHostPort(ext) : ("127.0.0.1", FreePorts.Next());
+            int tlsPort = security is null ? brokerPort : FreePorts.Next();
+            int startOnline = Enumerable.Range(0, o.Devices).Count(d => GatewayOf(d) == g && profiles[d].Connected);
+            var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudTlsPort, fleet.Keys, fleet.Progress, fleet.Loggers, security, tlsPort, startOnline);
+            await host.StartAsync(fleet.Stop.Token).ConfigureAwait(false);
+            fleet.Hosts.Add(host);
+            gatewayPorts.Add((brokerHost, tlsPort));
+            fleet.ByGateway[gatewayId] = [];
         }
-        finally
+
+        return gatewayPorts;
+    }
+
+    /// <summary>Starts every device on its shard, behind its gateway; the hostile ones with a poisoning trainer.</summary>
+    private async Task StartDevicesAsync(DemoFleet fleet, List<(string Host, int Port)> gatewayPorts, LabeledDataset train, IReadOnlyList<int[]> shards, HashSet<int> hostile)
+    {
+        var o = options;
+        var profiles = Profiles;
+        for (int d = 0; d < o.Devices; d++)
         {
-            await stop.CancelAsync().ConfigureAwait(false);
-            globals.Writer.TryComplete();
-
-            // The evaluation may be inside TorchSharp right now: wait for it before the evaluation
-            // model is disposed (at the end of this method), or native code reads freed memory.
-            await Task.WhenAny(evaluations).ConfigureAwait(false);
-            foreach (var agent in agents)
-            {
-                await agent.DisposeAsync().ConfigureAwait(false);
-            }
-
-            foreach (var host in Enumerable.Reverse(hosts))
-            {
-                try
+            int g = GatewayOf(d);
+            string gatewayId = $"gw-{g + 1}";
+            var profile = profiles[d];
+            var trainer = new TorchLocalTrainer(
+                o.Model,
+                train.Subset(shards[d]),
+                new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, Seed = (o.Seed * 1000) + d },
+                fleet.Slots);
+            fleet.Trainers.Add(trainer);
+            string deviceId = DeviceId(d);
+            IMemoryAwareTrainer deviceTrainer = hostile.Contains(d) ? new HostileTrainer(trainer, o.Attack, o.AttackScale) : trainer;
+            var agent = new DeviceAgent(
+                new DeviceOptions
                 {
-                    await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                host.Dispose();
-            }
-
-            foreach (var trainer in trainers)
+                    DeviceId = deviceId,
+                    GatewayId = gatewayId,
+                    BrokerHost = gatewayPorts[g].Host,
+                    BrokerPort = gatewayPorts[g].Port,
+                    Password = fleet.Security?.ProvisionDevice(gatewayId, deviceId),
+                    Tls = fleet.Security?.ClientTls() ?? new(),
+                    QuantizeUpdates = o.Quantize,
+                    SimulateCost = true,
+                    Signing = new DeviceSigningOptions { GatewayPublicKeyPath = fleet.Keys.PublicKey(gatewayId) },
+                },
+                profile,
+                deviceTrainer,
+                new SimulatedBattery(profile.BatteryCapacityMah, profile.BatteryLevel),
+                fleet.Loggers.CreateLogger($"device.{deviceId}"));
+            fleet.Agents.Add(agent);
+            fleet.ByGateway[gatewayId].Add(agent);
+            if (!profile.Connected)
             {
-                trainer.Dispose();
+                fleet.Churn.StartsOffline(agent);
             }
 
-            loggers.Dispose();
+            await agent.StartAsync(fleet.Stop.Token).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Waits for every gateway to finish and the last global model to be evaluated; collects the counts, prints the summary, writes the CSV.</summary>
+    private async Task<double> FinishAsync(DemoFleet fleet, CancellationToken cancellationToken)
+    {
+        var o = options;
+        await fleet.Progress.AllFinished.WaitAsync(fleet.Stop.Token).ConfigureAwait(false);
+        long lastSync = o.Rounds / o.SyncEvery * o.SyncEvery;
+
+        // A gateway may see the last global model before the cloud has told its observers.
+        var waitUntil = DateTime.UtcNow + o.RoundDeadline;
+        while (lastSync > 0 && fleet.Progress.LastGlobalRound < lastSync && DateTime.UtcNow < waitUntil)
+        {
+            await Task.Delay(20, fleet.Stop.Token).ConfigureAwait(false);
+        }
+
+        fleet.Globals.Writer.TryComplete();
+        await fleet.Evaluations.ConfigureAwait(false);
+        double final = AccuracyByRound.Count > 0 ? AccuracyByRound[AccuracyByRound.Keys.Max()] : double.NaN;
+        if (lastSync > 0 && !AccuracyByRound.ContainsKey(lastSync))
+        {
+            Say($"warning: the global model of round {lastSync} was not published; reporting the latest one");
+        }
+
+        var gatewayMetrics = fleet.Hosts.Skip(1).Select(h => h.Services.GetRequiredService<GatewayMetrics>()).ToList();
+        foreach (var (reason, count) in gatewayMetrics.SelectMany(m => m.RejectedByReason))
+        {
+            Rejections[reason] = Rejections.GetValueOrDefault(reason) + count;
+        }
+
+        foreach (var (reason, count) in gatewayMetrics.SelectMany(m => m.GlobalModelsRejectedByReason).Concat(fleet.Agents.SelectMany(a => a.ModelsRejectedByReason)))
+        {
+            ModelRejections[reason] = ModelRejections.GetValueOrDefault(reason) + count;
+        }
+
+        Summarize(fleet.Agents);
+        await WriteCsvAsync(cancellationToken).ConfigureAwait(false);
+        return final;
     }
 
     private async Task EvaluateGlobalsAsync(ChannelReader<(ModelMessage Global, int Gateways)> reader, EdgeModel model, LabeledDataset test, CancellationToken cancellationToken)
@@ -352,7 +354,9 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
 
     private int GatewayOf(int device) => device * options.Gateways / options.Devices;
 
-    /// <summary>Each device's simulated hardware, and whether it starts online (seeded).</summary>
+    /// <summary>Each device's simulated hardware, and whether it starts online (seeded; made once per run).</summary>
+    private DeviceProfile[] Profiles => _profiles ??= DeviceProfiles();
+
     private DeviceProfile[] DeviceProfiles()
     {
         var random = new Random(options.Seed + 1);

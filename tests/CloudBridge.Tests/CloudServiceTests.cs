@@ -8,6 +8,7 @@ using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -35,8 +36,8 @@ public sealed class CloudServiceTests : IDisposable
         var topics = new TopicScheme();
 
         // The gateways require the cloud's signature: everything they receive below was signed by it.
-        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-1"), Tls = security.ClientTls() }, "gw-1", topics, MemoryOutbox(), _folder.CloudKey, NullLogger.Instance);
-        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-2"), Tls = security.ClientTls() }, "gw-2", topics, MemoryOutbox(), _folder.CloudKey, NullLogger.Instance);
+        await using var gw1 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-1"), Tls = security.ClientTls() }, "gw-1", topics, MemoryOutbox(), _folder.CloudKey, _folder.Errors.Logger("uplink"));
+        await using var gw2 = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = tlsPort, Password = security.Provision("gw-2"), Tls = security.ClientTls() }, "gw-2", topics, MemoryOutbox(), _folder.CloudKey, _folder.Errors.Logger("uplink"));
         await gw1.StartAsync();
         await gw2.StartAsync();
 
@@ -94,13 +95,8 @@ public sealed class CloudServiceTests : IDisposable
         await gw1.SubscribeAsync(topics.CloudAck("gw-2"), MqttQos.AtLeastOnce, (_, _) => Task.CompletedTask);
 
         var worker = cloud.Services.GetServices<IHostedService>().OfType<CloudAggregatorWorker>().Single();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (worker.Broker!.SubscriptionsRefused < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.Equal(3, worker.Broker.PublishesRefused);
+        await TestWait.UntilAsync(() => worker.Broker!.SubscriptionsRefused >= 2, "both subscriptions refused", Timeout);
+        Assert.Equal(3, worker.Broker!.PublishesRefused);
         Assert.Equal(2, worker.Broker.SubscriptionsRefused);
         Assert.True(worker.Broker.ConnectionsRefused >= 1);
         Assert.Empty(cloud.Services.GetRequiredService<CloudAggregator>().RejectedByReason);
@@ -110,7 +106,7 @@ public sealed class CloudServiceTests : IDisposable
     [Fact]
     public async Task WaitForGlobal_ReturnsNull_OnTimeout()
     {
-        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = TestPorts.Free() }, "gw-1", new TopicScheme(), MemoryOutbox(), _folder.CloudKey, NullLogger.Instance);
+        await using var uplink = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = TestPorts.Free() }, "gw-1", new TopicScheme(), MemoryOutbox(), _folder.CloudKey, _folder.Errors.Logger("uplink"));
         await uplink.StartAsync();
         Assert.Null(await uplink.WaitForGlobalAsync(1, TimeSpan.FromMilliseconds(200)));
 
@@ -123,6 +119,7 @@ public sealed class CloudServiceTests : IDisposable
     public async Task Cloud_RefusesBadOptions_NamingTheKey()
     {
         using var cloud = BuildCloud(0, expectedGateways: -1, Seed());
+        _folder.Errors.Expect(ErrorLog.HostFailedToStart); // the host refuses the options, on purpose
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => cloud.StartAsync());
         Assert.Contains("Cloud:Port", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Cloud:ExpectedGateways", ex.Message, StringComparison.Ordinal);
@@ -142,7 +139,7 @@ public sealed class CloudServiceTests : IDisposable
         TestKeys.AssertOwnerOnly(key);
 
         using var trusting = ModelVerifier.FromFile(Path.Combine(state, "cloud.pub"), requireSigned: true);
-        await using var gw = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port, Password = password }, "gw-1", new TopicScheme(), MemoryOutbox(), trusting, NullLogger.Instance);
+        await using var gw = new CloudUplink(new CloudUplinkOptions { Enabled = true, Port = port, Password = password }, "gw-1", new TopicScheme(), MemoryOutbox(), trusting, _folder.Errors.Logger("uplink"));
         await gw.StartAsync();
         Assert.NotNull(await gw.WaitForGlobalAsync(0, Timeout));
         await cloud.StopAsync();
@@ -156,6 +153,7 @@ public sealed class CloudServiceTests : IDisposable
     public async Task Cloud_WithInMemoryStateAndNoKeyFile_RefusesToStart_NamingTheKey()
     {
         using var cloud = BuildCloud(TestPorts.Free(), expectedGateways: 1, Seed(), new() { ["Cloud:Signing:PrivateKeyPath"] = null });
+        _folder.Errors.Expect(ErrorLog.HostFailedToStart); // the host refuses the options, on purpose
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => cloud.StartAsync());
         Assert.Contains("Cloud:Signing:PrivateKeyPath must be set when Cloud:StateDirectory is ':memory:'", ex.Message, StringComparison.Ordinal);
 
@@ -216,12 +214,7 @@ public sealed class CloudServiceTests : IDisposable
 
     private static async Task UploadWhenConnectedAsync(CloudUplink uplink, GatewayUpload upload)
     {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!uplink.IsConnected && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
+        await TestWait.UntilAsync(() => uplink.IsConnected, "the uplink connected", Timeout);
         await uplink.UploadAsync(upload);
     }
 
@@ -230,5 +223,5 @@ public sealed class CloudServiceTests : IDisposable
     private static StaticModelSeed Seed() => new(Global(0) with { Source = "seed" });
 
     private IHost BuildCloud(int port, int expectedGateways, IModelSeed seed, Dictionary<string, string?>? settings = null, TestSecurity? security = null, int tlsPort = 0) =>
-        TestCloudHost.Build(_folder.Keys, port, expectedGateways, seed, settings, security, tlsPort);
+        TestCloudHost.Build(_folder, port, expectedGateways, seed, settings, security, tlsPort);
 }

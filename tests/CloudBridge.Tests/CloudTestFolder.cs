@@ -1,9 +1,13 @@
 using EdgeFL.Core.Signing;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 
 namespace EdgeFL.CloudBridge.Tests;
 
-/// <summary>A test's temporary folder with its signing keys, and a verifier of the cloud's key; deleted on dispose.</summary>
+/// <summary>
+/// A test's temporary folder with its signing keys, a verifier of the cloud's key, and the error log of the
+/// services it hosts (<see cref="TestCloudHost"/>); deleted on dispose, which fails the test on an error it did not declare.
+/// </summary>
 internal sealed class CloudTestFolder : IDisposable
 {
     public CloudTestFolder(string prefix)
@@ -20,9 +24,13 @@ internal sealed class CloudTestFolder : IDisposable
     /// <summary>Trusts models signed by the cloud's test key only.</summary>
     public ModelVerifier CloudKey { get; }
 
+    /// <summary>The Error and Critical lines of the services the test hosts; a test declares those it causes.</summary>
+    public ErrorLog Errors { get; } = new();
+
     public void Dispose()
     {
         CloudKey.Dispose();
         System.IO.Directory.Delete(Directory, recursive: true);
+        Errors.Dispose();
     }
 }

@@ -159,11 +159,7 @@ public sealed class DurableOutboxTests : IDisposable
         await done.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
         // The subscriber may see the message before the publisher's PUBACK removes it from the outbox.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (outbox.Count > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await TestWait.UntilAsync(() => outbox.Count == 0, "the delivered message removed from the outbox", TimeSpan.FromSeconds(20));
 
         Assert.Equal([10], received);
         Assert.Equal(1, outbox.DeadLetterCount);

@@ -4,13 +4,14 @@ using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.CloudBridge.Tests;
 
-/// <summary>A cloud aggregator host for tests (not started): in-memory state, the test key, and the settings given on top.</summary>
+/// <summary>A cloud aggregator host for tests (not started): in-memory state, the folder's key and error log, and the settings given on top.</summary>
 internal static class TestCloudHost
 {
-    public static IHost Build(TestKeys keys, int port, int expectedGateways, IModelSeed seed, Dictionary<string, string?>? settings = null, TestSecurity? security = null, int tlsPort = 0)
+    public static IHost Build(CloudTestFolder folder, int port, int expectedGateways, IModelSeed seed, Dictionary<string, string?>? settings = null, TestSecurity? security = null, int tlsPort = 0)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var defaults = new Dictionary<string, string?>
@@ -18,7 +19,7 @@ internal static class TestCloudHost
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Cloud:StateDirectory"] = ":memory:",
             ["Cloud:ExpectedGateways"] = expectedGateways.ToString(CultureInfo.InvariantCulture),
-            ["Cloud:Signing:PrivateKeyPath"] = keys.PrivateKey("cloud"),
+            ["Cloud:Signing:PrivateKeyPath"] = folder.Keys.PrivateKey("cloud"),
         };
         if (security is not null)
         {
@@ -28,6 +29,7 @@ internal static class TestCloudHost
 
         builder.Configuration.AddInMemoryCollection(defaults);
         builder.Configuration.AddInMemoryCollection(settings ?? []);
+        builder.Logging.AddProvider(folder.Errors.For("cloud"));
         builder.Services.AddSingleton(seed);
         builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
         return builder.Build();

@@ -1,13 +1,14 @@
+using System.Globalization;
 using EdgeFL.CloudLink;
 using EdgeFL.CloudLink.Outbox;
-using System.Globalization;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
-using Microsoft.Extensions.DependencyInjection;
 using EdgeFL.Core.Topics;
+using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -34,9 +35,22 @@ public sealed class UploadAckTests : IDisposable
         await uplink.StartAsync();
         await TestWait.UntilAsync(() => uplink.IsConnected, "uplink connected", Timeout);
 
-        // Nobody subscribes to uploads yet: mosquitto sends its PUBACK and drops the message.
-        await uplink.UploadAsync(Upload("gw-1:1", 1));
-        await Task.Delay(1500);
+        // No aggregator: mosquitto sends its PUBACK, and no acknowledgement comes. A plain subscriber (not an
+        // aggregator: it acknowledges nothing) sees the upload sent, then sent again after the acknowledgement
+        // timeout: the second copy is the proof that the PUBACK did not count as delivery.
+        var upload = Upload("gw-1:1", 1);
+        int copies = 0;
+        await using var watcher = new MqttConnection(new MqttConnectionOptions { Port = broker.Port, ClientId = "watcher" }, NullLogger.Instance);
+        await watcher.SubscribeAsync(uplink.Prepare(upload).Topic, MqttQos.AtLeastOnce, (_, _) =>
+        {
+            Interlocked.Increment(ref copies);
+            return Task.CompletedTask;
+        });
+        await watcher.StartAsync();
+        await watcher.WaitConnectedAsync().WaitAsync(Timeout);
+
+        await uplink.UploadAsync(upload);
+        await TestWait.UntilAsync(() => Volatile.Read(ref copies) >= 2, "the upload sent again", Timeout);
         Assert.Equal(1, outbox.Count);
         Assert.Equal(0, uplink.Delivered);
 
@@ -58,12 +72,13 @@ public sealed class UploadAckTests : IDisposable
         await cloud.StartAsync();
 
         // Without coalescing, so that the refused upload is not simply superseded by the next.
-        var outbox = new DurableOutbox(Storage.StateDatabase.Open(":memory:", DurableOutbox.Schema, NullLogger.Instance), new OutboxOptions { CoalesceModelUploads = false }, NullLogger.Instance);
+        var outbox = new DurableOutbox(Storage.StateDatabase.Open(":memory:", DurableOutbox.Schema, NullLogger.Instance), new OutboxOptions { CoalesceModelUploads = false }, _folder.Errors.Logger("outbox"));
         await using var uplink = Uplink(broker.Port, outbox, TimeSpan.FromSeconds(30));
         await uplink.StartAsync();
         Assert.NotNull(await uplink.WaitForGlobalAsync(0, Timeout));
 
         // Round 0 is not after the global model's round 0: refused as stale, for good. The next is applied.
+        _folder.Errors.Expect(3208); // OutboxLog.RefusedForGood: the dead letter the test causes
         await uplink.UploadAsync(Upload("gw-1:0", 0));
         await uplink.UploadAsync(Upload("gw-1:1", 1));
 
@@ -75,11 +90,11 @@ public sealed class UploadAckTests : IDisposable
     }
 
     private CloudUplink Uplink(int port, DurableOutbox outbox, TimeSpan ackTimeout) =>
-        new(new CloudUplinkOptions { Enabled = true, Port = port, AckTimeout = ackTimeout }, "gw-1", new TopicScheme(), outbox, _folder.CloudKey, NullLogger.Instance);
+        new(new CloudUplinkOptions { Enabled = true, Port = port, AckTimeout = ackTimeout }, "gw-1", new TopicScheme(), outbox, _folder.CloudKey, _folder.Errors.Logger("uplink"));
 
     private static GatewayUpload Upload(string id, long round) =>
         new("gw-1", id, round, "m", 5, 100, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(round + 1));
 
     private IHost BuildCloud(int port) =>
-        TestCloudHost.Build(_folder.Keys, port, expectedGateways: 1, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), new() { ["Cloud:EmbeddedBroker"] = "false" });
+        TestCloudHost.Build(_folder, port, expectedGateways: 1, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), new() { ["Cloud:EmbeddedBroker"] = "false" });
 }

@@ -87,11 +87,7 @@ public sealed class DeviceAgentTests : IAsyncLifetime
 
         await device.GoOfflineAsync();
         trainer.Release();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (device.BufferedUpdates == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await TestWait.UntilAsync(() => device.BufferedUpdates > 0, "the update buffered", Timeout);
 
         Assert.Equal(1, device.BufferedUpdates);
         device.GoOnline();

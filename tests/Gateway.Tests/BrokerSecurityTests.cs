@@ -7,9 +7,11 @@ using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
 using EdgeFL.Messaging.Security;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeFL.Gateway.Tests;
@@ -25,6 +27,11 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
     private readonly TopicScheme _topics = new();
     private readonly int _port = TestPorts.Free();
     private readonly int _tlsPort = TestPorts.Free();
+
+    // The gateway's clock, from now on moved by the test: the broker re-reads its credential file at most
+    // once a second of it. Rounds never reach their deadline on it (none of these tests needs one to).
+    private readonly ManualTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly ErrorLog _errors = new();
     private IHost _host = null!;
 
     private EmbeddedBroker Broker => _host.Services.GetRequiredService<DeviceLink>().Broker!;
@@ -47,6 +54,8 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
         _security.AddListenerTls(settings, "Gateway:Broker:Tls", _tlsPort);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton<TimeProvider>(_time);
+        builder.Logging.AddProvider(_errors.For("gateway"));
         builder.Services.AddEdgeFlGateway(builder.Configuration);
         _host = builder.Build();
         await _host.StartAsync();
@@ -57,6 +66,7 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
         await _host.StopAsync();
         _host.Dispose();
         _security.Dispose();
+        _errors.Dispose();
     }
 
     [Fact]
@@ -150,12 +160,7 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
         await conn.GoOfflineAsync(CancellationToken.None);
         await conn.DisposeAsync();
 
-        var deadline = DateTime.UtcNow + Timeout;
-        while (Broker.PublishesRefused == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
+        await TestWait.UntilAsync(() => Broker.PublishesRefused > 0, "the will refused", Timeout);
         Assert.Equal(1, Broker.PublishesRefused);
     }
 
@@ -196,7 +201,7 @@ public sealed class BrokerSecurityTests : IAsyncLifetime
         Assert.True(before.ExitCode == 0, before.Output);
 
         Assert.True(new CredentialFile(_security.CredentialsPath).Revoke("dev-a"));
-        await Task.Delay(TimeSpan.FromSeconds(1.2)); // the broker re-reads the file at most once a second
+        _time.Advance(TimeSpan.FromSeconds(1.1)); // the broker re-reads the file at most once a second
         var after = await MosquittoPubAsync(["-p", Port(_port), "-i", "dev-a", "-u", "dev-a", "-P", password, "-t", _topics.DeviceTelemetry("gw", "dev-a"), "-m", "x"]);
         Assert.True(after.ExitCode != 0, after.Output);
     }

@@ -7,9 +7,11 @@ using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeFL.Gateway.Tests;
@@ -24,8 +26,13 @@ public sealed class ExternalBrokerSecurityTests : IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly TestSecurity _security = new();
     private readonly TopicScheme _topics = new();
+    private readonly ErrorLog _errors = new();
 
-    public void Dispose() => _security.Dispose();
+    public void Dispose()
+    {
+        _security.Dispose();
+        _errors.Dispose();
+    }
 
     [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -97,6 +104,7 @@ public sealed class ExternalBrokerSecurityTests : IDisposable
             ["Gateway:Rounds:MaxRounds"] = "1",
             ["Gateway:Rounds:Deadline"] = "00:00:20",
         });
+        builder.Logging.AddProvider(_errors.For("gateway"));
         builder.Services.AddSingleton<IGatewayObserver>(new Observer(rounds, finished));
         builder.Services.AddEdgeFlGateway(builder.Configuration);
         using var host = builder.Build();

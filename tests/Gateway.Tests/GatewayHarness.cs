@@ -7,14 +7,20 @@ using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeFL.Gateway.Tests;
 
-/// <summary>A gateway service on a real embedded broker with device credentials, and protocol-level test devices for it; a folder deleted on dispose.</summary>
+/// <summary>
+/// A gateway service on a real embedded broker with device credentials, and protocol-level test devices for it;
+/// a folder deleted on dispose. The gateways it builds log their errors to <see cref="Errors"/>: disposed after
+/// the hosts, the harness fails the test on an error it did not declare.
+/// </summary>
 internal sealed class GatewayHarness : IDisposable
 {
     private readonly TestSecurity _security = new();
@@ -22,10 +28,14 @@ internal sealed class GatewayHarness : IDisposable
 
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("edgefl-gw-").FullName;
 
+    /// <summary>The Error and Critical lines of the gateways built here; a test declares those it causes.</summary>
+    public ErrorLog Errors { get; } = new();
+
     public void Dispose()
     {
         _security.Dispose();
         System.IO.Directory.Delete(Directory, recursive: true);
+        Errors.Dispose();
     }
 
     /// <summary>A gateway started on <paramref name="port"/> from an initial model of zeros (<see cref="TestModels.Filled"/>), reporting to the observer returned.</summary>
@@ -66,6 +76,7 @@ internal sealed class GatewayHarness : IDisposable
             builder.Configuration.AddInMemoryCollection(settings);
         }
 
+        builder.Logging.AddProvider(Errors.For("gateway"));
         builder.Services.AddSingleton<IGatewayObserver>(observer);
         builder.Services.AddEdgeFlGateway(builder.Configuration);
         return builder.Build();

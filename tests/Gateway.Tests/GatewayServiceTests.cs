@@ -3,6 +3,7 @@ using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,7 @@ public sealed class GatewayServiceTests : IAsyncLifetime
         string modelPath = Path.Combine(_harness.Directory, "nan.efm");
         await Core.Storage.ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(float.NaN)));
         using var host = _harness.BuildHost(TestPorts.Free(), modelPath, new RecordingObserver(), maxRounds: 1, quorum: 1);
+        _harness.Errors.Expect(ErrorLog.BackgroundServiceFaulted, ErrorLog.HostStoppedByFault); // the fatal error the test causes
         await host.StartAsync();
         await host.WaitForShutdownAsync().WaitAsync(Timeout);
         Assert.False(host.Services.GetRequiredService<RoundCoordinator>().HasModel);
@@ -91,6 +93,7 @@ public sealed class GatewayServiceTests : IAsyncLifetime
     public async Task Gateway_RefusesToStart_WithoutAModelSource()
     {
         using var host = _harness.BuildHost(TestPorts.Free(), modelPath: null, new RecordingObserver(), maxRounds: 1, quorum: 1);
+        _harness.Errors.Expect(ErrorLog.HostFailedToStart); // the host refuses the options, on purpose
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("Gateway:InitialModelPath", ex.Message, StringComparison.Ordinal);
     }
@@ -99,6 +102,7 @@ public sealed class GatewayServiceTests : IAsyncLifetime
     public async Task Gateway_ReportsEveryBadKey_AtStart()
     {
         using var host = _harness.BuildHost(TestPorts.Free(), Path.Combine(_harness.Directory, "missing.efm"), new RecordingObserver(), maxRounds: 1, quorum: 1.5);
+        _harness.Errors.Expect(ErrorLog.HostFailedToStart); // the host refuses the options, on purpose
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("Gateway:Rounds:QuorumFraction", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Gateway:InitialModelPath", ex.Message, StringComparison.Ordinal);

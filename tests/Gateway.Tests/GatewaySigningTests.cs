@@ -6,9 +6,11 @@ using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +24,7 @@ public sealed class GatewaySigningTests : IDisposable
     private readonly TopicScheme _topics = new();
     private readonly TestKeys _keys;
     private readonly TestSecurity _security = new();
+    private readonly ErrorLog _errors = new();
 
     public GatewaySigningTests() => _keys = new TestKeys(_dir);
 
@@ -29,6 +32,7 @@ public sealed class GatewaySigningTests : IDisposable
     {
         _security.Dispose();
         Directory.Delete(_dir, recursive: true);
+        _errors.Dispose();
     }
 
     [Fact]
@@ -96,6 +100,7 @@ public sealed class GatewaySigningTests : IDisposable
     public async Task Gateway_WithCloudSyncAndNoCloudKey_RefusesToStart_NamingTheKey()
     {
         using var host = BuildHost(TestPorts.Free(), new() { ["Gateway:Cloud:Enabled"] = "true" });
+        _errors.Expect(ErrorLog.HostFailedToStart); // the host refuses the options, on purpose
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("Gateway:Signing:CloudPublicKeyPath must be set", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Gateway:Signing:RequireSignedModels=false", ex.Message, StringComparison.Ordinal);
@@ -105,6 +110,7 @@ public sealed class GatewaySigningTests : IDisposable
     public async Task Gateway_WithInMemoryStateAndNoKeyFile_RefusesToStart_NamingTheKey()
     {
         using var host = BuildHost(TestPorts.Free(), new() { ["Gateway:StateDirectory"] = ":memory:", ["Gateway:Signing:PrivateKeyPath"] = null, ["Gateway:InitialModelPath"] = _keys.PublicKey("any") });
+        _errors.Expect(ErrorLog.HostFailedToStart); // the host refuses the options, on purpose
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("Gateway:Signing:PrivateKeyPath must be set when Gateway:StateDirectory is ':memory:'", ex.Message, StringComparison.Ordinal);
     }
@@ -123,6 +129,7 @@ public sealed class GatewaySigningTests : IDisposable
             ["Gateway:Signing:PrivateKeyPath"] = _keys.PrivateKey("gw"),
         });
         builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.AddProvider(_errors.For("gateway"));
         builder.Services.AddEdgeFlGateway(builder.Configuration);
         return builder.Build();
     }

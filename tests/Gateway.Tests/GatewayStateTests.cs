@@ -79,7 +79,7 @@ public sealed class GatewayStateTests : IDisposable
             store.OpenRound(1, DateTimeOffset.UnixEpoch);
             var a = new Contribution("dev-a", "dev-a@1", 1, 10, seed.Model);
             store.RoundJournal.Append(1, a, new ReadOnlySequence<byte>([1, 2, 3])); // replaced below: same round and id
-            store.RoundJournal.Append(1, a, Segments(first, second, third));
+            store.RoundJournal.Append(1, a, Segmented.Of(first, second, third));
             store.RoundJournal.Append(1, new Contribution("dev-b", "dev-b@0", 0, 10, seed.Model), new ReadOnlySequence<byte>(second));
         }
 
@@ -90,34 +90,6 @@ public sealed class GatewayStateTests : IDisposable
         Assert.Equal(whole, journal[0].Payload);
         Assert.Equal(("dev-b", 1L), (journal[1].SenderId, journal[1].Round));
         Assert.Equal(second, journal[1].Payload);
-    }
-
-    private static ReadOnlySequence<byte> Segments(params byte[][] parts)
-    {
-        var head = new Segment(parts[0], 0);
-        var tail = head;
-        foreach (byte[] part in parts.Skip(1))
-        {
-            tail = tail.Append(part);
-        }
-
-        return new ReadOnlySequence<byte>(head, 0, tail, tail.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using EdgeFL.Core.Messages;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Wire;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +28,13 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-outage-").FullName;
     private TestKeys Keys => new(Path.Combine(_dir, "keys"));
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    private readonly ErrorLog _errors = new();
+
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        _errors.Dispose();
+    }
 
     [Theory]
     [InlineData(false)]
@@ -58,7 +65,12 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             await broker.DisposeAsync();
             long appliedBeforeOutage = applied.Count;
             await WaitUntilAsync(() => QueuedUploads(stateDir).Count >= (coalesce ? 1 : 5) && RoundsClosed(stateDir) >= 5, "uploads queued during the outage");
-            await Task.Delay(coalesce ? 1500 : 0);
+            if (coalesce)
+            {
+                // More rounds close, and each one's upload supersedes the queued one.
+                long roundsQueued = RoundsClosed(stateDir);
+                await WaitUntilAsync(() => RoundsClosed(stateDir) >= roundsQueued + 5, "five more rounds coalesced into the queued upload");
+            }
 
             gateway.Kill(entireProcessTree: true); // SIGKILL: no shutdown, no flush
             await gateway.WaitForExitAsync();
@@ -78,10 +90,10 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
 
             // Restart the gateway during the outage, then bring the broker back on the same port.
             gateway = StartGateway(cloudPort, modelPath, stateDir, coalesce);
-            await Task.Delay(1000);
+            long lastQueued = queuedAtKill.Max(q => q.Round);
+            await WaitUntilAsync(() => RoundsClosed(stateDir) > lastQueued, "the restarted gateway closing rounds during the outage");
             var clock = Stopwatch.StartNew();
             broker = await Mosquitto.StartAsync(cloudPort, brokerData);
-            long lastQueued = queuedAtKill.Max(q => q.Round);
             await WaitUntilAsync(() => applied.Any(r => r >= lastQueued), "the queued uploads applied after the broker returned");
             output.WriteLine($"drained the queued uploads {clock.ElapsedMilliseconds} ms after the broker returned");
 
@@ -243,24 +255,13 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             ["Cloud:Signing:PrivateKeyPath"] = Keys.PrivateKey("cloud"),
         });
         builder.Logging.AddProvider(new LineLoggerProvider(_log, "cloud"));
+        builder.Logging.AddProvider(_errors.For("cloud"));
         builder.Services.AddSingleton<ICloudObserver>(new Recorder(applied));
         builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
         return builder.Build();
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => TestWait.UntilAsync(condition, what, Timeout);
 
     private sealed class Recorder(ConcurrentQueue<long> applied) : ICloudObserver
     {

@@ -43,11 +43,7 @@ public sealed class MqttConnectionTests
         // A fresh broker on the same port knows nothing of the old session: the subscription must be re-sent.
         await using var restarted = new EmbeddedBroker(new EmbeddedBrokerOptions { Port = port }, NullLogger.Instance);
         await restarted.StartAsync();
-        var deadline = DateTime.UtcNow + Timeout;
-        while (sub.ConnectCount < 2 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
+        await TestWait.UntilAsync(() => sub.ConnectCount >= 2, "the subscriber reconnected", Timeout);
 
         Assert.Equal(2, sub.ConnectCount);
         await using var pub = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "pub" }, NullLogger.Instance);

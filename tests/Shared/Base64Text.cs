@@ -1,7 +1,7 @@
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>Base64 decoding that reports failure instead of throwing, for corpora that mutate encoded text.</summary>
-internal static class Base64Text
+public static class Base64Text
 {
     /// <summary>The bytes of <paramref name="s"/>, or false when it is not valid base64.</summary>
     public static bool TryDecode(string s, out byte[] bytes)

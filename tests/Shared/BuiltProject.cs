@@ -1,7 +1,7 @@
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>Where a project of this repository put its build output, for tests that run a built program.</summary>
-internal static class BuiltProject
+public static class BuiltProject
 {
     /// <summary>
     /// src/{project}/bin/{configuration}/{framework}/{assembly}, built with the same configuration and

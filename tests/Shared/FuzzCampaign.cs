@@ -4,17 +4,17 @@ using System.Globalization;
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>One fuzz input: its bytes, how it was made (for a failure report), and where it goes (a topic's id, a path).</summary>
-internal sealed record FuzzCase(byte[] Bytes, string How, string Target = "");
+public sealed record FuzzCase(byte[] Bytes, string How, string Target = "");
 
 /// <summary>What a campaign did: inputs run, accepted and refused by the code under test, and the slowest input.</summary>
-internal sealed record FuzzResult(int Inputs, int Accepted, int Refused, TimeSpan Slowest, TimeSpan Elapsed)
+public sealed record FuzzResult(int Inputs, int Accepted, int Refused, TimeSpan Slowest, TimeSpan Elapsed)
 {
     public override string ToString() =>
         $"{Inputs} inputs: {Accepted} accepted, {Refused} refused; slowest input {Slowest.TotalMilliseconds:F1} ms, all {Elapsed.TotalSeconds:F2} s";
 }
 
 /// <summary>A failed fuzz input, with what is needed to reproduce it.</summary>
-internal sealed class FuzzFailureException(string message, Exception? inner) : Exception(message, inner);
+public sealed class FuzzFailureException(string message, Exception? inner) : Exception(message, inner);
 
 /// <summary>
 /// Runs fuzz inputs against one ingress. The count is <see cref="MinimumInputs"/> (10,000) unless
@@ -23,7 +23,7 @@ internal sealed class FuzzFailureException(string message, Exception? inner) : E
 /// that takes longer than <see cref="MaxPerInput"/> fails the test as a hang, and an exception from the
 /// check fails it with the input's number, recipe and bytes.
 /// </summary>
-internal static class FuzzCampaign
+public static class FuzzCampaign
 {
     public const int DefaultSeed = 20_260_115;
     public const int MinimumInputs = 10_000;

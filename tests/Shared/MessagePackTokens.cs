@@ -1,7 +1,7 @@
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>What a MessagePack value's first byte says it is, as far as the fuzzer cares.</summary>
-internal enum TokenKind
+public enum TokenKind
 {
     Map,
     Array,
@@ -14,13 +14,13 @@ internal enum TokenKind
 }
 
 /// <summary>One value in a MessagePack buffer: its first byte, header length and payload (or element count).</summary>
-internal readonly record struct MessagePackToken(int Offset, TokenKind Kind, int HeaderLength, long Length);
+public readonly record struct MessagePackToken(int Offset, TokenKind Kind, int HeaderLength, long Length);
 
 /// <summary>
 /// A lenient walk over a MessagePack buffer's values, for structure-aware mutations. It never throws: on
 /// a byte it cannot follow (or a length running past the end) it stops with what it found so far.
 /// </summary>
-internal static class MessagePackTokens
+public static class MessagePackTokens
 {
     /// <summary>
     /// Picks one of the buffer's values uniformly at random: one walk to count them, one to reach the

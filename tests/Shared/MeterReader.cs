@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>Reads the instruments of one meter as an exporter would: <see cref="Read"/> collects every observable instrument now.</summary>
-internal sealed class MeterReader : IDisposable
+public sealed class MeterReader : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly Lock _lock = new();

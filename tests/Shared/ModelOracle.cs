@@ -3,7 +3,7 @@ using EdgeFL.Core.Models;
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>What makes a model fit to adopt, checked plainly (no validator): the oracle of the model ingresses.</summary>
-internal static class ModelOracle
+public static class ModelOracle
 {
     /// <summary>
     /// Why <paramref name="model"/> (for round <paramref name="round"/>) must not replace <paramref name="current"/>

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>A mosquitto broker started by a test on a free loopback port, stopped on dispose.</summary>
-internal sealed class Mosquitto : IAsyncDisposable
+public sealed class Mosquitto : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;

@@ -3,7 +3,7 @@ using EdgeFL.Core.Signing;
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>Model-signing key pairs for a test, as real files in <paramref name="directory"/> (the services read files), one per name.</summary>
-internal sealed class TestKeys(string directory)
+public sealed class TestKeys(string directory)
 {
     /// <summary>The private key file of <paramref name="name"/>, generated with its public key the first time.</summary>
     public string PrivateKey(string name)

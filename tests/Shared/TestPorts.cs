@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>Free loopback ports, so test runs side by side do not collide.</summary>
-internal static class TestPorts
+public static class TestPorts
 {
     public static int Free()
     {

@@ -1,7 +1,7 @@
 namespace EdgeFL.Tests.Shared;
 
 /// <summary>Polling for a condition that real brokers and services reach in their own time.</summary>
-internal static class TestWait
+public static class TestWait
 {
     /// <summary>Returns once <paramref name="condition"/> holds; fails the test naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
     public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan timeout)

@@ -1,4 +1,5 @@
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 
 namespace EdgeFL.Simulator.Tests;
 
@@ -9,8 +10,13 @@ namespace EdgeFL.Simulator.Tests;
 public sealed class DemoRunTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-demo-").FullName;
+    private readonly ErrorLog _errors = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        _errors.Dispose();
+    }
 
     private DemoOptions Small(string? externalBroker = null) => new()
     {
@@ -30,7 +36,7 @@ public sealed class DemoRunTests : IDisposable
     public async Task Demo_OnEmbeddedBrokers_LearnsWellAboveChance()
     {
         var output = new StringWriter();
-        var runner = new DemoRunner(Small(), output);
+        var runner = new DemoRunner(Small(), output) { ErrorSink = _errors.For("demo") };
 
         double accuracy = await runner.RunAsync();
 
@@ -53,7 +59,7 @@ public sealed class DemoRunTests : IDisposable
     {
         await using var mosquitto = await Mosquitto.StartAsync();
         var output = new StringWriter();
-        var runner = new DemoRunner(Small($"127.0.0.1:{mosquitto.Port}"), output);
+        var runner = new DemoRunner(Small($"127.0.0.1:{mosquitto.Port}"), output) { ErrorSink = _errors.For("demo") };
 
         double accuracy = await runner.RunAsync();
 

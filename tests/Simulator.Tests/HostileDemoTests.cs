@@ -1,5 +1,6 @@
 using System.Globalization;
 using EdgeFL.Core.Validation;
+using EdgeFL.Tests.Shared.Logging;
 using Xunit.Abstractions;
 
 namespace EdgeFL.Simulator.Tests;
@@ -26,8 +27,13 @@ namespace EdgeFL.Simulator.Tests;
 public sealed class HostileDemoTests(ITestOutputHelper testOutput) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-hostile-").FullName;
+    private readonly ErrorLog _errors = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        _errors.Dispose();
+    }
 
     private DemoOptions Small() => new()
     {
@@ -73,10 +79,17 @@ public sealed class HostileDemoTests(ITestOutputHelper testOutput) : IDisposable
         Assert.True(flippedRobust >= clean - 0.02, figures);
     }
 
-    private static async Task<double> RunAsync(DemoOptions options, string label, StringWriter log)
+    private async Task<double> RunAsync(DemoOptions options, string label, StringWriter log)
     {
         var output = new StringWriter();
-        var runner = new DemoRunner(options, output);
+        if (options.HostileFraction > 0 && options.Aggregation == "fedavg")
+        {
+            // FedAvg collapsing under the attack is what this run shows: honest devices may then fail to train
+            // on the model it made (DeviceLog.TrainingFailed: TorchSharp refuses a scalar beyond float's range).
+            _errors.Expect(e => e.Source == label && e.EventId.Id == 4006);
+        }
+
+        var runner = new DemoRunner(options, output) { ErrorSink = _errors.For(label) };
         double accuracy = await runner.RunAsync();
         Assert.Equal(options.HostileFraction > 0 ? 2 : 0, runner.HostileDeviceIds.Count);
         log.WriteLine($"--- {label}: {accuracy:F4}");

@@ -1,5 +1,6 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
+using System.Threading.Channels;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Models;
 using EdgeFL.Core.Storage;
@@ -8,27 +9,39 @@ using EdgeFL.DeviceClient.Power;
 using EdgeFL.DeviceClient.Training;
 using EdgeFL.Gateway;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.Simulator.Tests;
 
 /// <summary>A real device, offline for several rounds, comes back with an update trained on an old model.</summary>
+/// <remarks>
+/// The rounds are paced by the test, not by a clock: a second real device (the pacer) answers each round
+/// only when the test lets it, and the quorum closes the round on that answer (the deadline is never
+/// reached). The device under test trains round 1 only and is offline from its update until the gateway
+/// has opened round 1 + <see cref="RoundsAway"/>: its buffered update is exactly that many rounds old
+/// whatever the load. It trains nothing after it comes back (its trainer never returns again), so the
+/// only update it sends then is the buffered one.
+/// </remarks>
 public sealed class OfflineDeviceTests : IDisposable
 {
+    private const int RoundsAway = 3;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-offline-").FullName;
+    private readonly ErrorLog _errors = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(_dir, recursive: true);
+        _errors.Dispose();
+    }
 
-    // Rounds close every 400 ms while the device is away, so its update arrives 2 or more rounds late,
-    // how many more depending on how fast it reconnects: a window of 10 rounds (4 s) takes it whatever
-    // the load (with 3, a reconnect slower than about 1.2 s made it too stale once); a window of 1 never does.
     [Theory]
-    [InlineData(10, true)]
-    [InlineData(1, false)]
+    [InlineData(RoundsAway, true)]
+    [InlineData(RoundsAway - 1, false)]
     public async Task DeviceBackAfterSeveralRounds_ItsBufferedUpdateCountsWithADiscount_OrIsDroppedWhenTooStale(int maxStaleness, bool accepted)
     {
         int port = TestPorts.Free();
@@ -36,7 +49,7 @@ public sealed class OfflineDeviceTests : IDisposable
         string modelPath = Path.Combine(_dir, "initial.efm");
         var layout = new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]);
         await ModelFile.SaveAsync(modelPath, new ModelMessage("m", 0, "test", 0, DateTimeOffset.UnixEpoch, layout));
-        var rounds = new ConcurrentQueue<RoundResult>();
+        var rounds = Channel.CreateUnbounded<RoundResult>();
         var keys = new TestKeys(_dir);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -47,89 +60,74 @@ public sealed class OfflineDeviceTests : IDisposable
             ["Gateway:InitialModelPath"] = modelPath,
             ["Gateway:Broker:Port"] = port.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Broker:CredentialsPath"] = security.CredentialsPath,
-            ["Gateway:Rounds:Deadline"] = "00:00:00.400",
+            ["Gateway:Rounds:WaitForDevices"] = "2",
+            ["Gateway:Rounds:QuorumFraction"] = "0.5", // the pacer's answer is enough, whether the other device is online or not
+            ["Gateway:Rounds:Deadline"] = "00:05:00",
             ["Gateway:Staleness:MaxRounds"] = maxStaleness.ToString(CultureInfo.InvariantCulture),
         });
-        builder.Services.AddSingleton<IGatewayObserver>(new Observer(rounds));
+        builder.Logging.AddProvider(_errors.For("gateway"));
+        builder.Services.AddSingleton<IGatewayObserver>(new Observer(rounds.Writer));
         builder.Services.AddEdgeFlGateway(builder.Configuration);
         using var gateway = builder.Build();
         await gateway.StartAsync();
 
-        var trainer = new HeldTrainer();
-        await using var device = new DeviceAgent(
-            new DeviceOptions { DeviceId = "dev", GatewayId = "gw", BrokerPort = port, Password = security.Provision("dev"), Signing = new() { GatewayPublicKeyPath = keys.PublicKey("gw") } },
+        DeviceAgent Device(string id, ILocalTrainer trainer) => new(
+            new DeviceOptions { DeviceId = id, GatewayId = "gw", BrokerPort = port, Password = security.Provision(id), Signing = new() { GatewayPublicKeyPath = keys.PublicKey("gw") } },
             new DeviceProfile(),
             trainer,
             new SimulatedBattery(3000, 0.9),
-            NullLogger.Instance);
-        // Every round the device trains for while the test holds it offline; the newest is what it
-        // buffers last. Models that arrived before the link dropped are still handled after it did (a
-        // round-2 model behind the held round 1, on a slow machine), so the newest is read, not assumed.
-        long lastTrained = 0;
-        device.RoundHandled += (_, round, trained) =>
-        {
-            if (trained)
-            {
-                InterlockedMax(ref lastTrained, round);
-            }
-        };
+            _errors.Logger(id));
+
+        var pacer = new PacedTrainer();
+        var held = new HeldTrainer();
+        await using var pacing = Device("pacer", pacer);
+        await using var device = Device("dev", held);
+        await pacing.StartAsync();
         await device.StartAsync();
-        await trainer.Started.Task.WaitAsync(Timeout);
+        await held.Started.Task.WaitAsync(Timeout);
 
-        // The link drops while the device trains; the update waits in its buffer.
+        // The link drops while the device trains round 1 (which stays open: the pacer has not answered); the update waits in its buffer.
         await device.GoOfflineAsync();
-        trainer.Release();
-        await WaitUntilAsync(() => device.BufferedUpdates >= 1 && Interlocked.Read(ref lastTrained) > 0);
+        held.Release();
+        await TestWait.UntilAsync(() => device.BufferedUpdates == 1, "the update of round 1 buffered", Timeout);
 
-        // Rounds go on without it; it comes back once a round after its newest buffered one has closed.
-        await WaitUntilAsync(() => rounds.Any(r => r.Round >= Interlocked.Read(ref lastTrained) + 1));
-        long trainedFor = Interlocked.Read(ref lastTrained);
-        device.GoOnline();
-        await WaitUntilAsync(() => device.BufferedUpdates == 0);
-        await WaitUntilAsync(() => rounds.Any(r => r.Round >= trainedFor + 3));
+        // Rounds go on without it, one at a time.
+        for (long round = 1; round <= RoundsAway; round++)
+        {
+            pacer.AnswerOne();
+            var closed = await rounds.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+            Assert.Equal((round, RoundCloseReason.Quorum, 0), (closed.Round, closed.CloseReason, closed.Stale));
+        }
 
+        // Round 1 + RoundsAway is open, and stays open until the buffered update has been handled.
         var metrics = gateway.Services.GetRequiredService<GatewayMetrics>();
+        long acceptedBefore = metrics.Accepted;
+        device.GoOnline();
+        await TestWait.UntilAsync(() => device.BufferedUpdates == 0, "the buffered update sent", Timeout);
         if (accepted)
         {
-            Assert.Contains(rounds, r => r.Stale >= 1); // one buffered update, or two when a second model was still in hand
+            await TestWait.UntilAsync(() => metrics.Accepted == acceptedBefore + 1, "the buffered update accepted", Timeout);
         }
         else
         {
-            Assert.DoesNotContain(rounds, r => r.Stale > 0);
-            Assert.True(metrics.RejectedByReason.GetValueOrDefault("TooStale") >= 1);
+            await TestWait.UntilAsync(() => metrics.RejectedByReason.GetValueOrDefault("TooStale") == 1, "the buffered update refused as too stale", Timeout);
         }
+
+        pacer.AnswerOne();
+        var back = await rounds.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+
+        Assert.Equal(1 + RoundsAway, back.Round);
+        Assert.Equal(RoundCloseReason.Quorum, back.CloseReason);
+        Assert.Equal(accepted ? 1 : 0, back.Stale);
+        Assert.Equal(1, back.Accepted - back.Stale); // the pacer's own update; the device trained nothing after it came back
+        Assert.Equal(accepted ? 0 : 1, metrics.RejectedByReason.GetValueOrDefault("TooStale"));
 
         await gateway.StopAsync();
     }
 
-    private static void InterlockedMax(ref long target, long value)
+    private sealed class Observer(ChannelWriter<RoundResult> rounds) : IGatewayObserver
     {
-        long seen = Interlocked.Read(ref target);
-        while (value > seen)
-        {
-            long was = Interlocked.CompareExchange(ref target, value, seen);
-            if (was == seen)
-            {
-                return;
-            }
-
-            seen = was;
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(20);
-        }
-    }
-
-    private sealed class Observer(ConcurrentQueue<RoundResult> rounds) : IGatewayObserver
-    {
-        public void RoundCompleted(RoundResult result) => rounds.Enqueue(result);
+        public void RoundCompleted(RoundResult result) => rounds.TryWrite(result);
 
         public void GlobalModelAdopted(string gatewayId, ModelMessage global)
         {
@@ -140,10 +138,13 @@ public sealed class OfflineDeviceTests : IDisposable
         }
     }
 
-    /// <summary>Trains only the first round it is given, and only when released; later rounds return at once.</summary>
+    private static LocalTrainingOutcome Trained(ModelState start) => new(start.Detach(), 40, 0.3, TimeSpan.FromMilliseconds(1));
+
+    /// <summary>Trains the first round it is given once released; never finishes a later one (until the device stops).</summary>
     private sealed class HeldTrainer : ILocalTrainer
     {
         private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _never = new();
         private int _calls;
 
         public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -162,9 +163,31 @@ public sealed class OfflineDeviceTests : IDisposable
             {
                 Started.TrySetResult();
                 await _gate.Task.WaitAsync(cancellationToken);
+                return Trained(start);
             }
 
-            return new LocalTrainingOutcome(start.Detach(), 40, 0.3, TimeSpan.FromMilliseconds(1));
+            await _never.Task.WaitAsync(cancellationToken);
+            throw new UnreachableException();
+        }
+    }
+
+    /// <summary>Finishes one round each time the test calls <see cref="AnswerOne"/>.</summary>
+    private sealed class PacedTrainer : ILocalTrainer
+    {
+        private readonly SemaphoreSlim _answers = new(0);
+
+        public int SampleCount => 40;
+
+        public int Epochs => 1;
+
+        public int BatchSize => 16;
+
+        public void AnswerOne() => _answers.Release();
+
+        public async Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default)
+        {
+            await _answers.WaitAsync(cancellationToken);
+            return Trained(start);
         }
     }
 }

@@ -46,7 +46,11 @@ public static class RetryPolicy
         var builder = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System };
         return builder.AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && ex is not OperationCanceledException && retryable(ex)),
+            // An OperationCanceledException ends it only when the caller's token asked for it: one from inside a
+            // client (a publish timing out as the connection drops) is a failure like any other.
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex
+                && !(ex is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)
+                && retryable(ex)),
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = options.FirstDelay,

@@ -18,10 +18,15 @@ internal sealed class GatewayBinary : IAsyncDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Task _receiver;
     private readonly CancellationTokenSource _stop = new();
+    private readonly string _socketPath;
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A datagram the test sends itself after the gateway exited: read, it proves every earlier one was.</summary>
+    private const string DrainedMarker = "EDGEFL_TEST_DRAINED=1";
 
     public GatewayBinary(string directory, TimeSpan watchdog, IEnumerable<string> args)
     {
-        string socketPath = Path.Combine(directory, "notify.sock");
+        string socketPath = _socketPath = Path.Combine(directory, "notify.sock");
         _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         _socket.Bind(new UnixDomainSocketEndPoint(socketPath));
         _receiver = Task.Run(ReceiveAsync);
@@ -93,7 +98,11 @@ internal sealed class GatewayBinary : IAsyncDisposable
 
         using var cts = new CancellationTokenSource(timeout);
         await _process.WaitForExitAsync(cts.Token);
-        await Task.Delay(200); // let the last datagrams land
+
+        // The gateway's datagrams are all queued on the socket now; one sent after them is read after them.
+        using var marker = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        await marker.SendToAsync(Encoding.UTF8.GetBytes(DrainedMarker), SocketFlags.None, new UnixDomainSocketEndPoint(_socketPath), cts.Token);
+        await _drained.Task.WaitAsync(cts.Token);
     }
 
     public async ValueTask DisposeAsync()
@@ -129,7 +138,14 @@ internal sealed class GatewayBinary : IAsyncDisposable
             {
                 foreach (string line in Encoding.UTF8.GetString(buffer, 0, n).Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 {
-                    _notifications.Add((at, line));
+                    if (line == DrainedMarker)
+                    {
+                        _drained.TrySetResult();
+                    }
+                    else
+                    {
+                        _notifications.Add((at, line));
+                    }
                 }
             }
         }

@@ -3,6 +3,7 @@ using EdgeFL.CloudLink.Outbox;
 using EdgeFL.Core.Aggregation;
 using EdgeFL.Messaging.Retry;
 using EdgeFL.Tests.Shared;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -66,6 +67,7 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("Gateway:Aggregation:TrimFraction", "0.7")]
     public async Task Gateway_WithABadValue_FailsAtStart_NamingTheKey(string key, string value)
     {
+        _harness.Errors.Expect(ErrorLog.HostFailedToStart); // the host refuses the options, on purpose
         using var host = await BuildHostAsync(key, value);
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
         Assert.Contains(key + " must", Messages(ex), StringComparison.Ordinal);
@@ -95,6 +97,7 @@ public sealed class OptionsValidationTests : IDisposable
     [InlineData("Gateway:Selection:Mode", "random")]
     public async Task Gateway_WithAWordNotInTheEnum_FailsAtStart_NamingTheKey(string key, string value)
     {
+        _harness.Errors.Expect(ErrorLog.HostFailedToStart); // the host refuses the options, on purpose
         using var host = await BuildHostAsync(key, value);
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
         Assert.Contains(key, Messages(ex), StringComparison.Ordinal);

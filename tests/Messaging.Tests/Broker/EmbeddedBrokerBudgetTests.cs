@@ -27,8 +27,8 @@ public sealed class EmbeddedBrokerBudgetTests
 
         long others = await budget.AcquireAsync(800_000, CancellationToken.None); // other connections' bodies
         var publish = client.PublishAsync("up/c", new byte[300_000], MqttQos.AtLeastOnce, retain: false);
+        // Its wait is the event: the body stays unread until a release (or the five-minute stall timeout).
         await TestWait.UntilAsync(() => budget.Waiting == 1, "the publish to wait for the budget", Timeout);
-        await Task.Delay(200);
         Assert.False(publish.IsCompleted);
         Assert.Equal(0, consumed);
 

@@ -53,15 +53,28 @@ public sealed class RetainedSubscribeGuardTests
         await publisher.PublishAsync("gw/model", new byte[] { 7 }, MqttQos.AtLeastOnce, retain: true);
 
         int count = 0;
+        var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var device = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "device" }, NullLogger.Instance);
-        await device.SubscribeAsync("gw/+", MqttQos.AtLeastOnce, (_, _) =>
+        await device.SubscribeAsync("gw/+", MqttQos.AtLeastOnce, (m, _) =>
         {
-            Interlocked.Increment(ref count);
+            if (m.Topic == "gw/marker")
+            {
+                marker.TrySetResult();
+            }
+            else
+            {
+                Interlocked.Increment(ref count);
+            }
+
             return Task.CompletedTask;
         });
         await device.StartAsync();
         await TestWait.UntilAsync(() => Volatile.Read(ref count) == 1, "the retained message", Timeout);
-        await Task.Delay(300);
+
+        // A second copy would be queued to the session as its subscription was made, so before a message
+        // published after that: once the marker is in, no copy can follow.
+        await publisher.PublishAsync("gw/marker", new byte[] { 1 }, MqttQos.AtLeastOnce, retain: false);
+        await marker.Task.WaitAsync(Timeout);
         Assert.Equal(1, Volatile.Read(ref count));
         Assert.Equal(0, broker.RetainedRedelivered);
     }

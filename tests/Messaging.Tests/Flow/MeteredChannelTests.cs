@@ -2,6 +2,7 @@ using System.Buffers;
 using EdgeFL.Messaging.Broker;
 using EdgeFL.Messaging.Flow;
 using EdgeFL.Messaging.Tests.Broker;
+using EdgeFL.Tests.Shared;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Exceptions;
@@ -33,7 +34,7 @@ public sealed class MeteredChannelTests
 
         long other = await budget.AcquireAsync(100_000, CancellationToken.None); // another connection's body
         var next = adapter.ReceivePacketAsync(CancellationToken.None);
-        await Task.Delay(100);
+        await TestWait.UntilAsync(() => budget.Waiting == 1, "the body to wait for room in the budget", Timeout);
         Assert.False(next.IsCompleted);
         Assert.True(scripted.LargestReadBufferLength < 1000, "MQTTnet allocated the body before the budget had room");
 

@@ -26,7 +26,7 @@ public sealed class ReceiveBudgetTests
         var budget = new ReceiveBudget(10, Long, collectEvery: 10);
         Assert.Equal(8, await budget.AcquireAsync(8, CancellationToken.None));
         var waiting = budget.AcquireAsync(5, CancellationToken.None);
-        await Task.Delay(50);
+        Assert.Equal(1, budget.Waiting); // queued: only a release, a resize or the (long) stall timeout lets it in
         Assert.False(waiting.IsCompleted);
 
         budget.Resize(20); // the model turned out larger: its update fits beside the one held
@@ -47,7 +47,6 @@ public sealed class ReceiveBudgetTests
         await budget.AcquireAsync(8, CancellationToken.None);
         var big = budget.AcquireAsync(5, CancellationToken.None);
         var small = budget.AcquireAsync(1, CancellationToken.None); // would fit, but waits its turn behind the big one
-        await Task.Delay(50);
         Assert.False(big.IsCompleted);
         Assert.False(small.IsCompleted);
         Assert.Equal(2, budget.Waiting);
@@ -65,7 +64,7 @@ public sealed class ReceiveBudgetTests
         var budget = new ReceiveBudget(10, Long);
         await budget.AcquireAsync(3, CancellationToken.None);
         var huge = budget.AcquireAsync(1000, CancellationToken.None);
-        await Task.Delay(50);
+        Assert.Equal(1, budget.Waiting);
         Assert.False(huge.IsCompleted);
         budget.Release(3);
         Assert.Equal(10, await huge.WaitAsync(Timeout));
@@ -86,7 +85,7 @@ public sealed class ReceiveBudgetTests
     [Fact]
     public async Task AReleaseRestartsTheStallClock()
     {
-        var time = new ManualTimeProvider();
+        var time = new ManualTimeProvider(manualTimers: true);
         var budget = new ReceiveBudget(10, TimeSpan.FromMilliseconds(100), time);
         await budget.AcquireAsync(6, CancellationToken.None);
         await budget.AcquireAsync(1, CancellationToken.None);
@@ -95,7 +94,10 @@ public sealed class ReceiveBudgetTests
         time.Advance(TimeSpan.FromMilliseconds(90));
         budget.Release(1); // progress: 6 of 10 held, the 8 still does not fit
         time.Advance(TimeSpan.FromMilliseconds(60)); // 150 ms since it began to wait, 60 since the release
-        await Task.Delay(300);
+
+        // Its first wait (100 ms) has run out; it must wait again for the rest of the timeout counted from
+        // the release, not let itself in: a second timer is the proof that it looked and stayed.
+        await TestWait.UntilAsync(() => time.TimersCreated == 2 || waiting.IsCompleted, "the waiter to look again", Timeout);
         Assert.False(waiting.IsCompleted);
 
         time.Advance(TimeSpan.FromMilliseconds(50));
@@ -111,7 +113,7 @@ public sealed class ReceiveBudgetTests
         using var cancel = new CancellationTokenSource();
         var first = budget.AcquireAsync(8, cancel.Token);
         var second = budget.AcquireAsync(4, CancellationToken.None);
-        await Task.Delay(50);
+        Assert.Equal(2, budget.Waiting);
         Assert.False(second.IsCompleted);
 
         await cancel.CancelAsync();

@@ -7,7 +7,7 @@ namespace EdgeFL.Tests.Shared;
 /// A temporary folder with what an operator provisions: a private CA and a broker certificate for
 /// 127.0.0.1, and a credential file; deleted on dispose.
 /// </summary>
-internal sealed class TestSecurity : IDisposable
+public sealed class TestSecurity : IDisposable
 {
     private readonly Lazy<PrivatePki> _pki;
 

@@ -9,7 +9,7 @@ namespace EdgeFL.Tests.Shared;
 /// rarely produces but a damaged or tampered file can hold. Linked only into the test projects that
 /// reference EdgeFL.Storage (Directory.Build.props).
 /// </summary>
-internal static class DatabaseVariants
+public static class DatabaseVariants
 {
     /// <summary>
     /// <paramref name="valid"/>, then one copy per statement of <paramref name="edits"/> run on it

@@ -1,0 +1,7 @@
+using EdgeFL.Tests.Shared;
+
+namespace EdgeFL.DeviceClient.Tests.Fuzz;
+
+/// <summary>The fuzz campaigns' collection in this assembly: run alone, after the other tests (<see cref="FuzzCollection"/>).</summary>
+[CollectionDefinition(FuzzCollection.Name, DisableParallelization = true)]
+public sealed class FuzzCampaigns;

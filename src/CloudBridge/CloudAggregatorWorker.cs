@@ -60,6 +60,18 @@ internal sealed class CloudAggregatorWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RunAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping (or a host disposed without a stop): not a fault, wherever the loop was waiting.
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         var heartbeat = _health.Loop;
         await _seeder.SeedAsync(stoppingToken).ConfigureAwait(false);
         await _gateways.ConnectAsync(stoppingToken).ConfigureAwait(false);

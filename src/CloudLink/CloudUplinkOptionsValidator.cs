@@ -7,7 +7,7 @@ namespace EdgeFL.CloudLink;
 /// Checks <see cref="CloudUplinkOptions"/> at start when the uplink is enabled (a disabled uplink's keys
 /// are not read); each message names the key that fixes it.
 /// </summary>
-internal sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOptions>
+public sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOptions>
 {
     public ValidateOptionsResult Validate(string? name, CloudUplinkOptions o)
     {

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace EdgeFL.CloudLink.Outbox;
 
 /// <summary>Checks <see cref="OutboxOptions"/> at start; each message names the key that fixes it.</summary>
-internal sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
+public sealed class OutboxOptionsValidator : IValidateOptions<OutboxOptions>
 {
     public ValidateOptionsResult Validate(string? name, OutboxOptions o)
     {

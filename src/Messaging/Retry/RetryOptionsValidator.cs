@@ -6,7 +6,7 @@ namespace EdgeFL.Messaging.Retry;
 /// Checks <see cref="RetryOptions"/>; the options' name is the configuration section they came from
 /// (e.g. <c>Gateway:Cloud:Retry</c>), so each message names the full key.
 /// </summary>
-internal sealed class RetryOptionsValidator : IValidateOptions<RetryOptions>
+public sealed class RetryOptionsValidator : IValidateOptions<RetryOptions>
 {
     /// <summary>Polly's bound on a retry delay.</summary>
     internal static readonly TimeSpan Longest = TimeSpan.FromDays(1);
@@ -18,7 +18,7 @@ internal sealed class RetryOptionsValidator : IValidateOptions<RetryOptions>
     }
 
     /// <summary>The problems of options bound from <paramref name="section"/>, for the validator of the options that hold them.</summary>
-    internal static IEnumerable<string> Problems(RetryOptions options, string section)
+    public static IEnumerable<string> Problems(RetryOptions options, string section)
     {
         if (options.FirstDelay <= TimeSpan.Zero || options.FirstDelay > Longest)
         {

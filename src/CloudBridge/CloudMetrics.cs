@@ -9,7 +9,7 @@ namespace EdgeFL.CloudBridge;
 /// published as the instruments of meter <c>EdgeFL.Cloud</c> when made with an <see cref="IMeterFactory"/>.
 /// Counting is one interlocked add; docs/OPERATIONS.md lists the instruments.
 /// </summary>
-internal sealed class CloudMetrics : IRoundMetrics
+internal sealed class CloudMetrics
 {
     private readonly Tally _accepted;
     private readonly ReasonTally _rejected;
@@ -49,23 +49,23 @@ internal sealed class CloudMetrics : IRoundMetrics
     /// <summary>Global models produced (sync rounds closed).</summary>
     public long GlobalsPublished => _globalsPublished.Value;
 
-    /// <inheritdoc />
+    /// <summary>An update was folded into its round's aggregate.</summary>
     public void CountAccepted() => _accepted.Add();
 
-    /// <inheritdoc />
+    /// <summary>An update was refused, for <paramref name="reason"/> (a bounded word).</summary>
     /// <remarks>The gateway id is not kept: the cloud's log names it.</remarks>
     public void CountRejected(string reason, string? senderId = null) => _rejected.Add(reason);
 
     /// <summary>An upload was refused with <paramref name="outcome"/>.</summary>
     public void CountRejected(AdmissionOutcome outcome) => _rejected.Add(outcome.ToString());
 
-    /// <inheritdoc />
+    /// <summary>An accepted update's change was scaled down to the norm bound.</summary>
     public void CountClipped() => _clipped.Add();
 
-    /// <inheritdoc />
+    /// <summary>A round's aggregate was not finite and was not used.</summary>
     public void CountAggregateRefused() => _aggregatesRefused.Add();
 
-    /// <inheritdoc />
+    /// <summary>A round closed.</summary>
     /// <remarks>At the cloud a round closing is a global model produced.</remarks>
     public void CountRound() => _globalsPublished.Add();
 }

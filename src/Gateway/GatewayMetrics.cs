@@ -9,7 +9,7 @@ namespace EdgeFL.Gateway;
 /// the instruments of meter <c>EdgeFL.Gateway</c> (tag <c>edgefl.gateway.id</c> on the meter) when made
 /// with an <see cref="IMeterFactory"/>. Counting is a few interlocked adds; docs/OPERATIONS.md lists the instruments.
 /// </summary>
-internal sealed class GatewayMetrics : IRoundMetrics
+internal sealed class GatewayMetrics
 {
     /// <summary>The meter tag naming the gateway.</summary>
     public const string GatewayIdTag = "edgefl.gateway.id";
@@ -73,22 +73,22 @@ internal sealed class GatewayMetrics : IRoundMetrics
     /// <summary>Total global models not taken.</summary>
     public long GlobalModelsRejected => _globalsRejected.Total;
 
-    /// <inheritdoc />
+    /// <summary>An update was folded into its round's aggregate.</summary>
     public void CountAccepted() => _accepted.Add();
 
     /// <summary>A device declined a round.</summary>
     public void CountDeclined() => _declined.Add();
 
-    /// <inheritdoc />
+    /// <summary>A round's aggregate was not finite and was not used.</summary>
     public void CountAggregateRefused() => _aggregatesRefused.Add();
 
-    /// <inheritdoc />
+    /// <summary>An accepted update's change was scaled down to the norm bound.</summary>
     public void CountClipped() => _clipped.Add();
 
-    /// <inheritdoc />
+    /// <summary>A round closed.</summary>
     public void CountRound() => _rounds.Add();
 
-    /// <inheritdoc />
+    /// <summary>An update was refused, for <paramref name="reason"/> (a bounded word).</summary>
     public void CountRejected(string reason, string? senderId = null)
     {
         _rejected.Add(reason);

@@ -21,6 +21,8 @@ internal sealed class GatewayMetrics
     private readonly Tally _rounds;
     private readonly Tally _clipped;
     private readonly Tally _aggregatesRefused;
+    private readonly Tally _lateHeld;
+    private readonly Tally _lateFolded;
     private readonly ReasonTally _rejected;
     private readonly ReasonTally _globalsRejected;
 
@@ -37,6 +39,8 @@ internal sealed class GatewayMetrics
         _declined = new Tally(Meter, "edgefl.gateway.declines", "{decline}", "Round declines received from devices.");
         _rounds = new Tally(Meter, "edgefl.gateway.rounds", "{round}", "Rounds closed.");
         _aggregatesRefused = new Tally(Meter, "edgefl.gateway.aggregates.refused", "{round}", "Rounds whose aggregate was not finite and was not used (the model carried over).");
+        _lateHeld = new Tally(Meter, "edgefl.gateway.updates.late_held", "{update}", "Device updates that arrived between rounds and were held for the next round.");
+        _lateFolded = new Tally(Meter, "edgefl.gateway.updates.late_folded", "{update}", "Held late updates folded into the next round (also counted as accepted).");
         _globalsRejected = new ReasonTally(Meter, "edgefl.gateway.global_models.rejected", "{model}", "Global models from the cloud not taken, by reason.");
     }
 
@@ -57,6 +61,12 @@ internal sealed class GatewayMetrics
 
     /// <summary>Rounds closed.</summary>
     public long Rounds => _rounds.Value;
+
+    /// <summary>Updates that arrived between rounds and were held for the next round.</summary>
+    public long LateHeld => _lateHeld.Value;
+
+    /// <summary>Held late updates folded into the next round (also in <see cref="Accepted"/>).</summary>
+    public long LateFolded => _lateFolded.Value;
 
     /// <summary>Rejected updates by reason.</summary>
     public IReadOnlyDictionary<string, long> RejectedByReason => _rejected.ByReason;
@@ -84,6 +94,12 @@ internal sealed class GatewayMetrics
 
     /// <summary>An accepted update's change was scaled down to the norm bound.</summary>
     public void CountClipped() => _clipped.Add();
+
+    /// <summary>An update arrived between rounds and was held for the next.</summary>
+    public void CountLateHeld() => _lateHeld.Add();
+
+    /// <summary>A held late update was folded into the next round.</summary>
+    public void CountLateFolded() => _lateFolded.Add();
 
     /// <summary>A round closed.</summary>
     public void CountRound() => _rounds.Add();

@@ -1,3 +1,4 @@
+using EdgeFL.Core.Aggregation;
 using System.Globalization;
 using EdgeFL.Core.Validation;
 using EdgeFL.Gateway.Selection;
@@ -49,6 +50,10 @@ internal static class DemoArguments
           --hostile F          simulation only: fraction of devices sending poisoned updates (default 0)
           --attack scale|sign-flip  how hostile devices poison: base +/- k x (trained - base) (default scale)
           --attack-scale K     the attack's factor k (default 10)
+          --server-opt fedavg|fedavgm|fedadam|fedyogi  the cloud's server optimizer on each sync's averaged change (default fedavg)
+          --server-lr F        the server optimizer's learning rate (default: 1 for fedavg and fedavgm, 0.01 for fedadam and fedyogi)
+          --server-momentum F  fedavgm's momentum, fedadam's and fedyogi's beta1 (default 0.9)
+          --prox-mu F          FedProx's proximal coefficient mu on every device (default 0: off)
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line
         """;
@@ -99,6 +104,10 @@ internal static class DemoArguments
                 "--hostile" => o with { HostileFraction = Real(0, 0.9) },
                 "--attack" => o with { Attack = ParseAttack(Value()) },
                 "--attack-scale" => o with { AttackScale = Real(0, 1e6) },
+                "--server-opt" => o with { ServerOptimizer = ParseServerOptimizer(Value()) },
+                "--server-lr" => o with { ServerLearningRate = Real(1e-6, 10) },
+                "--server-momentum" => o with { ServerBeta1 = Real(0, 0.999) },
+                "--prox-mu" => o with { ProximalMu = Real(0, 100) },
                 "--verbose" => o with { Verbose = true },
                 "--quiet" => o with { Quiet = true },
                 _ => throw new ArgumentException($"unknown flag '{flag}' (see --help)"),
@@ -134,6 +143,16 @@ internal static class DemoArguments
     {
         "fedavg" or "median" or "trimmed-mean" => value.ToLowerInvariant(),
         _ => throw new ArgumentException($"{flag} takes fedavg, median or trimmed-mean (got '{value}')"),
+    };
+
+    /// <summary>Parses fedavg|fedavgm|fedadam|fedyogi; throws naming --server-opt.</summary>
+    public static ServerOptimizerKind ParseServerOptimizer(string value) => value.ToLowerInvariant() switch
+    {
+        "fedavg" => ServerOptimizerKind.FedAvg,
+        "fedavgm" => ServerOptimizerKind.FedAvgM,
+        "fedadam" => ServerOptimizerKind.FedAdam,
+        "fedyogi" => ServerOptimizerKind.FedYogi,
+        _ => throw new ArgumentException($"--server-opt takes fedavg, fedavgm, fedadam or fedyogi (got '{value}')"),
     };
 
     private static AttackKind ParseAttack(string value) => value.ToLowerInvariant() switch

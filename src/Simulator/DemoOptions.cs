@@ -1,3 +1,4 @@
+using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Validation;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Training.Models;
@@ -105,4 +106,28 @@ internal sealed record DemoOptions
 
     /// <summary>Print nothing but the last line.</summary>
     public bool Quiet { get; init; }
+
+    /// <summary>The cloud's server optimizer (<c>Cloud:ServerOptimizer:Kind</c>).</summary>
+    public ServerOptimizerKind ServerOptimizer { get; init; } = ServerOptimizerKind.FedAvg;
+
+    /// <summary>The server optimizer's learning rate (<c>Cloud:ServerOptimizer:LearningRate</c>); null: the rule's tuned default (<see cref="DefaultServerLearningRate"/>).</summary>
+    public double? ServerLearningRate { get; init; }
+
+    /// <summary>The server optimizer's beta1 (momentum for FedAvgM; <c>Cloud:ServerOptimizer:Beta1</c>).</summary>
+    public double ServerBeta1 { get; init; } = 0.9;
+
+    /// <summary>FedProx's proximal coefficient on every device (<c>TrainerOptions.ProximalMu</c>); 0 is off.</summary>
+    public double ProximalMu { get; init; }
+
+    /// <summary>The demo's server learning rate for a rule when --server-lr is not given.</summary>
+    public static double DefaultServerLearningRate(ServerOptimizerKind kind) => kind switch
+    {
+        ServerOptimizerKind.FedAvgM => 1.0,
+        ServerOptimizerKind.FedAdam => 0.01,
+        ServerOptimizerKind.FedYogi => 0.01,
+        _ => 1.0,
+    };
+
+    /// <summary>The server learning rate in effect.</summary>
+    public double EffectiveServerLearningRate => ServerLearningRate ?? DefaultServerLearningRate(ServerOptimizer);
 }

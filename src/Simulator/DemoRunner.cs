@@ -76,7 +76,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         Say($"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
             $"{o.Model} ({evaluationModel.SizeMegabytes:F3} MB, {evaluationModel.ParameterCount} parameters), " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
-            $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}");
+            $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}, " +
+            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.ServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}"));
         var hostile = ChooseHostile();
 
         // Disposed before the evaluation model: the fleet waits for the evaluation loop, which uses it.
@@ -178,7 +179,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             var trainer = new TorchLocalTrainer(
                 o.Model,
                 train.Subset(shards[d]),
-                new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, Seed = (o.Seed * 1000) + d },
+                new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, ProximalMu = o.ProximalMu, Seed = (o.Seed * 1000) + d },
                 fleet.Slots);
             fleet.Trainers.Add(trainer);
             string deviceId = DeviceId(d);
@@ -337,6 +338,9 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Cloud:Signing:PrivateKeyPath"] = keys.PrivateKey("cloud"),
             ["Cloud:Aggregation:Strategy"] = options.CloudAggregation ?? options.Aggregation,
             ["Cloud:Aggregation:TrimFraction"] = options.TrimFraction.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:ServerOptimizer:Kind"] = options.ServerOptimizer.ToString(),
+            ["Cloud:ServerOptimizer:LearningRate"] = options.EffectiveServerLearningRate.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:ServerOptimizer:Beta1"] = options.ServerBeta1.ToString(CultureInfo.InvariantCulture),
         };
         if (security is not null)
         {

@@ -54,6 +54,9 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
     /// <summary>Rejected updates at all gateways, by reason.</summary>
     public Dictionary<string, long> Rejections { get; } = [];
 
+    /// <summary>Updates that arrived between rounds and were folded into the next round, at all gateways (counted apart from the rejections).</summary>
+    public long LateFolded { get; private set; }
+
     /// <summary>Models not taken (global models at the gateways, gateway models at the devices), by reason; signed end to end, none expected.</summary>
     public Dictionary<string, long> ModelRejections { get; } = [];
 
@@ -235,6 +238,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         }
 
         var gatewayMetrics = fleet.Hosts.Skip(1).Select(h => h.Services.GetRequiredService<GatewayMetrics>()).ToList();
+        LateFolded = gatewayMetrics.Sum(m => m.LateFolded);
         foreach (var (reason, count) in gatewayMetrics.SelectMany(m => m.RejectedByReason))
         {
             Rejections[reason] = Rejections.GetValueOrDefault(reason) + count;
@@ -301,7 +305,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
                 $"{b * 20}-{(b + 1) * 20}%: {levels.Count(l => Math.Min(4, (int)(l * 5)) == b)}"))));
         }
 
-        Say(Rejections.Count == 0 ? "rejected updates: none" : "rejected updates: " + string.Join(", ", Rejections.Select(kv => $"{kv.Key} {kv.Value}")));
+        Say((Rejections.Count == 0 ? "rejected updates: none" : "rejected updates: " + string.Join(", ", Rejections.Select(kv => $"{kv.Key} {kv.Value}")))
+            + $"; late updates (arrived between rounds) folded into the next round: {LateFolded}");
         Say("signed models (ECDSA P-256, cloud -> gateways -> devices), rejected: " + (ModelRejections.Count == 0 ? "none" : string.Join(", ", ModelRejections.Select(kv => $"{kv.Key} {kv.Value}"))));
     }
 

@@ -117,6 +117,11 @@ internal static class DemoArguments
             };
         }
 
+        if (o.ProximalMu > 0 && o.Trainer == TrainingBackendKind.Managed)
+        {
+            throw new ArgumentException("--prox-mu is not supported by --trainer managed yet (the TorchSharp trainer applies it)");
+        }
+
         if (o.Gateways > o.Devices)
         {
             throw new ArgumentException($"--gateways ({o.Gateways}) must not exceed --devices ({o.Devices})");

@@ -16,7 +16,7 @@ namespace EdgeFL.Bench;
 internal static class LearningRulesBench
 {
     /// <summary>The rules compared: a name, the cloud's server optimizer and its learning rate (null: the demo's default), FedProx's mu, momentum.</summary>
-    public sealed record Rule(string Name, ServerOptimizerKind Kind, double? ServerLr, double ProxMu, double Beta1 = 0.9);
+    public sealed record Rule(string Name, ServerOptimizerKind Kind, double? ServerLr, double ProxMu, double? Beta1 = null);
 
     /// <summary>What the command line asked for (--rules, --seeds, --alphas, --parallel, --out).</summary>
     public sealed record Grid(IReadOnlyList<Rule> Rules, IReadOnlyList<int> Seeds, IReadOnlyList<double> Alphas, int Parallel, string OutputPrefix);
@@ -25,7 +25,7 @@ internal static class LearningRulesBench
     public static readonly Rule[] Known =
     [
         new("fedavg", ServerOptimizerKind.FedAvg, null, 0),
-        new("fedavgm", ServerOptimizerKind.FedAvgM, null, 0),
+        new("fedavgm-b0.9", ServerOptimizerKind.FedAvgM, 1.0, 0, 0.9),
         new("fedavgm-b0.5", ServerOptimizerKind.FedAvgM, 1.0, 0, 0.5),
         new("fedavgm-b0.3", ServerOptimizerKind.FedAvgM, 1.0, 0, 0.3),
         new("fedadam", ServerOptimizerKind.FedAdam, null, 0),
@@ -51,7 +51,7 @@ internal static class LearningRulesBench
             return null;
         }
 
-        var rules = (Arg("--rules") ?? "fedavg,fedavgm,fedadam,fedyogi,fedprox-0.01").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+        var rules = (Arg("--rules") ?? "fedavg,fedavgm-b0.5,fedavgm-b0.9,fedadam-lr0.03,fedyogi-lr0.03,fedprox-0.01").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(n => Known.FirstOrDefault(r => r.Name == n) ?? throw new ArgumentException($"--rules: unknown rule '{n}' (known: {string.Join(", ", Known.Select(r => r.Name))})"))
             .ToArray();
         string seedText = Arg("--seeds") ?? "1-5";

@@ -52,9 +52,9 @@ internal static class DemoArguments
           --hostile F          simulation only: fraction of devices sending poisoned updates (default 0)
           --attack scale|sign-flip  how hostile devices poison: base +/- k x (trained - base) (default scale)
           --attack-scale K     the attack's factor k (default 10)
-          --server-opt fedavg|fedavgm|fedadam|fedyogi  the cloud's server optimizer on each sync's averaged change (default fedavg)
+          --server-opt fedavg|fedavgm|fedadam|fedyogi  the cloud's server optimizer on each sync's averaged change (default fedavgm)
           --server-lr F        the server optimizer's learning rate (default: 1 for fedavg and fedavgm, 0.01 for fedadam and fedyogi)
-          --server-momentum F  fedavgm's momentum, fedadam's and fedyogi's beta1 (default 0.9)
+          --server-momentum F  fedavgm's momentum (default 0.5), fedadam's and fedyogi's beta1 (default 0.9)
           --prox-mu F          FedProx's proximal coefficient mu on every device (default 0: off)
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line

@@ -111,14 +111,17 @@ internal sealed record DemoOptions
     /// <summary>Print nothing but the last line.</summary>
     public bool Quiet { get; init; }
 
-    /// <summary>The cloud's server optimizer (<c>Cloud:ServerOptimizer:Kind</c>).</summary>
-    public ServerOptimizerKind ServerOptimizer { get; init; } = ServerOptimizerKind.FedAvg;
+    /// <summary>The cloud's server optimizer (<c>Cloud:ServerOptimizer:Kind</c>): FedAvgM with momentum 0.5, the best mean of docs/PERFORMANCE.md figure 9.</summary>
+    public ServerOptimizerKind ServerOptimizer { get; init; } = ServerOptimizerKind.FedAvgM;
 
     /// <summary>The server optimizer's learning rate (<c>Cloud:ServerOptimizer:LearningRate</c>); null: the rule's tuned default (<see cref="DefaultServerLearningRate"/>).</summary>
     public double? ServerLearningRate { get; init; }
 
-    /// <summary>The server optimizer's beta1 (momentum for FedAvgM; <c>Cloud:ServerOptimizer:Beta1</c>).</summary>
-    public double ServerBeta1 { get; init; } = 0.9;
+    /// <summary>The server optimizer's beta1 (momentum for FedAvgM; <c>Cloud:ServerOptimizer:Beta1</c>); null: the rule's tuned default.</summary>
+    public double? ServerBeta1 { get; init; }
+
+    /// <summary>The beta1 in effect: 0.5 for FedAvgM (0.9 swung by up to 14 points between syncs, figure 9), 0.9 for FedAdam and FedYogi.</summary>
+    public double EffectiveServerBeta1 => ServerBeta1 ?? (ServerOptimizer == ServerOptimizerKind.FedAvgM ? 0.5 : 0.9);
 
     /// <summary>FedProx's proximal coefficient on every device (<c>TrainerOptions.ProximalMu</c>); 0 is off.</summary>
     public double ProximalMu { get; init; }

@@ -79,7 +79,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             $"{models.Describe()}, " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
             $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}, " +
-            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.ServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}"));
+            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.ServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}, beta1 {o.EffectiveServerBeta1}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}"));
         var hostile = ChooseHostile();
 
         // Disposed before the evaluation model: the fleet waits for the evaluation loop, which uses it.
@@ -343,7 +343,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Cloud:Aggregation:TrimFraction"] = options.TrimFraction.ToString(CultureInfo.InvariantCulture),
             ["Cloud:ServerOptimizer:Kind"] = options.ServerOptimizer.ToString(),
             ["Cloud:ServerOptimizer:LearningRate"] = options.EffectiveServerLearningRate.ToString(CultureInfo.InvariantCulture),
-            ["Cloud:ServerOptimizer:Beta1"] = options.ServerBeta1.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:ServerOptimizer:Beta1"] = options.EffectiveServerBeta1.ToString(CultureInfo.InvariantCulture),
         };
         if (security is not null)
         {

@@ -180,6 +180,13 @@ internal sealed class UpdateLimitOptions
     public long MaxSampleCount { get; set; } = 10_000_000;
 
     /// <summary>
+    /// A weight bound relative to the fleet: an update claiming more samples than this multiple of the
+    /// median sample count of the last round with <see cref="MinNormReference"/> or more accepted updates
+    /// is weighted (and counted in the round's samples) as that multiple. 0 turns it off.
+    /// </summary>
+    public double MaxSampleRatio { get; set; } = 4;
+
+    /// <summary>
     /// Largest L2 norm of an update's change from the round's model (float tensors together); 0 (default)
     /// turns the check off. What happens above it: <see cref="NormPolicy"/>.
     /// </summary>

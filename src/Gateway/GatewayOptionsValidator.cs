@@ -189,6 +189,11 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         }
 
         errors.AddRange(Core.Validation.UpdateNormBound.Problems(u.MaxUpdateNorm, u.NormPolicy, $"{s}:Updates:MaxUpdateNorm", $"{s}:Updates:NormPolicy"));
+        if (!double.IsFinite(u.MaxSampleRatio) || (u.MaxSampleRatio != 0 && u.MaxSampleRatio < 1))
+        {
+            errors.Add($"{s}:Updates:MaxSampleRatio must be 0 (off) or a finite ratio of at least 1 (was {u.MaxSampleRatio})");
+        }
+
         if (!double.IsFinite(u.MaxNormRatio) || (u.MaxNormRatio != 0 && u.MaxNormRatio < 1))
         {
             errors.Add($"{s}:Updates:MaxNormRatio must be 0 (off) or a finite ratio of at least 1 (was {u.MaxNormRatio})");

@@ -26,6 +26,7 @@ internal sealed class RoundCoordinator : RoundBook
     private readonly UpdateNormBound _normBound;
     private readonly GatewayStateStore? _store;
     private double? _referenceNorm;
+    private long _referenceSamples;
     private ModelState? _model;
     private string _modelId = "";
     private long _version;
@@ -180,6 +181,21 @@ internal sealed class RoundCoordinator : RoundBook
         return _normBound.IsEnabled && _normBound.MaxNorm <= relative ? _normBound : _normBound with { MaxNorm = relative };
     }
 
+    /// <summary>The absolute MaxSampleCount, tightened to MaxSampleRatio x the reference median sample count once there is one.</summary>
+    protected override long SampleCapFor(AggregationRound round)
+    {
+        double ratio = _options.Updates.MaxSampleRatio;
+        if (ratio <= 0 || _referenceSamples <= 0)
+        {
+            return Rules.MaxSamples;
+        }
+
+        double relative = Math.Ceiling(ratio * _referenceSamples);
+        return relative >= Rules.MaxSamples ? Rules.MaxSamples : (long)relative;
+    }
+
+    protected override void OnSamplesCapped(Contribution contribution, long cap) => _metrics.CountSamplesCapped();
+
     /// <summary>Records that a device will not take part in the open round.</summary>
     public void OnDecline(string topicDeviceId, RoundDecline decline)
     {
@@ -250,6 +266,11 @@ internal sealed class RoundCoordinator : RoundBook
             if (open.NormCount >= _options.Updates.MinNormReference)
             {
                 _referenceNorm = medianNorm;
+            }
+
+            if (open.Count >= _options.Updates.MinNormReference)
+            {
+                _referenceSamples = open.MedianSamples();
             }
 
             _version = open.Number;

@@ -82,10 +82,10 @@ internal sealed class CloudSync(
         {
             if (sync)
             {
-                long sequence = store.NextUploadSequence(c, tx);
+                var (incarnation, sequence) = store.NextUpload(c, tx);
                 upload = new GatewayUpload(
                     _options.GatewayId,
-                    GatewayUpload.MakeUploadId(_options.GatewayId, sequence),
+                    GatewayUpload.MakeUploadId(_options.GatewayId, incarnation, sequence),
                     sequence,
                     edge.ModelId,
                     result.Round,

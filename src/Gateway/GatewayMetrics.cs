@@ -24,6 +24,7 @@ internal sealed class GatewayMetrics
     private readonly Tally _samplesCapped;
     private readonly ReasonTally _rejected;
     private readonly ReasonTally _globalsRejected;
+    private readonly ReasonTally _controlRejected;
 
     /// <summary>
     /// Counters of gateway <paramref name="gatewayId"/>; with <paramref name="meters"/> (the host's) they are
@@ -39,6 +40,7 @@ internal sealed class GatewayMetrics
         _declined = new Tally(Meter, "edgefl.gateway.declines", "{decline}", "Round declines received from devices.");
         _rounds = new Tally(Meter, "edgefl.gateway.rounds", "{round}", "Rounds closed.");
         _aggregatesRefused = new Tally(Meter, "edgefl.gateway.aggregates.refused", "{round}", "Rounds whose aggregate was not finite and was not used (the model carried over).");
+        _controlRejected = new ReasonTally(Meter, "edgefl.gateway.control.rejected", "{message}", "Status, decline and telemetry messages refused (undecodable, or naming another device), by kind.");
         _globalsRejected = new ReasonTally(Meter, "edgefl.gateway.global_models.rejected", "{model}", "Global models from the cloud not taken, by reason.");
     }
 
@@ -62,6 +64,12 @@ internal sealed class GatewayMetrics
 
     /// <summary>Accepted updates whose sample count was capped (Gateway:Updates:MaxSampleRatio).</summary>
     public long SamplesCapped => _samplesCapped.Value;
+
+    /// <summary>Refused status, decline and telemetry messages by kind.</summary>
+    public IReadOnlyDictionary<string, long> ControlRejectedByKind => _controlRejected.ByReason;
+
+    /// <summary>Counts a refused control message of <paramref name="kind"/>.</summary>
+    public void CountControlRejected(string kind) => _controlRejected.Add(kind);
 
     /// <summary>Counts an update whose sample count was capped.</summary>
     public void CountSamplesCapped() => _samplesCapped.Add();

@@ -117,23 +117,29 @@ internal sealed class RoundCoordinator : RoundBook
                 throw new InvalidOperationException($"round {_open.Number} is still open");
             }
 
-            _open = NewRound(_version + 1, _model, selected);
-            var message = new ModelMessage(_modelId, _open.Number, _options.GatewayId, 0, issuedAt ?? Time.GetUtcNow(), _model, selected);
-            _store?.OpenRound(_open.Number, message.IssuedAt);
+            var round = NewRound(_version + 1, _model, selected);
+            var message = new ModelMessage(_modelId, round.Number, _options.GatewayId, 0, issuedAt ?? Time.GetUtcNow(), _model, selected);
+
+            // Saved before the round is open: a write that fails (a full disk) leaves no round open, to try again.
+            _store?.OpenRound(round.Number, message.IssuedAt);
+            _open = round;
             return message;
         }
     }
 
     /// <summary>Admits one device update (see <see cref="RoundBook.Admit"/>): the payload is borrowed for the call only.</summary>
-    public AdmissionOutcome OnUpdate(string topicDeviceId, ReadOnlySequence<byte> payload)
+    public AdmissionOutcome OnUpdate(string topicDeviceId, ReadOnlySequence<byte> payload) => Take(topicDeviceId, payload).Outcome;
+
+    /// <summary>As <see cref="OnUpdate"/>, with the detail of a refusal (for the device's PUBACK).</summary>
+    public AdmissionResult Take(string topicDeviceId, ReadOnlySequence<byte> payload)
     {
-        var outcome = Admit(topicDeviceId, payload).Outcome;
-        if (outcome is AdmissionOutcome.Accepted or AdmissionOutcome.Invalid or AdmissionOutcome.NormTooLarge)
+        var result = Admit(topicDeviceId, payload);
+        if (result.Outcome is AdmissionOutcome.Accepted or AdmissionOutcome.Invalid or AdmissionOutcome.NormTooLarge)
         {
             Progress?.Invoke();
         }
 
-        return outcome;
+        return result;
     }
 
     protected override RoundSlot Select(Contribution contribution)

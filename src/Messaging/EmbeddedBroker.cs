@@ -25,7 +25,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly IBrokerAccessPolicy? _policy;
     private readonly RejectionLogLimiter _refusalLogs;
-    private readonly List<(string Filter, Action<InboundMessage> Consumer)> _localConsumers = [];
+    private readonly List<LocalConsumer> _localConsumers = [];
     private readonly BrokerConnections _connections;
     private readonly RetainedSubscribeGuard _retainedGuard;
     private readonly Meter _meter;
@@ -40,6 +40,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>Packet bodies from this size on count against the receive budget.</summary>
     internal const long MeteredFromBytes = 64 * 1024;
+
+    /// <summary>The longest reason string sent in a PUBACK.</summary>
+    internal const int MaxReasonChars = 256;
 
     /// <summary>The meter tag naming the broker's port (it tells the brokers of one process apart).</summary>
     public const string PortTag = "server.port";
@@ -170,6 +173,17 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// </remarks>
     public void AddLocalConsumer(string filter, Action<InboundMessage> consumer)
     {
+        ArgumentNullException.ThrowIfNull(consumer);
+        AddLocalConsumer(filter, m => { consumer(m); return ConsumerVerdict.Taken(); }, forward: true);
+    }
+
+    /// <summary>
+    /// As <see cref="AddLocalConsumer(string, Action{InboundMessage})"/>, with the consumer's verdict sent back in the
+    /// publisher's PUBACK (reason code and reason string, MQTT 5). With <paramref name="forward"/> false the
+    /// message goes no further: it is neither delivered to subscribers nor retained (device updates and declines).
+    /// </summary>
+    public void AddLocalConsumer(string filter, Func<InboundMessage, ConsumerVerdict> consumer, bool forward)
+    {
         ArgumentException.ThrowIfNullOrEmpty(filter);
         ArgumentNullException.ThrowIfNull(consumer);
         if (_server.IsStarted)
@@ -177,7 +191,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             throw new InvalidOperationException("local consumers are registered before the broker starts");
         }
 
-        _localConsumers.Add((filter, consumer));
+        _localConsumers.Add(new LocalConsumer(filter, consumer, forward));
     }
 
     /// <summary>Starts listening; throws when the port cannot be bound.</summary>
@@ -312,22 +326,35 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        foreach (var (filter, consumer) in _localConsumers)
+        foreach (var local in _localConsumers)
         {
-            if (MqttTopicFilterComparer.Compare(args.ApplicationMessage.Topic, filter) == MqttTopicFilterCompareResult.IsMatch)
+            if (MqttTopicFilterComparer.Compare(args.ApplicationMessage.Topic, local.Filter) == MqttTopicFilterCompareResult.IsMatch)
             {
                 try
                 {
-                    consumer(new InboundMessage(args.ApplicationMessage.Topic, args.ApplicationMessage.Payload, args.ApplicationMessage.Retain));
+                    var verdict = local.Consumer(new InboundMessage(args.ApplicationMessage.Topic, args.ApplicationMessage.Payload, args.ApplicationMessage.Retain));
+                    if (verdict.Answer != ConsumerAnswer.Taken || verdict.Reason.Length > 0)
+                    {
+                        args.Response.ReasonCode = verdict.ReasonCode;
+                        args.Response.ReasonString = verdict.Reason.Length > MaxReasonChars ? verdict.Reason[..MaxReasonChars] : verdict.Reason;
+                    }
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     // A consumer's bug must not take the client's connection down; the message is acknowledged.
                     MessagingLog.HandlerFailed(_logger, args.ClientId, args.ApplicationMessage.Topic, ex);
                 }
+
+                if (!local.Forward)
+                {
+                    // Consumed here only: never delivered on, never retained (a retained update would pin memory).
+                    args.ProcessPublish = false;
+                }
             }
         }
 
         return Task.CompletedTask;
     }
+
+    private sealed record LocalConsumer(string Filter, Func<InboundMessage, ConsumerVerdict> Consumer, bool Forward);
 }

@@ -89,7 +89,15 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
             _loggers.CreateLogger<EmbeddedBroker>(),
             policy,
             meters: _meters);
-        await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ServiceRunner.IsAddressInUse(ex))
+        {
+            string tls = _options.Tls.Enabled ? $" (or {CloudAggregatorOptions.Section}:Tls:Port {_options.Tls.Port})" : "";
+            throw new ServiceStartException($"{CloudAggregatorOptions.Section}:Port {_options.Port} on {_options.BindAddress}{tls} is already in use by another process", ex);
+        }
     }
 
     /// <summary>Connects the aggregator's own client (persistent session), subscribes to uploads and the retained global model, and starts the acknowledgement sender.</summary>

@@ -151,11 +151,12 @@ public abstract class RoundBook
                 // On disk before the handler returns, so before the sender's acknowledgement.
                 _journal.Append(place.Round.Number, contribution, payload);
             }
-            catch
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // Not journaled, not folded: the key is free again for a resend.
+                // Not journaled, not folded: the key is free again, and the sender is told to keep it
+                // and send it again (a full disk must not make an acknowledged update disappear).
                 Release(place, contribution, answered: false);
-                throw;
+                return Refuse(senderId, contribution, AdmissionOutcome.Unavailable, $"not journaled: {ex.GetType().Name}: {ex.Message}");
             }
         }
 

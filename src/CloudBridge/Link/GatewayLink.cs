@@ -85,7 +85,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         Broker = new EmbeddedBroker(
-            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, Tls = _options.Tls },
+            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls },
             _loggers.CreateLogger<EmbeddedBroker>(),
             policy,
             meters: _meters);

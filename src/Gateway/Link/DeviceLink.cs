@@ -29,7 +29,10 @@ internal sealed class DeviceLink(
     ControlRejectionLog rejections,
     ILogger<DeviceLink> logger) : IHostedService, IAsyncDisposable
 {
-    private static readonly DecodeLimits ControlLimits = DecodeLimits.Default with { MaxPayloadBytes = 64 * 1024, MaxTensors = 0 };
+    /// <summary>The largest status, decline or telemetry message (each is a few hundred bytes): larger ones are refused by the broker, never retained.</summary>
+    internal const int ControlMaxBytes = 4 * 1024;
+
+    private static readonly DecodeLimits ControlLimits = DecodeLimits.Default with { MaxPayloadBytes = ControlMaxBytes, MaxTensors = 0 };
     private readonly GatewayOptions _options = options.Value;
     private readonly TopicScheme _topics = new(options.Value.TopicPrefix);
     private readonly ResiliencePipeline _retry = RetryPolicy.Create(options.Value.Retry, logger, $"gateway {options.Value.GatewayId}: publishing a round's model");
@@ -59,9 +62,9 @@ internal sealed class DeviceLink(
             // MQTTnet 5.2 reads the retained messages for a SUBSCRIBE before it registers the subscription, so a
             // device's retained online status published in that moment (a device connecting as the gateway starts)
             // reached neither the retained read nor the subscribers, and the gateway never saw the device online.
-            Broker.AddLocalConsumer(_topics.DeviceStatusFilter(gatewayId), OnStatus);
-            Broker.AddLocalConsumer(_topics.DeviceDeclineFilter(gatewayId), m => { OnDecline(m); return ConsumerVerdict.Taken(); }, forward: false);
-            Broker.AddLocalConsumer(_topics.DeviceTelemetryFilter(gatewayId), m => telemetry.OnMessageAsync(m, CancellationToken.None));
+            Broker.AddLocalConsumer(_topics.DeviceStatusFilter(gatewayId), m => { OnStatus(m); return ConsumerVerdict.Taken(); }, forward: true, ControlMaxBytes);
+            Broker.AddLocalConsumer(_topics.DeviceDeclineFilter(gatewayId), m => { OnDecline(m); return ConsumerVerdict.Taken(); }, forward: false, ControlMaxBytes);
+            Broker.AddLocalConsumer(_topics.DeviceTelemetryFilter(gatewayId), m => { telemetry.OnMessageAsync(m, CancellationToken.None); return ConsumerVerdict.Taken(); }, forward: true, ControlMaxBytes);
             try
             {
                 await Broker.StartAsync(cancellationToken).ConfigureAwait(false);

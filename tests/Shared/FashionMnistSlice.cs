@@ -1,16 +1,17 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace EdgeFL.Emulation.Tests;
+namespace EdgeFL.Tests.Shared;
 
 /// <summary>
 /// The first N samples of each split of Debian's Fashion-MNIST, written as the same four gzipped IDX files, so an
 /// emulated device loads a few hundred images instead of 70,000.
 /// </summary>
-internal static class FashionMnistSlice
+public static class FashionMnistSlice
 {
     public const string Source = "/usr/share/datasets/fashion-mnist";
 
+    /// <summary>Writes the first <paramref name="trainSamples"/> and <paramref name="testSamples"/> of each split to <paramref name="directory"/>.</summary>
     public static void Write(string directory, int trainSamples, int testSamples)
     {
         Directory.CreateDirectory(directory);

@@ -23,8 +23,7 @@ internal sealed class Compute
     {
         if (Split(m, (long)m * n * k, out int chunk))
         {
-            Parallel.For(0, (m + chunk - 1) / chunk, parallel, t =>
-                ManagedGemm.MultiplyNN(a, b, c, m, n, k, t * chunk, Math.Min(m, (t + 1) * chunk)));
+            MultiplyParallel(a, b, c, m, n, k, chunk, transposeA: false);
             return;
         }
 
@@ -36,24 +35,19 @@ internal sealed class Compute
     {
         if (Split(m, (long)m * n * k, out int chunk))
         {
-            Parallel.For(0, (m + chunk - 1) / chunk, parallel, t =>
-                ManagedGemm.MultiplyTN(a, b, c, m, n, k, t * chunk, Math.Min(m, (t + 1) * chunk)));
+            MultiplyParallel(a, b, c, m, n, k, chunk, transposeA: true);
             return;
         }
 
         ManagedGemm.MultiplyTN(a, b, c, m, n, k, 0, m);
     }
 
-    /// <summary>Runs <paramref name="body"/>(start, end, worker) over [0, <paramref name="count"/>) in at most <see cref="Threads"/> pieces.</summary>
-    public void For(int count, long work, Action<int, int, int> body)
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, end, worker) over [0, <paramref name="count"/>) in <paramref name="pieces"/>
+    /// pieces (from <see cref="Pieces"/>). Callers run the single-piece case themselves, so it allocates no delegate.
+    /// </summary>
+    public void For(int count, int pieces, Action<int, int, int> body)
     {
-        int pieces = Pieces(count, work);
-        if (pieces <= 1)
-        {
-            body(0, count, 0);
-            return;
-        }
-
         int chunk = (count + pieces - 1) / pieces;
         Parallel.For(0, pieces, parallel, t => body(t * chunk, Math.Min(count, (t + 1) * chunk), t));
     }
@@ -61,6 +55,20 @@ internal sealed class Compute
     /// <summary>How many pieces <see cref="For"/> cuts <paramref name="count"/> items into (1 when the work is too small to share).</summary>
     public int Pieces(int count, long work) =>
         Threads == 1 || work < ParallelThreshold || count < 2 ? 1 : Math.Min(Threads, count);
+
+    // Apart from the callers so that their single-threaded path allocates no closure.
+    private void MultiplyParallel(float[] a, float[] b, float[] c, int m, int n, int k, int chunk, bool transposeA) =>
+        Parallel.For(0, (m + chunk - 1) / chunk, parallel, t =>
+        {
+            if (transposeA)
+            {
+                ManagedGemm.MultiplyTN(a, b, c, m, n, k, t * chunk, Math.Min(m, (t + 1) * chunk));
+            }
+            else
+            {
+                ManagedGemm.MultiplyNN(a, b, c, m, n, k, t * chunk, Math.Min(m, (t + 1) * chunk));
+            }
+        });
 
     private bool Split(int rows, long work, out int chunk)
     {

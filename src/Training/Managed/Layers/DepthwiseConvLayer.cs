@@ -46,7 +46,15 @@ internal sealed class DepthwiseConvLayer : Layer
     public override void Forward(float[] input, int batch, bool training, Compute compute)
     {
         ManagedGemm.Transpose(weight.Value, tapWeights, channels, kernel * kernel);
-        compute.For(batch, (long)batch * OutputSize * kernel * kernel, (start, end, _) => ForwardSamples(input, start, end));
+        int pieces = compute.Pieces(batch, (long)batch * OutputSize * kernel * kernel);
+        if (pieces == 1)
+        {
+            ForwardSamples(input, 0, batch);
+        }
+        else
+        {
+            ForwardParallel(input, batch, pieces, compute);
+        }
     }
 
     public override void Backward(float[] input, float[] gradOutput, int batch, bool needGradInput, Compute compute)
@@ -62,8 +70,14 @@ internal sealed class DepthwiseConvLayer : Layer
             }
         }
 
-        compute.For(batch, (long)batch * OutputSize * taps * 2, (start, end, worker) =>
-            BackwardSamples(input, gradOutput, start, end, needGradInput, tapGrads[worker]));
+        if (pieces == 1)
+        {
+            BackwardSamples(input, gradOutput, 0, batch, needGradInput, tapGrads[0]);
+        }
+        else
+        {
+            BackwardParallel(input, gradOutput, batch, pieces, needGradInput, compute);
+        }
 
         Span<float> sum = tapGrads[0];
         for (int p = 1; p < pieces; p++)
@@ -73,6 +87,12 @@ internal sealed class DepthwiseConvLayer : Layer
 
         ManagedGemm.Transpose(sum, weight.Grad, taps, channels);
     }
+
+    private void ForwardParallel(float[] input, int batch, int pieces, Compute compute) =>
+        compute.For(batch, pieces, (start, end, _) => ForwardSamples(input, start, end));
+
+    private void BackwardParallel(float[] input, float[] gradOutput, int batch, int pieces, bool needGradInput, Compute compute) =>
+        compute.For(batch, pieces, (start, end, worker) => BackwardSamples(input, gradOutput, start, end, needGradInput, tapGrads[worker]));
 
     private void ForwardSamples(float[] input, int firstSample, int endSample)
     {

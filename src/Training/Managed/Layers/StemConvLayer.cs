@@ -48,7 +48,15 @@ internal sealed class StemConvLayer : Layer
     public override void Forward(float[] input, int batch, bool training, Compute compute)
     {
         int rows = batch * OutHeight * OutWidth;
-        compute.For(batch, (long)rows * Patch, (start, end, _) => Im2Col(input, start, end));
+        int pieces = compute.Pieces(batch, (long)rows * Patch);
+        if (pieces == 1)
+        {
+            Im2Col(input, 0, batch);
+        }
+        else
+        {
+            Im2ColParallel(input, batch, pieces, compute);
+        }
         ManagedGemm.Transpose(weight.Value, weightT, outChannels, Patch);
         compute.MultiplyNN(columns, weightT, Output, rows, outChannels, Patch);
     }
@@ -65,6 +73,9 @@ internal sealed class StemConvLayer : Layer
     }
 
     protected override void OnReserve(int batch) => columns = new float[batch * OutHeight * OutWidth * Patch];
+
+    private void Im2ColParallel(float[] input, int batch, int pieces, Compute compute) =>
+        compute.For(batch, pieces, (start, end, _) => Im2Col(input, start, end));
 
     private void Im2Col(float[] input, int firstSample, int endSample)
     {

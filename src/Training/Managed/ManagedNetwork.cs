@@ -41,6 +41,9 @@ internal sealed class ManagedNetwork
     /// <summary>Logits per sample.</summary>
     public int Classes { get; }
 
+    /// <summary>The layers, input first.</summary>
+    public IReadOnlyList<Layer> Layers => layers;
+
     /// <summary>Trainable tensors, in state-dict order.</summary>
     public IReadOnlyList<Parameter> Parameters => parameters;
 

@@ -50,7 +50,7 @@ internal static class DeviceBench
                 network.Forward(batch, training: false);
                 _ = network.Logits(batch)[0];
             }, runs, minSeconds);
-            using var x = tensor(input.AsSpan(0, batch * 784).ToArray(), [batch, 1, 28, 28]);
+            using var x = tensor(input.AsSpan(0, batch * 784).ToArray(), [batch, 784]);
             double torch = Measure.BestSeconds(() =>
             {
                 using var scope = NewDisposeScope();

@@ -1,5 +1,6 @@
 using EdgeFL.CloudBridge;
 using EdgeFL.CloudBridge.Hosting;
+using EdgeFL.CloudBridge.Observability;
 using EdgeFL.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,5 +14,6 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.AddEdgeFlService("cloud");
 builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
 builder.Services.AddHostedService<CloudHealthProbe>();
+builder.Services.AddEdgeFlCloudObservability(builder.Configuration);
 await builder.Build().RunAsync().ConfigureAwait(false);
 return 0;

@@ -31,6 +31,7 @@ internal sealed class ObservabilityServer(
     private Task _accepting = Task.CompletedTask;
     private AccessToken? _token;
     private int _streams;
+    private int _disposed;
 
     /// <summary>The URL the listener serves (set once started).</summary>
     public string Url { get; private set; } = "";
@@ -72,6 +73,12 @@ internal sealed class ObservabilityServer(
 
     public async ValueTask DisposeAsync()
     {
+        // Disposed by the container twice (as itself and as the hosted service it also is).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener?.Close();
         _stop.Dispose();

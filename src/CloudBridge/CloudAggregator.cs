@@ -167,7 +167,15 @@ internal sealed class CloudAggregator : RoundBook
             return RoundSlot.Refuse(AdmissionOutcome.TooStale, $"round {contribution.Round} <= global {_global.Round}");
         }
 
-        if (!_pending.TryGetValue(contribution.Round, out var round))
+        // The cloud's own next rounds end at the global round + Cloud:MaxRoundLead: an upload naming a
+        // later round joins that one, so no upload moves the global round (and every gateway's) further.
+        long number = Math.Min(contribution.Round, NextRoundLimit);
+        if (number < contribution.Round)
+        {
+            _metrics.CountRoundCapped();
+        }
+
+        if (!_pending.TryGetValue(number, out var round))
         {
             // Rounds that have all their gateways are only waiting for the publishing loop: they
             // do not count against the limit (a burst after an outage must not be refused).
@@ -177,12 +185,15 @@ internal sealed class CloudAggregator : RoundBook
             }
 
             // The change is measured from the global model the sync round started from.
-            round = NewRound(contribution.Round, _global.Model);
-            _pending.Add(contribution.Round, round);
+            round = NewRound(number, _global.Model);
+            _pending.Add(number, round);
         }
 
         return RoundSlot.In(round);
     }
+
+    /// <summary>Under the lock: the furthest round a sync may publish (both terms are valid rounds: no overflow).</summary>
+    private long NextRoundLimit => Math.Min(_global!.Round + _options.MaxRoundLead, RoundNumbers.Max - 1);
 
     /// <summary>One upload per gateway and sync round.</summary>
     protected override string RoundKey(Contribution contribution) => contribution.SenderId;

@@ -87,6 +87,13 @@ internal sealed class CloudAggregatorOptions
     public int MaxOpenRounds { get; set; } = 8;
 
     /// <summary>
+    /// The most one sync round may move the global round forward: an upload for a round beyond the
+    /// current global round + MaxRoundLead is folded into that round instead, so no upload (an honest
+    /// gateway far ahead, or a hostile one naming round 2^62) can push every gateway's round clock further.
+    /// </summary>
+    public long MaxRoundLead { get; set; } = 100;
+
+    /// <summary>
     /// Folder of the durable state (cloud.db: global model, pending uploads). Defaults to systemd's
     /// $STATE_DIRECTORY, else ./state. ":memory:" keeps nothing across restarts.
     /// </summary>

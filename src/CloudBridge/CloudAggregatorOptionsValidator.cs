@@ -106,6 +106,11 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
             errors.Add($"{s}:MaxOpenRounds must be at least 1");
         }
 
+        if (o.MaxRoundLead is < 1 or > Core.Rounds.RoundNumbers.Max)
+        {
+            errors.Add($"{s}:MaxRoundLead must be within 1..{Core.Rounds.RoundNumbers.Max}");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -16,6 +16,7 @@ internal sealed class CloudMetrics
     private readonly Tally _clipped;
     private readonly Tally _aggregatesRefused;
     private readonly Tally _globalsPublished;
+    private readonly Tally _roundsCapped;
 
     /// <summary>The cloud's counters; with <paramref name="meters"/> (the host's) they are also instruments, without one only read in-process.</summary>
     public CloudMetrics(IMeterFactory? meters = null)
@@ -26,6 +27,7 @@ internal sealed class CloudMetrics
         _clipped = new Tally(Meter, "edgefl.cloud.uploads.clipped", "{upload}", "Accepted uploads whose change was scaled down to Cloud:MaxUploadNorm.");
         _aggregatesRefused = new Tally(Meter, "edgefl.cloud.aggregates.refused", "{round}", "Sync rounds whose aggregate was not finite and was replaced by the previous global model.");
         _globalsPublished = new Tally(Meter, "edgefl.cloud.global_models.published", "{model}", "Global models produced by closing a sync round.");
+        _roundsCapped = new Tally(Meter, "edgefl.cloud.uploads.round_capped", "{upload}", "Uploads naming a round beyond the global round + Cloud:MaxRoundLead, folded into that round instead.");
     }
 
     /// <summary>The meter the counters are published on; null when made without a meter factory.</summary>
@@ -49,6 +51,9 @@ internal sealed class CloudMetrics
     /// <summary>Global models produced (sync rounds closed).</summary>
     public long GlobalsPublished => _globalsPublished.Value;
 
+    /// <summary>Uploads whose round was beyond the global round + Cloud:MaxRoundLead (folded into that round).</summary>
+    public long RoundsCapped => _roundsCapped.Value;
+
     /// <summary>An update was folded into its round's aggregate.</summary>
     public void CountAccepted() => _accepted.Add();
 
@@ -68,4 +73,7 @@ internal sealed class CloudMetrics
     /// <summary>A round closed.</summary>
     /// <remarks>At the cloud a round closing is a global model produced.</remarks>
     public void CountRound() => _globalsPublished.Add();
+
+    /// <summary>Counts an upload whose round was capped at the global round + Cloud:MaxRoundLead.</summary>
+    public void CountRoundCapped() => _roundsCapped.Add();
 }

@@ -22,7 +22,7 @@ internal static class GatewayUploadDecoder
             contribution = new Contribution(upload!.GatewayId, upload.UploadId, upload.Round, upload.TotalSamples, upload.Model)
             {
                 // Its global model would leave gateways no next round, and the cloud no newer upload.
-                Fields = upload.Round == long.MaxValue
+                Fields = upload.Round >= RoundNumbers.Max
                     ? ValidationResult.Reject(RejectReason.WrongRound, $"round {upload.Round} leaves no next round")
                     : ValidationResult.Accepted,
             };

@@ -27,4 +27,7 @@ internal static partial class DeviceLog
 
     [LoggerMessage(4007, LogLevel.Warning, "{DeviceId}: {Suppressed} more models were rejected for {Reason} and not logged (at most 5 lines a minute per reason)")]
     public static partial void ModelRejectionsSuppressed(ILogger logger, string deviceId, long suppressed, string reason);
+
+    [LoggerMessage(4101, LogLevel.Information, "training backend {Backend} ({Requested}: {Reason}), {Threads} thread(s), model {Model}")]
+    public static partial void TrainingBackend(ILogger logger, string backend, string requested, string reason, int threads, string model);
 }

@@ -3,6 +3,7 @@ using EdgeFL.DeviceClient.Hosting;
 using EdgeFL.DeviceClient.Power;
 using EdgeFL.DeviceClient.Training;
 using EdgeFL.Training;
+using EdgeFL.Training.Backends;
 using EdgeFL.Training.Data;
 using EdgeFL.Training.Models;
 using EdgeFL.Hosting;
@@ -22,6 +23,7 @@ internal sealed class DeviceWorker(
     IOptions<DeviceDataOptions> data,
     IOptions<DeviceProfile> profile,
     IOptions<TrainerOptions> trainer,
+    IOptions<TrainingBackendOptions> backend,
     IOptions<PowerOptions> power,
     IOptions<DeviceTelemetryOptions> telemetry,
     ServiceHealth health,
@@ -31,7 +33,7 @@ internal sealed class DeviceWorker(
     private IPowerSource? _power;
 
     private DeviceAgent? _agent;
-    private TorchLocalTrainer? _trainer;
+    private DeviceTrainer? _trainer;
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -50,11 +52,10 @@ internal sealed class DeviceWorker(
         var d = data.Value;
         var kind = d.Model;
 
-        TorchRuntime.Configure(Math.Max(1, Environment.ProcessorCount / 2));
         var splits = FashionMnist.Load(d.Directory, stoppingToken);
         var shards = DirichletPartitioner.Partition(splits.Train.Labels, d.Shards, d.Alpha, d.Seed);
         var local = splits.Train.Subset(shards[d.Shard]);
-        _trainer = new TorchLocalTrainer(kind, local, trainer.Value);
+        _trainer = new DeviceTrainer(ChooseBackend(kind), local, trainer.Value);
         var p = profile.Value;
         var o = options.Value;
         o.StateDirectory ??= Storage.StateDatabase.DefaultDirectory();
@@ -67,6 +68,25 @@ internal sealed class DeviceWorker(
         var agent = _agent;
         // Only the loop: a gateway that is down is normal for a device (it buffers), and a restart would not bring it back.
         health.AddCheck("device-loop", () => agent.IsRunning);
-        health.MarkReady($"device {agent.DeviceId}: {local.Count} samples loaded, power from {power.Value.Source}");
+        health.MarkReady($"device {agent.DeviceId}: {local.Count} samples loaded, training with {_trainer.BackendName}, power from {power.Value.Source}");
+    }
+
+    private ITrainingBackend ChooseBackend(ModelKind kind)
+    {
+        var b = backend.Value;
+        int threads = b.EffectiveThreads;
+        TrainingBackendChoice choice;
+        try
+        {
+            choice = TrainingBackends.Create(b.Backend, kind, threads);
+        }
+        catch (TrainingBackendUnavailableException e)
+        {
+            throw new InvalidOperationException(
+                $"{TrainerOptionsValidator.Section}:Backend is torch, but {e.Message}; set it to auto or managed (docs/DEVICES.md says which backend runs where)", e);
+        }
+
+        DeviceLog.TrainingBackend(loggers.CreateLogger<DeviceWorker>(), choice.Backend.Name, choice.Requested.ToString().ToLowerInvariant(), choice.Reason, threads, kind.ToString());
+        return choice.Backend;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeFL.Core.Validation;
 using EdgeFL.Gateway.Selection;
+using EdgeFL.Training.Backends;
 using EdgeFL.Training.Models;
 
 namespace EdgeFL.Simulator;
@@ -23,6 +24,7 @@ internal static class DemoArguments
           --rounds N           rounds per gateway (default 50)
           --sync-every N       cloud sync every N rounds (default 5)
           --model mlp|mobilenet  model (default mlp)
+          --trainer torch|managed  the devices' training backend: TorchSharp or managed code (default torch)
           --quantize           devices send 8-bit quantized updates
           --seed N             seed of everything random (default 42)
           --offline F          average fraction of devices offline (default 0.1)
@@ -73,6 +75,7 @@ internal static class DemoArguments
                 "--rounds" => o with { Rounds = Int(1) },
                 "--sync-every" => o with { SyncEvery = Int(1) },
                 "--model" => o with { Model = ParseModel(Value()) },
+                "--trainer" => o with { Trainer = ParseTrainer(Value()) },
                 "--quantize" => o with { Quantize = true },
                 "--seed" => o with { Seed = Int(0) },
                 "--offline" => o with { OfflineFraction = Real(0, 0.9) },
@@ -155,6 +158,14 @@ internal static class DemoArguments
         "energy" => SelectionMode.Energy,
         "all" => SelectionMode.All,
         _ => throw new ArgumentException($"--selection takes energy or all (got '{value}')"),
+    };
+
+    /// <summary>Parses torch|managed; throws naming --trainer.</summary>
+    public static TrainingBackendKind ParseTrainer(string value) => value.ToLowerInvariant() switch
+    {
+        "torch" => TrainingBackendKind.Torch,
+        "managed" => TrainingBackendKind.Managed,
+        _ => throw new ArgumentException($"--trainer takes torch or managed (got '{value}')"),
     };
 
     /// <summary>Parses mlp|mobilenet; throws naming --model.</summary>

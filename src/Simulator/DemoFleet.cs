@@ -37,7 +37,7 @@ internal sealed class DemoFleet : IAsyncDisposable
 
     public List<DeviceAgent> Agents { get; } = [];
 
-    public List<TorchLocalTrainer> Trainers { get; } = [];
+    public List<DeviceTrainer> Trainers { get; } = [];
 
     /// <summary>How many devices train at once.</summary>
     public SemaphoreSlim Slots { get; }

@@ -1,5 +1,6 @@
 using EdgeFL.Core.Validation;
 using EdgeFL.Gateway.Selection;
+using EdgeFL.Training.Backends;
 using EdgeFL.Training.Models;
 
 namespace EdgeFL.Simulator;
@@ -21,6 +22,9 @@ internal sealed record DemoOptions
 
     /// <summary>Model architecture.</summary>
     public ModelKind Model { get; init; } = ModelKind.Mlp;
+
+    /// <summary>The devices' training backend (torch or managed).</summary>
+    public TrainingBackendKind Trainer { get; init; } = TrainingBackendKind.Torch;
 
     /// <summary>Devices send 8-bit quantized updates.</summary>
     public bool Quantize { get; init; }

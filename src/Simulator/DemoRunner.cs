@@ -64,17 +64,16 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
     public async Task<double> RunAsync(CancellationToken cancellationToken = default)
     {
         var o = options;
-        TorchRuntime.Configure(1);
         var data = FashionMnist.Load(o.DataDirectory, cancellationToken);
         var train = o.TrainSamples > 0 ? data.Train.Take(Math.Min(o.TrainSamples, data.Train.Count)) : data.Train;
         var test = o.TestSamples > 0 ? data.Test.Take(Math.Min(o.TestSamples, data.Test.Count)) : data.Test;
         var shards = DirichletPartitioner.Partition(train.Labels, o.Devices, o.Alpha, o.Seed);
 
         string modelId = ModelIdPrefix + (o.Model == ModelKind.Mlp ? "mlp" : "mobilenet");
-        using var evaluationModel = ModelFactory.Create(o.Model, o.Seed);
-        var initial = new ModelMessage(modelId, 0, "cloud", 0, DateTimeOffset.UtcNow, ModelStateConverter.ToModelState(evaluationModel));
+        using var models = new DemoModels(o.Trainer, o.Model, o.Seed);
+        var initial = new ModelMessage(modelId, 0, "cloud", 0, DateTimeOffset.UtcNow, models.Initial);
         Say($"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
-            $"{o.Model} ({evaluationModel.SizeMegabytes:F3} MB, {evaluationModel.ParameterCount} parameters), " +
+            $"{models.Describe()}, " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
             $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}");
         var hostile = ChooseHostile();
@@ -82,9 +81,9 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         // Disposed before the evaluation model: the fleet waits for the evaluation loop, which uses it.
         await using var fleet = new DemoFleet(o, CreateLoggers(), cancellationToken);
         WatchProgress(fleet);
-        fleet.Evaluations = Task.Run(() => EvaluateGlobalsAsync(fleet.Globals.Reader, evaluationModel, test, fleet.Stop.Token), CancellationToken.None);
+        fleet.Evaluations = Task.Run(() => EvaluateGlobalsAsync(fleet.Globals.Reader, models, test, fleet.Stop.Token), CancellationToken.None);
         var gatewayPorts = await StartServicesAsync(fleet, initial).ConfigureAwait(false);
-        await StartDevicesAsync(fleet, gatewayPorts, train, shards, hostile).ConfigureAwait(false);
+        await StartDevicesAsync(fleet, models, gatewayPorts, train, shards, hostile).ConfigureAwait(false);
         return await FinishAsync(fleet, cancellationToken).ConfigureAwait(false);
     }
 
@@ -166,7 +165,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
     }
 
     /// <summary>Starts every device on its shard, behind its gateway; the hostile ones with a poisoning trainer.</summary>
-    private async Task StartDevicesAsync(DemoFleet fleet, List<(string Host, int Port)> gatewayPorts, LabeledDataset train, IReadOnlyList<int[]> shards, HashSet<int> hostile)
+    private async Task StartDevicesAsync(DemoFleet fleet, DemoModels models, List<(string Host, int Port)> gatewayPorts, LabeledDataset train, IReadOnlyList<int[]> shards, HashSet<int> hostile)
     {
         var o = options;
         var profiles = Profiles;
@@ -175,8 +174,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             int g = GatewayOf(d);
             string gatewayId = $"gw-{g + 1}";
             var profile = profiles[d];
-            var trainer = new TorchLocalTrainer(
-                o.Model,
+            var trainer = new DeviceTrainer(
+                models.CreateBackend(),
                 train.Subset(shards[d]),
                 new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, Seed = (o.Seed * 1000) + d },
                 fleet.Slots);
@@ -249,14 +248,13 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         return final;
     }
 
-    private async Task EvaluateGlobalsAsync(ChannelReader<(ModelMessage Global, int Gateways)> reader, EdgeModel model, LabeledDataset test, CancellationToken cancellationToken)
+    private async Task EvaluateGlobalsAsync(ChannelReader<(ModelMessage Global, int Gateways)> reader, DemoModels models, LabeledDataset test, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var (global, gateways) in reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                ModelStateConverter.Load(model, global.Model);
-                double accuracy = Evaluator.Accuracy(model, test);
+                double accuracy = models.Accuracy(global.Model, test);
                 lock (AccuracyByRound)
                 {
                     AccuracyByRound[global.Round] = accuracy;

@@ -1,14 +1,15 @@
 using System.Globalization;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Storage;
-using EdgeFL.Training;
+using EdgeFL.Training.Managed;
 using EdgeFL.Training.Models;
 
 namespace EdgeFL.Simulator;
 
 /// <summary>
-/// <c>init-model</c>: writes a freshly initialised model (TorchSharp's default initialisation) as a
-/// model file, the first model a cloud aggregator or a stand-alone gateway starts from.
+/// <c>init-model</c>: writes a freshly initialised model (the managed backend's, torch.nn's initialisation
+/// scheme) as a model file, the first model a cloud aggregator or a stand-alone gateway starts from. The same as
+/// <c>edgefl init-model</c>, kept here so the demo's one project can make one.
 /// </summary>
 internal static class InitModelCommand
 {
@@ -48,12 +49,11 @@ internal static class InitModelCommand
             throw new ArgumentException("init-model needs --out FILE");
         }
 
-        TorchRuntime.Configure(1);
-        using var model = ModelFactory.Create(kind, seed);
+        var state = ManagedModels.CreateInitial(kind, seed);
         string modelId = kind == ModelKind.Mlp ? "fmnist-mlp" : "fmnist-mobilenet";
-        var message = new ModelMessage(modelId, 0, "init", 0, DateTimeOffset.UtcNow, ModelStateConverter.ToModelState(model));
+        var message = new ModelMessage(modelId, 0, "init", 0, DateTimeOffset.UtcNow, state);
         await ModelFile.SaveAsync(outPath, message, cancellationToken).ConfigureAwait(false);
-        await output.WriteLineAsync($"wrote {modelId} ({model.ParameterCount} parameters, {new FileInfo(outPath).Length} bytes) to {outPath}").ConfigureAwait(false);
+        await output.WriteLineAsync($"wrote {modelId} ({state.ElementCount} values, {new FileInfo(outPath).Length} bytes) to {outPath}").ConfigureAwait(false);
         return 0;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgeFL.Tests.Shared;
 
 namespace EdgeFL.Cli.Tests;
@@ -18,39 +17,8 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
     /// <summary>Runs a built program (<c>dotnet src/{project}/bin/.../{assembly} args</c>) as a child process, with <paramref name="environment"/> added.</summary>
     public static async Task<CliRun> ProcessAsync(string project, string assembly, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(BuiltProject.AssemblyPath(project, assembly));
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{assembly} {string.Join(' ', args)} did not exit within a minute");
-        }
-
-        return new CliRun(process.ExitCode, await output, await error);
+        var run = await ProgramRun.StartAsync(BuiltProject.AssemblyPath(project, assembly), environment, TimeSpan.FromMinutes(1), workingDirectory: null, args);
+        return new CliRun(run.ExitCode, run.Output, run.Error);
     }
 
     /// <summary>Runs the built <c>edgefl</c> as a child process.</summary>

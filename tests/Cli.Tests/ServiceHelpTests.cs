@@ -52,13 +52,4 @@ public sealed class ServiceHelpTests
         Assert.Contains("frobnicate", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error + run.Output, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public async Task Edgefl_InitModel_SaysWhereItIs_Exit2()
-    {
-        var run = await CliRun.InProcessAsync("init-model", "--model", "mlp", "--out", "x.msgpack");
-
-        Assert.Equal(2, run.ExitCode);
-        Assert.Contains("dotnet run --project src/Simulator -c Release -- init-model", run.Error, StringComparison.Ordinal);
-    }
 }

@@ -8,6 +8,8 @@ using EdgeFL.DeviceClient.Training;
 using EdgeFL.Messaging;
 using EdgeFL.Tests.Shared;
 using EdgeFL.Training;
+using EdgeFL.Training.Backends;
+using EdgeFL.Training.Managed;
 using EdgeFL.Training.Data;
 using EdgeFL.Training.Models;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,14 +25,18 @@ public sealed class DeviceAgentTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _gw.DisposeAsync();
 
-    [Fact]
-    public async Task Device_TrainsWithTorchSharp_AndPublishesItsUpdate()
+    [Theory]
+    [InlineData(TrainingBackendKind.Torch)]
+    [InlineData(TrainingBackendKind.Managed)]
+    public async Task Device_TrainsWithEachBackend_AndPublishesItsUpdate(TrainingBackendKind backend)
     {
-        TorchRuntime.Configure(1);
         var data = FashionMnist.Load().Train.Take(320);
-        using var model = ModelFactory.Create(ModelKind.Mlp, seed: 1);
-        var start = ModelStateConverter.ToModelState(model);
-        using var trainer = new TorchLocalTrainer(ModelKind.Mlp, data, new TrainerOptions { Seed = 3 });
+
+        // The managed backend's initial model: the torch backend trains it as it is (same names and shapes).
+        var start = ManagedModels.CreateInitial(ModelKind.Mlp, seed: 1);
+        var choice = TrainingBackends.Create(backend, ModelKind.Mlp, threads: 1);
+        using var trainer = new DeviceTrainer(choice.Backend, data, new TrainerOptions { Seed = 3 });
+        Assert.Equal(backend.ToString().ToLowerInvariant(), trainer.BackendName);
         await using var device = _gw.Agent("dev-1", trainer, new SimulatedBattery(3000, 0.9), new DeviceOptions { SimulateCost = true });
         await device.StartAsync();
         await _gw.PublishModelAsync(start, round: 3);

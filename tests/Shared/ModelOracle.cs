@@ -17,7 +17,7 @@ public static class ModelOracle
             return "no tensors";
         }
 
-        if (round == long.MaxValue)
+        if (round is < 0 or >= Core.Rounds.RoundNumbers.Max)
         {
             return "no round can follow it";
         }

@@ -69,7 +69,7 @@ public sealed class UpdateValidator
     public static ValidationResult ValidateAdoptable(ModelMessage message, ModelState? current)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (message.Round == long.MaxValue)
+        if (!Rounds.RoundNumbers.IsValid(message.Round) || message.Round == Rounds.RoundNumbers.Max)
         {
             return ValidationResult.Reject(RejectReason.WrongRound, $"round {message.Round} leaves no next round");
         }

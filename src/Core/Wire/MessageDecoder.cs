@@ -90,7 +90,7 @@ internal static class MessageDecoder
             {
                 case WireKey.Selected: selected = ReadIdList(ref r, WireKey.Selected, l); break;
                 case WireKey.ModelId: modelId = ReadString(ref r, WireKey.ModelId, l.MaxStringLength); break;
-                case WireKey.Round: round = ReadInt64(ref r, WireKey.Round); break;
+                case WireKey.Round: round = ReadRound(ref r); break;
                 case WireKey.Source: source = ReadString(ref r, WireKey.Source, l.MaxStringLength); break;
                 case WireKey.TotalSamples: totalSamples = ReadInt64(ref r, WireKey.TotalSamples); break;
                 case WireKey.IssuedAt: issuedAt = ReadTimestamp(ref r, WireKey.IssuedAt); break;
@@ -197,7 +197,7 @@ internal static class MessageDecoder
             switch (ReadKey(ref r, tensorMap: false, ref seen, Message))
             {
                 case WireKey.DeviceId: deviceId = ReadString(ref r, WireKey.DeviceId, l.MaxStringLength); break;
-                case WireKey.Round: round = ReadInt64(ref r, WireKey.Round); break;
+                case WireKey.Round: round = ReadRound(ref r); break;
                 case WireKey.SampleCount: sampleCount = ReadInt64(ref r, WireKey.SampleCount); break;
                 case WireKey.Loss: loss = ReadDouble(ref r, WireKey.Loss); break;
                 case WireKey.TrainS: trainS = ReadDouble(ref r, WireKey.TrainS); break;
@@ -233,7 +233,7 @@ internal static class MessageDecoder
                 case WireKey.UploadId: uploadId = ReadString(ref r, WireKey.UploadId, l.MaxStringLength); break;
                 case WireKey.Seq: seq = ReadInt64(ref r, WireKey.Seq); break;
                 case WireKey.ModelId: modelId = ReadString(ref r, WireKey.ModelId, l.MaxStringLength); break;
-                case WireKey.Round: round = ReadInt64(ref r, WireKey.Round); break;
+                case WireKey.Round: round = ReadRound(ref r); break;
                 case WireKey.TotalSamples: totalSamples = ReadInt64(ref r, WireKey.TotalSamples); break;
                 case WireKey.CreatedAt: createdAt = ReadTimestamp(ref r, WireKey.CreatedAt); break;
                 case WireKey.Tensors: model = ReadModelState(ref r, l); break;
@@ -292,7 +292,7 @@ internal static class MessageDecoder
             switch (ReadKey(ref r, tensorMap: false, ref seen, Message))
             {
                 case WireKey.DeviceId: deviceId = ReadString(ref r, WireKey.DeviceId, l.MaxStringLength); break;
-                case WireKey.Round: round = ReadInt64(ref r, WireKey.Round); break;
+                case WireKey.Round: round = ReadRound(ref r); break;
                 case WireKey.Reason: reason = ReadString(ref r, WireKey.Reason, l.MaxStringLength); break;
                 default: SkipValue(ref r, 2, l); break;
             }
@@ -316,7 +316,7 @@ internal static class MessageDecoder
             {
                 case WireKey.GatewayId: gatewayId = ReadString(ref r, WireKey.GatewayId, l.MaxStringLength); break;
                 case WireKey.UploadId: uploadId = ReadString(ref r, WireKey.UploadId, l.MaxStringLength); break;
-                case WireKey.Round: round = ReadInt64(ref r, WireKey.Round); break;
+                case WireKey.Round: round = ReadRound(ref r); break;
                 case WireKey.Reason: outcome = ReadString(ref r, WireKey.Reason, l.MaxStringLength); break;
                 default: SkipValue(ref r, 2, l); break;
             }

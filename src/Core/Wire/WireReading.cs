@@ -123,6 +123,15 @@ internal static class WireReading
         }
     }
 
+    /// <summary>A round number: an integer within 0..<see cref="Rounds.RoundNumbers.Max"/>.</summary>
+    public static long ReadRound(ref MessagePackReader r)
+    {
+        long round = ReadInt64(ref r, WireKey.Round);
+        return Rounds.RoundNumbers.IsValid(round)
+            ? round
+            : throw Error(WireErrorReason.Malformed, $"'{WireKeys.Text(WireKey.Round)}': round {round} is outside 0..{Rounds.RoundNumbers.Max}");
+    }
+
     public static double ReadDouble(ref MessagePackReader r, WireKey key)
     {
         MessagePackType type = r.NextMessagePackType;

@@ -1,4 +1,5 @@
 using EdgeFL.DeviceClient.Power;
+using EdgeFL.DeviceClient.Training;
 using EdgeFL.Hosting;
 using EdgeFL.Training;
 using Microsoft.Extensions.Configuration;
@@ -16,6 +17,7 @@ internal static class DeviceServiceCollectionExtensions
         services.AddValidatedOptions<DeviceDataOptions, DeviceDataOptionsValidator>(configuration, DeviceDataOptionsValidator.Section);
         services.AddValidatedOptions<DeviceProfile, DeviceProfileValidator>(configuration, DeviceProfileValidator.Section);
         services.AddValidatedOptions<TrainerOptions, TrainerOptionsValidator>(configuration, TrainerOptionsValidator.Section);
+        services.AddValidatedOptions<TrainingBackendOptions, TrainingBackendOptionsValidator>(configuration, TrainerOptionsValidator.Section);
         services.AddValidatedOptions<PowerOptions, PowerOptionsValidator>(configuration, PowerOptions.Section);
         services.AddValidatedOptions<DeviceTelemetryOptions, DeviceTelemetryOptionsValidator>(configuration, DeviceTelemetryOptions.Section);
         services.AddMetrics();

@@ -1,4 +1,5 @@
 using EdgeFL.DeviceClient.Power;
+using EdgeFL.DeviceClient.Training;
 using EdgeFL.Hosting;
 using EdgeFL.Training;
 
@@ -15,6 +16,7 @@ internal static class DeviceUsage
             .Section<DeviceOptions>(DeviceOptions.Section)
             .Section<DeviceDataOptions>(DeviceDataOptionsValidator.Section)
             .Section<TrainerOptions>(TrainerOptionsValidator.Section)
+            .Section<TrainingBackendOptions>(TrainerOptionsValidator.Section)
             .Section<DeviceProfile>(DeviceProfileValidator.Section)
             .Section<PowerOptions>(PowerOptions.Section)
             .Section<DeviceTelemetryOptions>(DeviceTelemetryOptions.Section)

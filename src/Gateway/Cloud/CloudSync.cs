@@ -63,7 +63,7 @@ internal sealed class CloudSync(
             }
 
             GatewayLog.GlobalRefused(logger, _options.GatewayId, global.Round, refused.ToString());
-            minRound = global.Round < long.MaxValue ? global.Round + 1 : throw new InvalidDataException($"the cloud's global model of round {global.Round} cannot be used: {refused}");
+            minRound = global.Round < Core.Rounds.RoundNumbers.Max ? global.Round + 1 : throw new InvalidDataException($"the cloud's global model of round {global.Round} cannot be used: {refused}");
         }
     }
 

@@ -1,11 +1,11 @@
 namespace EdgeFL.Training.Models;
 
-/// <summary>The model architectures <see cref="ModelFactory"/> builds.</summary>
+/// <summary>The model architectures EdgeFL trains; every backend builds the same parameter names, shapes and order for a kind.</summary>
 public enum ModelKind
 {
-    /// <summary><see cref="EdgeMlp"/>: 784 -> 32 -> 16 -> 10.</summary>
+    /// <summary>EdgeMlp: 784 -> 32 -> 16 -> 10.</summary>
     Mlp,
 
-    /// <summary><see cref="MobileNetTiny"/>: depthwise-separable CNN, width 0.25, 1x28x28 input.</summary>
+    /// <summary>MobileNetTiny: depthwise-separable CNN, width 0.25, 1x28x28 input.</summary>
     MobileNet,
 }

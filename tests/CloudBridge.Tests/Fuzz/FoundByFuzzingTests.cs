@@ -24,7 +24,7 @@ public sealed class FoundByFuzzingTests
         Assert.Null(aggregator.Global);
         Assert.True(aggregator.Adopt(Global(1, Filled(1))).IsAccepted);
         Assert.False(aggregator.Adopt(Global(2, new ModelState([NamedTensor.FromFloat32("w", [3], [1, 2, 3])]))).IsAccepted);
-        Assert.False(aggregator.Adopt(Global(long.MaxValue, Filled(2))).IsAccepted);
+        Assert.False(aggregator.Adopt(Global(RoundNumbers.Max, Filled(2))).IsAccepted);
         Assert.False(aggregator.Adopt(Global(1, Filled(3))).IsAccepted); // not newer
         Assert.Equal(1, aggregator.Global!.Round);
         Assert.Equal(1f, aggregator.Global.Model.Tensors[0].AsFloat32()[0]);
@@ -32,11 +32,11 @@ public sealed class FoundByFuzzingTests
 
     /// <summary>An upload for round long.MaxValue was folded in: its global model would have ended every later sync.</summary>
     [Fact]
-    public void AnUploadWhoseRoundLeavesNoNextRound_IsInvalid()
+    public void AnUploadWhoseRoundLeavesNoNextRound_IsRefused()
     {
         var aggregator = new CloudAggregator(new CloudAggregatorOptions { ExpectedGateways = 1 }, NullLogger.Instance, _time);
         aggregator.Adopt(Global(0, Filled(0)));
-        Assert.Equal(AdmissionOutcome.Invalid, aggregator.OnUpload("gw-1", Upload("gw-1", 1, long.MaxValue, 10, Filled(1))));
+        Assert.Equal(AdmissionOutcome.Malformed, aggregator.OnUpload("gw-1", Upload("gw-1", 1, long.MaxValue, 10, Filled(1))));
         Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", 2, 5, 10, Filled(1))));
     }
 

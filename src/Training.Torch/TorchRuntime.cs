@@ -22,10 +22,11 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Sets libtorch's intra-op thread count (and, once per process, a single inter-op thread).</summary>
+    /// <summary>Sets libtorch's intra-op thread count (and, once per process, a single inter-op thread); applies <see cref="TorchLogLevel"/>.</summary>
     public static void Configure(int intraOpThreads)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(intraOpThreads);
+        TorchLogLevel.EnsureApplied();
         lock (Gate)
         {
             if (!interOpConfigured)

@@ -12,6 +12,7 @@ public static class ModelFactory
     /// <summary>A new model of <paramref name="kind"/> with default sizes for Fashion-MNIST; equal seeds give equal weights.</summary>
     public static EdgeModel Create(ModelKind kind, int? seed = null)
     {
+        TorchLogLevel.EnsureApplied();
         lock (SeedLock)
         {
             if (seed is int s)

@@ -1,36 +1,44 @@
 using EdgeFL.Core.Models;
 using EdgeFL.Training;
+using EdgeFL.Training.Backends;
 using EdgeFL.Training.Data;
 using EdgeFL.Training.Models;
 
 namespace EdgeFL.DeviceClient.Training;
 
 /// <summary>
-/// Local training with TorchSharp. An optional shared semaphore caps how many devices of one process
+/// The device's local trainer over whichever <see cref="ITrainingBackend"/> runs here (TorchSharp or the managed
+/// backend; see <see cref="TrainingBackends"/>). An optional shared semaphore caps how many devices of one process
 /// train at once, so in-process devices do not fight over the cores.
 /// </summary>
-internal sealed class TorchLocalTrainer : IMemoryAwareTrainer, IDisposable
+internal sealed class DeviceTrainer : IMemoryAwareTrainer, IDisposable
 {
-    private readonly EdgeModel _model;
+    private readonly ITrainingBackend _backend;
     private readonly LabeledDataset _data;
     private readonly TrainerOptions _options;
     private readonly SemaphoreSlim? _slots;
     private readonly SemaphoreSlim _own = new(1, 1);
-    private readonly ModelKind _kind;
     private int _batchSize;
 
-    /// <summary>Creates the trainer with its own model instance.</summary>
-    public TorchLocalTrainer(ModelKind kind, LabeledDataset data, TrainerOptions options, SemaphoreSlim? trainingSlots = null)
+    /// <summary>Trains with <paramref name="backend"/> (owned: disposed with this trainer) on <paramref name="data"/>.</summary>
+    public DeviceTrainer(ITrainingBackend backend, LabeledDataset data, TrainerOptions options, SemaphoreSlim? trainingSlots = null)
     {
+        ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _model = ModelFactory.Create(kind, options.Seed);
+        _backend = backend;
         _data = data;
         _options = options;
         _slots = trainingSlots;
-        _kind = kind;
         _batchSize = options.BatchSize;
     }
+
+    /// <summary>The backend's name: <c>torch</c> or <c>managed</c>.</summary>
+    public string BackendName => _backend.Name;
+
+    /// <summary>The architecture trained.</summary>
+    public ModelKind Kind => _backend.Kind;
 
     /// <inheritdoc />
     public int SampleCount => _data.Count;
@@ -47,7 +55,7 @@ internal sealed class TorchLocalTrainer : IMemoryAwareTrainer, IDisposable
     /// <inheritdoc />
     public int FitBatchSize(double freeMemoryMb)
     {
-        int batch = BatchSizePolicy.Fit(_options.BatchSize, freeMemoryMb, BatchSizePolicy.MegabytesPerSample(_kind));
+        int batch = BatchSizePolicy.Fit(_options.BatchSize, freeMemoryMb, BatchSizePolicy.MegabytesPerSample(_backend.Kind));
         Volatile.Write(ref _batchSize, batch);
         return batch;
     }
@@ -55,6 +63,7 @@ internal sealed class TorchLocalTrainer : IMemoryAwareTrainer, IDisposable
     /// <inheritdoc />
     public async Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(start);
         await _own.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -68,9 +77,8 @@ internal sealed class TorchLocalTrainer : IMemoryAwareTrainer, IDisposable
                 return await Task.Run(
                     () =>
                     {
-                        ModelStateConverter.Load(_model, Quantizer.Dequantize(start));
-                        var result = LocalTrainer.Train(_model, _data, _options with { BatchSize = BatchSize }, cancellationToken);
-                        return new LocalTrainingOutcome(ModelStateConverter.ToModelState(_model), result.SampleCount, result.MeanLoss, result.Elapsed);
+                        var run = _backend.Train(Quantizer.Dequantize(start), _data, _options with { BatchSize = BatchSize }, cancellationToken);
+                        return new LocalTrainingOutcome(run.Model, run.Result.SampleCount, run.Result.MeanLoss, run.Result.Elapsed);
                     },
                     cancellationToken).ConfigureAwait(false);
             }
@@ -88,7 +96,7 @@ internal sealed class TorchLocalTrainer : IMemoryAwareTrainer, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _model.Dispose();
+        _backend.Dispose();
         _own.Dispose();
     }
 }

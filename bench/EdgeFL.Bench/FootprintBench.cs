@@ -66,9 +66,9 @@ internal static class FootprintBench
             // RSS: 1 MB model, idle and with D devices connected (target < 100 MB with 200), then a round of D updates.
             int devices = quick ? 20 : 200;
             await RssAsync(report, gatewayDll, dir, devices, 1_000_000, runRound: false, "embedded").ConfigureAwait(false);
+            // What the observability listener (OpenTelemetry, the exporter, health) costs in RSS: off against on and scraped, one after the other.
+            await RssAsync(report, gatewayDll, dir, devices, 1_000_000, runRound: false, "embedded", observability: false).ConfigureAwait(false);
             await RssAsync(report, gatewayDll, dir, devices, quick ? 1_000_000 : 4_000_000, runRound: true, "embedded").ConfigureAwait(false);
-            // Without the observability listener: what the exporter, health and OpenTelemetry cost in RSS.
-            await RssAsync(report, gatewayDll, dir, devices, quick ? 1_000_000 : 4_000_000, runRound: false, "embedded", observability: false).ConfigureAwait(false);
             // The same round with mosquitto as the broker: what the gateway itself holds, without the broker's buffers.
             await RssAsync(report, gatewayDll, dir, devices, quick ? 1_000_000 : 4_000_000, runRound: true, "mosquitto").ConfigureAwait(false);
             if (!quick)

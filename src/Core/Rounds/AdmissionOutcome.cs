@@ -41,4 +41,6 @@ public enum AdmissionOutcome
 
     /// <summary>Not a refusal: arrived between rounds, kept and folded into the next round when it opens, discounted as stale (gateway).</summary>
     Held,
+    /// <summary>Acceptable, but it could not be journaled (the state's disk is full or failing): the sender keeps it and sends it again.</summary>
+    Unavailable,
 }

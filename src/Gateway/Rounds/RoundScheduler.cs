@@ -52,13 +52,17 @@ internal sealed class RoundScheduler : IDisposable
     public IReadOnlyList<string>? ChooseParticipants()
     {
         var online = _fleet.OnlineDevices();
-        var selected = _selector.Choose(_rounds.Version + 1, online);
-        _invited = selected ?? online;
-        return selected;
+        var chosen = _selector.Choose(_rounds.Version + 1, online);
+        _invited = chosen ?? online;
+        Selection = (_rounds.Version + 1, chosen is null ? null : new HashSet<string>(chosen, StringComparer.Ordinal));
+        return chosen;
     }
 
     /// <summary>A round reopened after a restart invites every device online now.</summary>
     public void InviteOnline() => _invited = _fleet.OnlineDevices();
+
+    /// <summary>The last round's participants, for the dashboard and the metrics (Devices null: every device may train).</summary>
+    public (long Round, IReadOnlySet<string>? Devices)? Selection { get; private set; }
 
     /// <summary>Waits until Gateway:Rounds:WaitForDevices devices are online, or its timeout passes.</summary>
     public async Task WaitForDevicesAsync(CancellationToken cancellationToken)

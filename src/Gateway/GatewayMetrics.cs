@@ -47,6 +47,9 @@ internal sealed class GatewayMetrics
     /// <summary>The meter the counters are published on; null when made without a meter factory.</summary>
     public Meter? Meter { get; }
 
+    /// <summary>Each device's last admission outcome (the dashboard's "last update" column).</summary>
+    public Observability.DeviceOutcomes Outcomes { get; } = new();
+
     /// <summary>Updates accepted into an aggregate.</summary>
     public long Accepted => _accepted.Value;
 
@@ -92,6 +95,13 @@ internal sealed class GatewayMetrics
     /// <summary>An update was folded into its round's aggregate.</summary>
     public void CountAccepted() => _accepted.Add();
 
+    /// <summary>The update of <paramref name="senderId"/> for <paramref name="round"/> was folded into its round's aggregate.</summary>
+    public void CountAccepted(string senderId, long round)
+    {
+        _accepted.Add();
+        Outcomes.Record(senderId, round, "accepted");
+    }
+
     /// <summary>A device declined a round.</summary>
     public void CountDeclined() => _declined.Add();
 
@@ -110,6 +120,7 @@ internal sealed class GatewayMetrics
         _rejected.Add(reason);
         if (senderId is not null)
         {
+            Outcomes.Record(senderId, -1, reason);
             // Count takes every lock of the table: asked only for a pair not seen before.
             var key = _byDevice.ContainsKey((senderId, reason)) || _byDevice.Count < MaxDevicePairs ? (senderId, reason) : ("*", reason);
             _byDevice.AddOrUpdate(key, 1, (_, n) => n + 1);

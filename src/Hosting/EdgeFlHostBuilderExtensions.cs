@@ -58,8 +58,7 @@ public static class EdgeFlHostBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         var health = new ServiceHealth();
         services.AddSingleton(health);
-        services.AddOptions<ServiceOptions>().Bind(builder.Configuration.GetSection(ServiceOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
+        services.AddValidatedOptions<ServiceOptions, ServiceOptionsValidator>(builder.Configuration, ServiceOptions.Section);
         services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = service.Value.ShutdownTimeout);
         services.AddHostedService<SystemdNotificationService>();
         return health;

@@ -15,7 +15,7 @@ public sealed record TrainerOptions
     /// <summary>SGD momentum, in [0, 1).</summary>
     public double Momentum { get; init; }
 
-    /// <summary>Seeds the batch shuffling; null draws a fresh seed. Dropout uses libtorch's global generator.</summary>
+    /// <summary>Seeds the batch shuffling; null draws a fresh seed. TorchSharp's dropout uses libtorch's global generator; the managed trainer's dropout a generator seeded from this seed.</summary>
     public int? Seed { get; init; }
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid option.</summary>

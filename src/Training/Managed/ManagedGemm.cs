@@ -37,6 +37,8 @@ internal static class ManagedGemm
         }
     }
 
+    // Fully optimised from the first call: a device's first training round should not run tier-0 code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Multiply(ReadOnlySpan<float> a, int rs, int cs, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, int rowStart, int rowEnd)
     {
         // Bounds are checked once here; the loops below index through refs.

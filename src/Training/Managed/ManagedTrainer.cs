@@ -10,13 +10,14 @@ namespace EdgeFL.Training.Managed;
 /// Trains a model in managed code, with the semantics of the TorchSharp <c>LocalTrainer</c>: SGD (with
 /// <see cref="TrainerOptions.Momentum"/>) on mean cross-entropy over mini-batches shuffled by a generator seeded with
 /// <see cref="TrainerOptions.Seed"/>, dropout and batch norm in training mode. One trainer keeps its buffers between
-/// runs, so a step allocates nothing once warm; it is not thread-safe.
+/// runs, so a step allocates nothing once warm; it runs one <see cref="Train"/> at a time (a concurrent call throws).
 /// </summary>
 public sealed class ManagedTrainer : IDisposable
 {
     private readonly ManagedNetwork network;
     private readonly DropoutSource dropout = new();
     private bool disposed;
+    private int running;
 
     /// <summary>A trainer for <paramref name="kind"/> that uses up to <paramref name="threads"/> threads inside one step.</summary>
     public ManagedTrainer(ModelKind kind, int threads = 1)
@@ -57,6 +58,26 @@ public sealed class ManagedTrainer : IDisposable
             throw new ArgumentException($"the dataset has {data.FeatureCount} features per sample but the model takes {network.InputSize}", nameof(data));
         }
 
+        if (Interlocked.Exchange(ref running, 1) != 0)
+        {
+            throw new InvalidOperationException("this trainer is already training: a ManagedTrainer runs one Train at a time");
+        }
+
+        try
+        {
+            return Run(start, data, options, cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref running, 0);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => disposed = true;
+
+    private ManagedTrainingRun Run(ModelState start, LabeledDataset data, TrainerOptions options, CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
         network.Load(start);
         network.ResetMomentum();
@@ -101,7 +122,4 @@ public sealed class ManagedTrainer : IDisposable
 
         return new ManagedTrainingRun(network.ToState(), new TrainingResult(data.Count, lossSum / batches, stopwatch.Elapsed));
     }
-
-    /// <inheritdoc />
-    public void Dispose() => disposed = true;
 }

@@ -70,17 +70,21 @@ internal sealed class BatchNormLayer : Layer
             sum.Clear();
             for (int r = 0; r < rows; r++)
             {
-                TensorPrimitives.Add(sum, input.AsSpan(r * c, c), sum);
+                Lanes.Add(input.AsSpan(r * c, c), sum);
             }
 
             TensorPrimitives.Multiply(sum, 1f / rows, mean);
+
+            // Two passes, as torch: the variance is the mean of squared deviations from the mean.
             Span<float> squares = invStd;
             squares.Clear();
+            Span<float> ones = scratch;
+            ones.Fill(1f);
             for (int r = 0; r < rows; r++)
             {
                 Span<float> centred = normalized.AsSpan(r * c, c);
-                TensorPrimitives.Subtract(input.AsSpan(r * c, c), mean, centred);
-                TensorPrimitives.MultiplyAdd(centred, centred, squares, squares);
+                Lanes.SubtractMultiply(input.AsSpan(r * c, c), mean, ones, centred);
+                Lanes.MultiplyAdd(centred, centred, squares);
             }
 
             for (int ch = 0; ch < c; ch++)
@@ -96,8 +100,8 @@ internal sealed class BatchNormLayer : Layer
             for (int r = 0; r < rows; r++)
             {
                 Span<float> xhat = normalized.AsSpan(r * c, c);
-                TensorPrimitives.Multiply(xhat, invStd, xhat);
-                TensorPrimitives.MultiplyAdd(xhat, gamma.Value, beta.Value, Output.AsSpan(r * c, c));
+                Lanes.SubtractMultiply(input.AsSpan(r * c, c), mean, invStd, xhat);
+                Lanes.Affine(xhat, gamma.Value, beta.Value, Output.AsSpan(r * c, c));
             }
 
             return;
@@ -112,7 +116,7 @@ internal sealed class BatchNormLayer : Layer
 
         for (int r = 0; r < rows; r++)
         {
-            TensorPrimitives.MultiplyAdd(input.AsSpan(r * c, c), scratch, mean, Output.AsSpan(r * c, c));
+            Lanes.Affine(input.AsSpan(r * c, c), scratch, mean, Output.AsSpan(r * c, c));
         }
     }
 
@@ -127,8 +131,8 @@ internal sealed class BatchNormLayer : Layer
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> g = gradOutput.AsSpan(r * c, c);
-            TensorPrimitives.Add(dBeta, g, dBeta);
-            TensorPrimitives.MultiplyAdd(g, normalized.AsSpan(r * c, c), dGamma, dGamma);
+            Lanes.Add(g, dBeta);
+            Lanes.MultiplyAdd(g, normalized.AsSpan(r * c, c), dGamma);
         }
 
         if (!needGradInput)
@@ -136,18 +140,22 @@ internal sealed class BatchNormLayer : Layer
             return;
         }
 
-        // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
+        // dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)) = dy * k + shift + xhat * slope, per channel.
         Span<float> k = scratch;
         TensorPrimitives.Multiply(gamma.Value, invStd, k);
+        Span<float> shift = mean; // the forward's mean is no longer needed: xhat holds it
+        Span<float> slope = invStd.AsSpan(); // nor invstd, once k is made
+        for (int ch = 0; ch < c; ch++)
+        {
+            shift[ch] = -k[ch] * dBeta[ch] / rows;
+            slope[ch] = -k[ch] * dGamma[ch] / rows;
+        }
+
         for (int r = 0; r < rows; r++)
         {
             Span<float> dx = GradInput.AsSpan(r * c, c);
-            ReadOnlySpan<float> xhat = normalized.AsSpan(r * c, c);
-            ReadOnlySpan<float> g = gradOutput.AsSpan(r * c, c);
-            for (int ch = 0; ch < c; ch++)
-            {
-                dx[ch] = k[ch] * (g[ch] - (dBeta[ch] / rows) - (xhat[ch] * dGamma[ch] / rows));
-            }
+            Lanes.Affine(gradOutput.AsSpan(r * c, c), k, shift, dx);
+            Lanes.MultiplyAdd(normalized.AsSpan(r * c, c), slope, dx);
         }
     }
 

@@ -122,7 +122,7 @@ internal sealed class DepthwiseConvLayer : Layer
                             }
 
                             ReadOnlySpan<float> pixel = input.AsSpan((((n * height) + ih) * width + iw) * c, c);
-                            TensorPrimitives.MultiplyAdd(pixel, tapWeights.AsSpan(((kh * kernel) + kw) * c, c), output, output);
+                            Lanes.MultiplyAdd(pixel, tapWeights.AsSpan(((kh * kernel) + kw) * c, c), output);
                         }
                     }
                 }
@@ -165,11 +165,11 @@ internal sealed class DepthwiseConvLayer : Layer
                             int pixel = (((n * height) + ih) * width + iw) * c;
                             int tap = ((kh * kernel) + kw) * c;
                             Span<float> dTap = tapGrad.AsSpan(tap, c);
-                            TensorPrimitives.MultiplyAdd(g, input.AsSpan(pixel, c), dTap, dTap);
+                            Lanes.MultiplyAdd(g, input.AsSpan(pixel, c), dTap);
                             if (needGradInput)
                             {
                                 Span<float> dPixel = GradInput.AsSpan(pixel, c);
-                                TensorPrimitives.MultiplyAdd(g, tapWeights.AsSpan(tap, c), dPixel, dPixel);
+                                Lanes.MultiplyAdd(g, tapWeights.AsSpan(tap, c), dPixel);
                             }
                         }
                     }

@@ -9,12 +9,7 @@ internal sealed class ReluLayer(int size) : Layer
 
     public override void Forward(float[] input, int batch, bool training, Compute compute)
     {
-        Span<float> output = Output.AsSpan(0, batch * size);
-        ReadOnlySpan<float> x = input.AsSpan(0, output.Length);
-        for (int i = 0; i < output.Length; i++)
-        {
-            output[i] = x[i] > 0 ? x[i] : 0;
-        }
+        Lanes.Relu(input, Output.AsSpan(0, batch * size));
     }
 
     public override void Backward(float[] input, float[] gradOutput, int batch, bool needGradInput, Compute compute)
@@ -24,12 +19,6 @@ internal sealed class ReluLayer(int size) : Layer
             return;
         }
 
-        Span<float> gradInput = GradInput.AsSpan(0, batch * size);
-        ReadOnlySpan<float> x = input.AsSpan(0, gradInput.Length);
-        ReadOnlySpan<float> g = gradOutput.AsSpan(0, gradInput.Length);
-        for (int i = 0; i < gradInput.Length; i++)
-        {
-            gradInput[i] = x[i] > 0 ? g[i] : 0;
-        }
+        Lanes.ReluBackward(input, gradOutput, GradInput.AsSpan(0, batch * size));
     }
 }

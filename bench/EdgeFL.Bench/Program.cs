@@ -28,6 +28,7 @@ var suites = new (string Name, string What, Func<Report, bool, Task> Run)[]
     ("mqtt", "one gateway round over MQTT vs mosquitto_pub/mosquitto_sub moving the same bytes", MqttRoundBench.RunAsync),
     ("footprint", "gateway process RSS, start-up time, publish size", FootprintBench.RunAsync),
     ("training", "training steps/s, managed backend vs TorchSharp (MLP, CNN; 1 thread, all cores); managed matrix products vs OpenBLAS", TrainingBench.RunAsync),
+    ("device", "device inference latency (managed vs TorchSharp), device process time to first update and peak RSS per backend", DeviceBench.RunAsync),
     ("learning", "accuracy vs bytes on the wire, f32 vs q8, vs centralized training", LearningBench.RunAsync),
 };
 

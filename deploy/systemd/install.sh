@@ -147,6 +147,8 @@ JSON
     "BrokerPort": 1883,
     "Tls": { "Enabled": false, "CaCertificatePath": "/etc/edgefl/pki/ca.pem" },
     "Data": { "Directory": "/usr/share/datasets/fashion-mnist", "Shards": 20, "Seed": 42, "Model": "mlp" },
+    // auto: TorchSharp where this build carries it and libtorch loads (x64), the managed backend elsewhere.
+    "Training": { "Backend": "auto" },
     // The gateway's public key (its state folder's gateway.pub, copied here; OPERATIONS.md,
     // "Model signing keys").
     "Signing": { "GatewayPublicKeyPath": "/etc/edgefl/gateway.pub" }
@@ -186,7 +188,7 @@ for c in "${components[@]}"; do
         if [ -e "$config/cloud-initial-model.msgpack" ]; then
             echo "keeping existing $config/cloud-initial-model.msgpack"
         else
-            "$dotnet" run --project "$repo/src/Simulator" -c Release -- init-model --model mlp --out "$config/cloud-initial-model.msgpack"
+            "$dotnet" run --project "$repo/src/Cli" -c Release -- init-model --model mlp --out "$config/cloud-initial-model.msgpack"
             chmod 0644 "$config/cloud-initial-model.msgpack"
         fi
     fi

@@ -21,7 +21,7 @@ internal static class ConfigurationKeys
     }
 
     [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Usage text only: a trimmed-away property is one the binder cannot set either.")]
-    private static void Collect(string section, Type options, List<(string, IReadOnlyList<string>)> into, int depth)
+    private static void Collect(string section, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] Type options, List<(string, IReadOnlyList<string>)> into, int depth)
     {
         var scalars = new List<string>();
         var nested = new List<PropertyInfo>();

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
@@ -48,13 +49,16 @@ public static class EdgeFlHostBuilderExtensions
             services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = ConsoleFormatterNames.Systemd);
         }
 
+        // A failed start or a faulted loop is reported once, as one line naming the cause, by ServiceRunner
+        // (and its exit code): the host's own error log would repeat it with a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
+
         services.RemoveAll<ISystemdNotifier>();
         services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         services.TryAddSingleton(TimeProvider.System);
         var health = new ServiceHealth();
         services.AddSingleton(health);
-        services.AddOptions<ServiceOptions>().Bind(builder.Configuration.GetSection(ServiceOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ServiceOptions>, ServiceOptionsValidator>();
+        services.AddValidatedOptions<ServiceOptions, ServiceOptionsValidator>(builder.Configuration, ServiceOptions.Section);
         services.AddOptions<HostOptions>().Configure<IOptions<ServiceOptions>>((host, service) => host.ShutdownTimeout = service.Value.ShutdownTimeout);
         services.AddHostedService<SystemdNotificationService>();
         return health;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +14,13 @@ public static class ValidatedOptionsServiceCollectionExtensions
     /// <typeparamref name="TValidator"/> check it when the host starts (a failure stops the start, its
     /// messages naming the keys to fix). Returns the builder for further configuration.
     /// </summary>
-    public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, IConfiguration configuration, string section)
+    [UnconditionalSuppressMessage(
+        "Trimming",
+        "IL2026",
+        Justification = "The reflection binder sets the public properties of EdgeFL's options classes and of the classes nested in them; trimmed builds trim only the framework's assemblies (TrimMode partial, src/DeviceClient/DeviceClient.csproj), so every one of those properties is kept.")]
+    public static OptionsBuilder<TOptions> AddValidatedOptions<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.All)] TOptions,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TValidator>(this IServiceCollection services, IConfiguration configuration, string section)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {

@@ -51,6 +51,10 @@ internal static class DemoArguments
           --hostile F          simulation only: fraction of devices sending poisoned updates (default 0)
           --attack scale|sign-flip  how hostile devices poison: base +/- k x (trained - base) (default scale)
           --attack-scale K     the attack's factor k (default 10)
+          --report DIR         write the HTML report and PNG plots there (default edgefl-report; '' for none)
+          --ceiling auto|train|none|F  the centralized ceiling on the accuracy plot: the bench's figure for the
+                               default configuration (auto, default), trained here on the run's data (train), none, or F
+          --dashboard PORT     serve the cloud's live dashboard on http://127.0.0.1:PORT/dashboard/ during the run
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line
         """;
@@ -67,6 +71,8 @@ internal static class DemoArguments
                 ? v : throw new ArgumentException($"{flag} takes a whole number >= {min} (got '{args[i]}')");
             double Real(double min, double max) => double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
                 ? v : throw new ArgumentException($"{flag} takes a number in [{min}, {max}] (got '{args[i]}')");
+
+            int Port() => Int(1) is var p && p <= 65535 ? p : throw new ArgumentException($"{flag} takes a port in [1, 65535] (got '{args[i]}')");
 
             o = flag switch
             {
@@ -89,6 +95,9 @@ internal static class DemoArguments
                 "--round-deadline" => o with { RoundDeadline = TimeSpan.FromSeconds(Real(0.1, 86400)) },
                 "--data-dir" => o with { DataDirectory = Value() },
                 "--csv" => o with { CsvPath = Value() },
+                "--report" => o with { ReportDirectory = Value() },
+                "--ceiling" => o with { Ceiling = ParseCeiling(Value()) },
+                "--dashboard" => o with { DashboardPort = Port() },
                 "--external-broker" => o with { ExternalBroker = Value() },
                 "--selection" => o with { Selection = ParseSelection(Value()) },
                 "--aggregation" => o with { Aggregation = ParseAggregation(flag, Value()) },
@@ -159,6 +168,12 @@ internal static class DemoArguments
         "all" => SelectionMode.All,
         _ => throw new ArgumentException($"--selection takes energy or all (got '{value}')"),
     };
+
+    /// <summary>Parses auto|train|none or an accuracy in [0, 1]; throws naming --ceiling.</summary>
+    public static string ParseCeiling(string value) =>
+        value is "auto" or "train" or "none" || (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v is >= 0 and <= 1)
+            ? value
+            : throw new ArgumentException($"--ceiling takes auto, train, none or an accuracy in [0, 1] (got '{value}')");
 
     /// <summary>Parses torch|managed; throws naming --trainer.</summary>
     public static TrainingBackendKind ParseTrainer(string value) => value.ToLowerInvariant() switch

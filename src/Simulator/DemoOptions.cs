@@ -107,6 +107,19 @@ internal sealed record DemoOptions
     /// <summary>Simulation only: the factor k of the attack (see <see cref="AttackKind"/>).</summary>
     public double AttackScale { get; init; } = 10;
 
+    /// <summary>Where the HTML report and its PNG plots go (empty: no report).</summary>
+    public string ReportDirectory { get; init; } = "edgefl-report";
+
+    /// <summary>
+    /// The centralized ceiling drawn on the accuracy plot: <c>auto</c> (the bench's measured figure for the
+    /// default configuration, none otherwise), <c>train</c> (train the same model on all the run's data here),
+    /// <c>none</c>, or an accuracy in [0, 1].
+    /// </summary>
+    public string Ceiling { get; init; } = "auto";
+
+    /// <summary>When positive, the cloud serves its live dashboard (and metrics, health) on 127.0.0.1 at this port during the run.</summary>
+    public int DashboardPort { get; init; }
+
     /// <summary>Print nothing but the last line.</summary>
     public bool Quiet { get; init; }
 }

@@ -47,7 +47,15 @@ internal sealed class RoundScheduler : IDisposable
     public Task StallIfConfiguredAsync(long roundsRun, CancellationToken cancellationToken) => _health.StallIfConfiguredAsync(roundsRun, cancellationToken);
 
     /// <summary>The devices asked to train in the next round (null: every device may).</summary>
-    public IReadOnlyList<string>? ChooseParticipants() => _selector.Choose(_rounds.Version + 1, _fleet.OnlineDevices());
+    public IReadOnlyList<string>? ChooseParticipants()
+    {
+        var chosen = _selector.Choose(_rounds.Version + 1, _fleet.OnlineDevices());
+        Selection = (_rounds.Version + 1, chosen is null ? null : new HashSet<string>(chosen, StringComparer.Ordinal));
+        return chosen;
+    }
+
+    /// <summary>The last round's participants, for the dashboard and the metrics (Devices null: every device may train).</summary>
+    public (long Round, IReadOnlySet<string>? Devices)? Selection { get; private set; }
 
     /// <summary>Waits until Gateway:Rounds:WaitForDevices devices are online, or its timeout passes.</summary>
     public async Task WaitForDevicesAsync(CancellationToken cancellationToken)

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Logging;
 namespace EdgeFL.CloudBridge;
 
 /// <summary>Counts (<see cref="CloudMetrics"/>) and logs the cloud's admission decisions on gateway uploads.</summary>
-internal sealed class CloudAdmissionLog(CloudMetrics metrics, ILogger logger, double maxUploadNorm) : IAdmissionObserver
+internal sealed class CloudAdmissionLog(CloudMetrics metrics, ILogger logger, double maxUploadNorm, TimeProvider time) : IAdmissionObserver
 {
+    // Every refusal is counted; at most 5 lines a minute per gateway are logged, the rest reported as a count.
+    private readonly Core.Diagnostics.RejectionLogLimiter _limiter = new(time);
+
     public void Admitted(long round, Contribution contribution, double norm, double deltaScale, double maxNorm)
     {
         metrics.CountAccepted();
@@ -21,6 +24,16 @@ internal sealed class CloudAdmissionLog(CloudMetrics metrics, ILogger logger, do
     public void Refused(string senderId, AdmissionOutcome outcome, string detail)
     {
         metrics.CountRejected(outcome);
+        if (!_limiter.ShouldLog(senderId, out long suppressed))
+        {
+            return;
+        }
+
+        if (suppressed > 0)
+        {
+            CloudLog.UploadRejectionsSuppressed(logger, suppressed, senderId);
+        }
+
         CloudLog.UploadRejected(logger, senderId, outcome.ToString(), detail);
     }
 }

@@ -25,7 +25,7 @@ internal sealed class CloudAggregator : RoundBook
     private ModelMessage? _global;
 
     public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null, CloudMetrics? metrics = null)
-        : base(RulesFor(options), GatewayUploadDecoder.For(DecodeLimits.Default with { MaxPayloadBytes = options.MaxUploadBytes }), store?.RoundJournal, new CloudAdmissionLog(metrics ??= new CloudMetrics(), logger, options.MaxUploadNorm), time)
+        : base(RulesFor(options), GatewayUploadDecoder.For(DecodeLimits.Default with { MaxPayloadBytes = options.MaxUploadBytes }), store?.RoundJournal, new CloudAdmissionLog(metrics ??= new CloudMetrics(), logger, options.MaxUploadNorm, time), time)
     {
         _store = store is { Durable: true } ? store : null;
         _options = options;

@@ -7,6 +7,9 @@ internal static partial class CloudLog
     [LoggerMessage(3101, LogLevel.Information, "Cloud accepted upload {UploadId} from {GatewayId} for round {Round} ({Samples} samples)")]
     public static partial void UploadAccepted(ILogger logger, string uploadId, string gatewayId, long round, long samples);
 
+    [LoggerMessage(3116, LogLevel.Warning, "{Suppressed} more rejected uploads from {GatewayId} were not logged (at most 5 lines per gateway per minute)")]
+    public static partial void UploadRejectionsSuppressed(ILogger logger, long suppressed, string gatewayId);
+
     [LoggerMessage(3102, LogLevel.Warning, "Cloud rejected an upload from {GatewayId}: {Reason} ({Detail})")]
     public static partial void UploadRejected(ILogger logger, string gatewayId, string reason, string detail);
 

@@ -13,5 +13,4 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.AddEdgeFlService("cloud");
 builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
 builder.Services.AddHostedService<CloudHealthProbe>();
-await builder.Build().RunAsync().ConfigureAwait(false);
-return 0;
+return await ServiceRunner.RunAsync(builder.Build(), "cloud", Console.Error).ConfigureAwait(false);

@@ -240,6 +240,14 @@ internal sealed class DeviceAgent : IAsyncDisposable
         {
             if (_lastModelSeen == (model.Round, model.IssuedAt))
             {
+                // The same round again: a gateway that restarted and reopened it. An update it could not
+                // take before (kept after a PUBACK 0x80) can go now.
+                if (_buffer.Count > 0 && _stop is { } stop)
+                {
+                    var token = stop.Token;
+                    _ = Task.Run(() => FlushAsync(token), CancellationToken.None);
+                }
+
                 return Task.CompletedTask;
             }
 
@@ -366,9 +374,18 @@ internal sealed class DeviceAgent : IAsyncDisposable
         {
             while (_buffer.Peek() is { } next)
             {
-                if (!await TryPublishAsync(_topics.DeviceUpdate(_options.GatewayId, DeviceId), next.Payload, retain: false, cancellationToken).ConfigureAwait(false))
+                try
                 {
-                    return;
+                    if (!await TryPublishUpdateAsync(next.Payload, cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+                catch (MqttPublishRejectedException refused) when (!refused.ShouldKeep)
+                {
+                    // Refused for good (stale, wrong round, invalid...): sending it again would be refused again.
+                    _metrics.UpdatesRefused.Add(refused.ReasonCode);
+                    DeviceLog.UpdateRefused(_logger, DeviceId, next.Round, refused.ReasonCode, refused.Reason);
                 }
 
                 _buffer.Remove(next);
@@ -393,6 +410,35 @@ internal sealed class DeviceAgent : IAsyncDisposable
     // Retained, so a gateway that restarts has its fleet view at once; stale ones age out there.
     private Task PublishTelemetryAsync(CancellationToken cancellationToken) =>
         TryPublishAsync(_topics.DeviceTelemetry(_options.GatewayId, DeviceId), WireCodec.Encode(_sampler.Sample(_connection.IsConnected)), retain: true, cancellationToken);
+
+    /// <summary>
+    /// Publishes one update: true when the gateway took it (or had it already); false when it is to be kept
+    /// (not connected, or PUBACK 0x80: no round open yet, the gateway's disk full); throws
+    /// <see cref="MqttPublishRejectedException"/> when it was refused for good.
+    /// </summary>
+    private async Task<bool> TryPublishUpdateAsync(byte[] payload, CancellationToken cancellationToken)
+    {
+        if (!_connection.IsConnected || _connection.IsOffline)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _connection.PublishAsync(_topics.DeviceUpdate(_options.GatewayId, DeviceId), payload, MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (MqttNotConnectedException)
+        {
+            return false;
+        }
+        catch (MqttPublishRejectedException kept) when (kept.ShouldKeep)
+        {
+            _metrics.UpdatesKept.Add();
+            DeviceLog.UpdateKept(_logger, DeviceId, kept.Reason);
+            return false;
+        }
+    }
 
     private async Task<bool> TryPublishAsync(string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
     {

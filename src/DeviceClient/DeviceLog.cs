@@ -28,6 +28,12 @@ internal static partial class DeviceLog
     [LoggerMessage(4007, LogLevel.Warning, "{DeviceId}: {Suppressed} more models were rejected for {Reason} and not logged (at most 5 lines a minute per reason)")]
     public static partial void ModelRejectionsSuppressed(ILogger logger, string deviceId, long suppressed, string reason);
 
+    [LoggerMessage(4009, LogLevel.Warning, "{DeviceId}: the gateway refused the update for round {Round} for good ({ReasonCode}: {Reason}); dropped")]
+    public static partial void UpdateRefused(ILogger logger, string deviceId, long round, string reasonCode, string reason);
+
+    [LoggerMessage(4010, LogLevel.Information, "{DeviceId}: the gateway cannot take an update yet ({Reason}); kept, sent again later")]
+    public static partial void UpdateKept(ILogger logger, string deviceId, string reason);
+
     [LoggerMessage(4101, LogLevel.Information, "training backend {Backend} ({Requested}: {Reason}), {Threads} thread(s), model {Model}")]
     public static partial void TrainingBackend(ILogger logger, string backend, string requested, string reason, int threads, string model);
 }

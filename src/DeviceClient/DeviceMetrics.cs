@@ -13,6 +13,8 @@ internal sealed class DeviceMetrics
     {
         Trained = new Tally(meter, "edgefl.device.rounds.trained", "{round}", "Rounds this device trained and sent (or buffered) an update for.");
         Declined = new ReasonTally(meter, "edgefl.device.rounds.declined", "{round}", "Rounds declined, by reason: offline, battery, error, not-selected.");
+        UpdatesRefused = new ReasonTally(meter, "edgefl.device.updates.refused", "{update}", "Updates the gateway refused for good (PUBACK reason code), dropped from the buffer, by reason code.");
+        UpdatesKept = new Tally(meter, "edgefl.device.updates.kept", "{update}", "Publishes of an update the gateway could not take yet (PUBACK 0x80): kept and sent again later.");
         ModelsRejected = new ReasonTally(meter, "edgefl.device.models.rejected", "{model}", "Models from the gateway not loaded, by reason: a signature verdict, TooLarge or a decode error.");
         meter.CreateObservableUpDownCounter("edgefl.device.updates.buffered", buffered, "{update}", "Updates waiting for a connection now.");
         meter.CreateObservableCounter("edgefl.device.updates.dropped", bufferDropped, "{update}", "Updates dropped because the offline buffer was full (oldest first).");
@@ -24,4 +26,8 @@ internal sealed class DeviceMetrics
     public ReasonTally Declined { get; }
 
     public ReasonTally ModelsRejected { get; }
+
+    public ReasonTally UpdatesRefused { get; }
+
+    public Tally UpdatesKept { get; }
 }

@@ -10,5 +10,4 @@ if (DeviceUsage.Create().TryWrite(args, Console.Out))
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddEdgeFlService("device");
 builder.Services.AddEdgeFlDevice(builder.Configuration);
-await builder.Build().RunAsync().ConfigureAwait(false);
-return 0;
+return await ServiceRunner.RunAsync(builder.Build(), "device", Console.Error).ConfigureAwait(false);

@@ -35,8 +35,17 @@ internal static partial class GatewayLog
     public static partial void Finished(ILogger logger, string gatewayId, long rounds);
 
 
-    [LoggerMessage(2012, LogLevel.Warning, "{GatewayId}: ignored a malformed {Kind} message on {Topic}: {Error}")]
+    [LoggerMessage(2012, LogLevel.Warning, "{GatewayId}: ignored a {Kind} message on {Topic}: {Error}")]
     public static partial void MalformedControl(ILogger logger, string gatewayId, string kind, string topic, string error);
+
+    [LoggerMessage(2028, LogLevel.Warning, "{GatewayId}: {Suppressed} more refused {Kind} messages from {DeviceId} were not logged (at most 5 lines per device and kind per minute)")]
+    public static partial void ControlRejectionsSuppressed(ILogger logger, string gatewayId, long suppressed, string kind, string deviceId);
+
+    [LoggerMessage(2029, LogLevel.Error, "{GatewayId}: the state's disk is full or failing ({Error}); {What} waits and is tried again in {Delay} (updates are refused meanwhile and devices keep them)")]
+    public static partial void StateWriteFailed(ILogger logger, string gatewayId, string what, string error, TimeSpan delay);
+
+    [LoggerMessage(2030, LogLevel.Information, "{GatewayId}: the state is writable again; {What} done after {Attempts} attempts")]
+    public static partial void StateWritable(ILogger logger, string gatewayId, string what, int attempts);
 
     [LoggerMessage(2014, LogLevel.Error, "{GatewayId}: refused the global model of round {Round}: {Reason}")]
     public static partial void GlobalRefused(ILogger logger, string gatewayId, long round, string reason);

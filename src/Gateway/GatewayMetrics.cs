@@ -21,8 +21,10 @@ internal sealed class GatewayMetrics
     private readonly Tally _rounds;
     private readonly Tally _clipped;
     private readonly Tally _aggregatesRefused;
+    private readonly Tally _samplesCapped;
     private readonly ReasonTally _rejected;
     private readonly ReasonTally _globalsRejected;
+    private readonly ReasonTally _controlRejected;
 
     /// <summary>
     /// Counters of gateway <paramref name="gatewayId"/>; with <paramref name="meters"/> (the host's) they are
@@ -34,9 +36,11 @@ internal sealed class GatewayMetrics
         _accepted = new Tally(Meter, "edgefl.gateway.updates.accepted", "{update}", "Device updates folded into a round's aggregate.");
         _rejected = new ReasonTally(Meter, "edgefl.gateway.updates.rejected", "{update}", "Device updates refused, by reason.");
         _clipped = new Tally(Meter, "edgefl.gateway.updates.clipped", "{update}", "Accepted updates whose change was scaled down to Gateway:Updates:MaxUpdateNorm.");
+        _samplesCapped = new Tally(Meter, "edgefl.gateway.updates.samples_capped", "{update}", "Accepted updates weighted by Gateway:Updates:MaxSampleRatio x the fleet's median sample count instead of their claim.");
         _declined = new Tally(Meter, "edgefl.gateway.declines", "{decline}", "Round declines received from devices.");
         _rounds = new Tally(Meter, "edgefl.gateway.rounds", "{round}", "Rounds closed.");
         _aggregatesRefused = new Tally(Meter, "edgefl.gateway.aggregates.refused", "{round}", "Rounds whose aggregate was not finite and was not used (the model carried over).");
+        _controlRejected = new ReasonTally(Meter, "edgefl.gateway.control.rejected", "{message}", "Status, decline and telemetry messages refused (undecodable, or naming another device), by kind.");
         _globalsRejected = new ReasonTally(Meter, "edgefl.gateway.global_models.rejected", "{model}", "Global models from the cloud not taken, by reason.");
     }
 
@@ -57,6 +61,18 @@ internal sealed class GatewayMetrics
 
     /// <summary>Rounds closed.</summary>
     public long Rounds => _rounds.Value;
+
+    /// <summary>Accepted updates whose sample count was capped (Gateway:Updates:MaxSampleRatio).</summary>
+    public long SamplesCapped => _samplesCapped.Value;
+
+    /// <summary>Refused status, decline and telemetry messages by kind.</summary>
+    public IReadOnlyDictionary<string, long> ControlRejectedByKind => _controlRejected.ByReason;
+
+    /// <summary>Counts a refused control message of <paramref name="kind"/>.</summary>
+    public void CountControlRejected(string kind) => _controlRejected.Add(kind);
+
+    /// <summary>Counts an update whose sample count was capped.</summary>
+    public void CountSamplesCapped() => _samplesCapped.Add();
 
     /// <summary>Rejected updates by reason.</summary>
     public IReadOnlyDictionary<string, long> RejectedByReason => _rejected.ByReason;

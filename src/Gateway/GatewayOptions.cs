@@ -127,6 +127,18 @@ internal sealed class GatewayBrokerOptions
     /// are all let in over it (slow links, or a stalled sender).
     /// </summary>
     public TimeSpan ReceiveBudgetStallTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a new connection may take to send its CONNECT (and finish TLS) before it is closed.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Open connections at most (devices, the gateway's own client, and any half-open ones).</summary>
+    public int MaxConnections { get; set; } = 1024;
+
+    /// <summary>
+    /// Bytes of retained messages the embedded broker holds at most (the round's model, device status and
+    /// telemetry); at least Gateway:Updates:MaxBytes + 16 MiB is used, so the round's model always fits.
+    /// </summary>
+    public long MaxRetainedBytes { get; set; } = Messaging.EmbeddedBrokerOptions.DefaultMaxRetainedBytes;
 }
 
 /// <summary>Round timing and closing rules.</summary>
@@ -178,6 +190,13 @@ internal sealed class UpdateLimitOptions
 
     /// <summary>Largest sample count an update may claim (bounds one device's weight).</summary>
     public long MaxSampleCount { get; set; } = 10_000_000;
+
+    /// <summary>
+    /// A weight bound relative to the fleet: an update claiming more samples than this multiple of the
+    /// median sample count of the last round with <see cref="MinNormReference"/> or more accepted updates
+    /// is weighted (and counted in the round's samples) as that multiple. 0 turns it off.
+    /// </summary>
+    public double MaxSampleRatio { get; set; } = 4;
 
     /// <summary>
     /// Largest L2 norm of an update's change from the round's model (float tensors together); 0 (default)

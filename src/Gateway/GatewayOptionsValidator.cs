@@ -97,6 +97,21 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Broker:ReceiveBudgetBytes must be unset (one model's update), 0 (no limit) or positive (was {o.Broker.ReceiveBudgetBytes})");
         }
 
+        if (o.Broker.ConnectTimeout <= TimeSpan.Zero || o.Broker.ConnectTimeout > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{s}:Broker:ConnectTimeout must be positive and at most 5 minutes (was {o.Broker.ConnectTimeout})");
+        }
+
+        if (o.Broker.MaxConnections < 2)
+        {
+            errors.Add($"{s}:Broker:MaxConnections must be at least 2 (was {o.Broker.MaxConnections})");
+        }
+
+        if (o.Broker.MaxRetainedBytes < 1024 * 1024)
+        {
+            errors.Add($"{s}:Broker:MaxRetainedBytes must be at least 1048576 (was {o.Broker.MaxRetainedBytes})");
+        }
+
         if (o.Broker.ReceiveBudgetStallTimeout <= TimeSpan.Zero)
         {
             errors.Add($"{s}:Broker:ReceiveBudgetStallTimeout must be positive (was {o.Broker.ReceiveBudgetStallTimeout})");
@@ -189,6 +204,11 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
         }
 
         errors.AddRange(Core.Validation.UpdateNormBound.Problems(u.MaxUpdateNorm, u.NormPolicy, $"{s}:Updates:MaxUpdateNorm", $"{s}:Updates:NormPolicy"));
+        if (!double.IsFinite(u.MaxSampleRatio) || (u.MaxSampleRatio != 0 && u.MaxSampleRatio < 1))
+        {
+            errors.Add($"{s}:Updates:MaxSampleRatio must be 0 (off) or a finite ratio of at least 1 (was {u.MaxSampleRatio})");
+        }
+
         if (!double.IsFinite(u.MaxNormRatio) || (u.MaxNormRatio != 0 && u.MaxNormRatio < 1))
         {
             errors.Add($"{s}:Updates:MaxNormRatio must be 0 (off) or a finite ratio of at least 1 (was {u.MaxNormRatio})");

@@ -42,7 +42,8 @@ internal static class GatewayServiceCollectionExtensions
         services.AddOptions<GatewayDiagnosticsOptions>().Bind(configuration.GetSection(GatewayDiagnosticsOptions.Section));
         services.AddSingleton<GatewayHealth>();
         services.AddValidatedOptions<SelectionOptions, SelectionOptionsValidator>(configuration, SelectionOptions.Section);
-        services.AddSingleton(sp => new FleetTelemetry(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<ILogger<FleetTelemetry>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ControlRejectionLog(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<GatewayMetrics>(), sp.GetRequiredService<ILogger<ControlRejectionLog>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new FleetTelemetry(sp.GetRequiredService<IOptions<GatewayOptions>>().Value, sp.GetRequiredService<ILogger<FleetTelemetry>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ControlRejectionLog>()));
         services.AddSingleton(sp => new ParticipantSelector(
             sp.GetRequiredService<IOptions<SelectionOptions>>().Value,
             sp.GetRequiredService<IOptions<GatewayOptions>>().Value,

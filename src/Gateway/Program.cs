@@ -11,5 +11,4 @@ if (GatewayUsage.Create().TryWrite(args, Console.Out))
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddEdgeFlService("gateway");
 builder.Services.AddEdgeFlGateway(builder.Configuration);
-await builder.Build().RunAsync().ConfigureAwait(false);
-return 0;
+return await ServiceRunner.RunAsync(builder.Build(), "gateway", Console.Error).ConfigureAwait(false);

@@ -26,6 +26,7 @@ internal sealed class RoundCoordinator : RoundBook
     private readonly UpdateNormBound _normBound;
     private readonly GatewayStateStore? _store;
     private double? _referenceNorm;
+    private long _referenceSamples;
     private ModelState? _model;
     private string _modelId = "";
     private long _version;
@@ -116,23 +117,29 @@ internal sealed class RoundCoordinator : RoundBook
                 throw new InvalidOperationException($"round {_open.Number} is still open");
             }
 
-            _open = NewRound(_version + 1, _model, selected);
-            var message = new ModelMessage(_modelId, _open.Number, _options.GatewayId, 0, issuedAt ?? Time.GetUtcNow(), _model, selected);
-            _store?.OpenRound(_open.Number, message.IssuedAt);
+            var round = NewRound(_version + 1, _model, selected);
+            var message = new ModelMessage(_modelId, round.Number, _options.GatewayId, 0, issuedAt ?? Time.GetUtcNow(), _model, selected);
+
+            // Saved before the round is open: a write that fails (a full disk) leaves no round open, to try again.
+            _store?.OpenRound(round.Number, message.IssuedAt);
+            _open = round;
             return message;
         }
     }
 
     /// <summary>Admits one device update (see <see cref="RoundBook.Admit"/>): the payload is borrowed for the call only.</summary>
-    public AdmissionOutcome OnUpdate(string topicDeviceId, ReadOnlySequence<byte> payload)
+    public AdmissionOutcome OnUpdate(string topicDeviceId, ReadOnlySequence<byte> payload) => Take(topicDeviceId, payload).Outcome;
+
+    /// <summary>As <see cref="OnUpdate"/>, with the detail of a refusal (for the device's PUBACK).</summary>
+    public AdmissionResult Take(string topicDeviceId, ReadOnlySequence<byte> payload)
     {
-        var outcome = Admit(topicDeviceId, payload).Outcome;
-        if (outcome is AdmissionOutcome.Accepted or AdmissionOutcome.Invalid or AdmissionOutcome.NormTooLarge)
+        var result = Admit(topicDeviceId, payload);
+        if (result.Outcome is AdmissionOutcome.Accepted or AdmissionOutcome.Invalid or AdmissionOutcome.NormTooLarge)
         {
             Progress?.Invoke();
         }
 
-        return outcome;
+        return result;
     }
 
     protected override RoundSlot Select(Contribution contribution)
@@ -179,6 +186,21 @@ internal sealed class RoundCoordinator : RoundBook
         double relative = ratio * _referenceNorm.Value;
         return _normBound.IsEnabled && _normBound.MaxNorm <= relative ? _normBound : _normBound with { MaxNorm = relative };
     }
+
+    /// <summary>The absolute MaxSampleCount, tightened to MaxSampleRatio x the reference median sample count once there is one.</summary>
+    protected override long SampleCapFor(AggregationRound round)
+    {
+        double ratio = _options.Updates.MaxSampleRatio;
+        if (ratio <= 0 || _referenceSamples <= 0)
+        {
+            return Rules.MaxSamples;
+        }
+
+        double relative = Math.Ceiling(ratio * _referenceSamples);
+        return relative >= Rules.MaxSamples ? Rules.MaxSamples : (long)relative;
+    }
+
+    protected override void OnSamplesCapped(Contribution contribution, long cap) => _metrics.CountSamplesCapped();
 
     /// <summary>Records that a device will not take part in the open round.</summary>
     public void OnDecline(string topicDeviceId, RoundDecline decline)
@@ -250,6 +272,11 @@ internal sealed class RoundCoordinator : RoundBook
             if (open.NormCount >= _options.Updates.MinNormReference)
             {
                 _referenceNorm = medianNorm;
+            }
+
+            if (open.Count >= _options.Updates.MinNormReference)
+            {
+                _referenceSamples = open.MedianSamples();
             }
 
             _version = open.Number;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
@@ -47,6 +48,10 @@ public static class EdgeFlHostBuilderExtensions
         {
             services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = ConsoleFormatterNames.Systemd);
         }
+
+        // A failed start or a faulted loop is reported once, as one line naming the cause, by ServiceRunner
+        // (and its exit code): the host's own error log would repeat it with a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
 
         services.RemoveAll<ISystemdNotifier>();
         services.AddSingleton<ISystemdNotifier, SystemdNotifier>();

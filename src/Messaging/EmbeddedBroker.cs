@@ -25,12 +25,15 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly IBrokerAccessPolicy? _policy;
     private readonly RejectionLogLimiter _refusalLogs;
-    private readonly List<(string Filter, Action<InboundMessage> Consumer)> _localConsumers = [];
+    private readonly List<LocalConsumer> _localConsumers = [];
     private readonly BrokerConnections _connections;
     private readonly RetainedSubscribeGuard _retainedGuard;
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
     private readonly BrokerMetrics _metrics;
+    private readonly Dictionary<string, long> _retainedBytes = new(StringComparer.Ordinal);
+    private readonly Lock _retainedLock = new();
+    private long _retainedTotal;
 
     /// <summary>The largest first packet (CONNECT) a client may send before it is authenticated.</summary>
     internal const long FirstPacketBytes = 64 * 1024;
@@ -40,6 +43,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>Packet bodies from this size on count against the receive budget.</summary>
     internal const long MeteredFromBytes = 64 * 1024;
+
+    /// <summary>The longest reason string sent in a PUBACK.</summary>
+    internal const int MaxReasonChars = 256;
 
     /// <summary>The meter tag naming the broker's port (it tells the brokers of one process apart).</summary>
     public const string PortTag = "server.port";
@@ -64,6 +70,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .WithDefaultEndpoint()
             .WithDefaultEndpointPort(options.Port)
             .WithMaxPendingMessagesPerClient(options.MaxPendingMessagesPerClient)
+            .WithDefaultCommunicationTimeout(options.ConnectTimeout)
             .WithPersistentSessions();
         builder = address.AddressFamily == AddressFamily.InterNetworkV6
             ? builder.WithDefaultEndpointBoundIPAddress(IPAddress.None).WithDefaultEndpointBoundIPV6Address(address)
@@ -89,7 +96,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             options.ReceiveBudgetBytes > 0
                 ? new ReceiveBudget(options.ReceiveBudgetBytes, options.ReceiveBudgetStallTimeout, time, collectEvery: options.ReceiveBudgetBytes)
                 : null,
-            OnOversizePacket);
+            OnOversizePacket,
+            options.MaxConnections,
+            OnConnectionOverLimit);
         _server = factory.CreateMqttServer(builder.Build(), [new BrokerServerAdapter(_connections, logger)]);
         _server.InterceptingPublishAsync += OnInterceptingPublishAsync;
         if (policy is not null)
@@ -131,6 +140,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// </summary>
     public long OversizeDropped => _metrics.OversizeDropped.Value;
 
+    /// <summary>Connections open now (accepted and not yet closed, authenticated or not).</summary>
+    public int ConnectionsOpen => _connections.Open;
+
     /// <summary>True while the server is started (listening).</summary>
     public bool IsRunning => _server.IsStarted;
 
@@ -170,6 +182,25 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     /// </remarks>
     public void AddLocalConsumer(string filter, Action<InboundMessage> consumer)
     {
+        ArgumentNullException.ThrowIfNull(consumer);
+        AddLocalConsumer(filter, m => { consumer(m); return ConsumerVerdict.Taken(); }, forward: true);
+    }
+
+    /// <summary>
+    /// As <see cref="AddLocalConsumer(string, Action{InboundMessage})"/>, with the consumer's verdict sent back in the
+    /// publisher's PUBACK (reason code and reason string, MQTT 5). With <paramref name="forward"/> false the
+    /// message goes no further: it is neither delivered to subscribers nor retained (device updates and declines).
+    /// </summary>
+    public void AddLocalConsumer(string filter, Func<InboundMessage, ConsumerVerdict> consumer, bool forward) =>
+        AddLocalConsumer(filter, consumer, forward, long.MaxValue);
+
+    /// <summary>
+    /// As <see cref="AddLocalConsumer(string, Func{InboundMessage, ConsumerVerdict}, bool)"/>, with a size limit of the
+    /// topic kind's own: a larger message on <paramref name="filter"/> is refused (PUBACK 0x97 Quota exceeded), neither
+    /// consumed, forwarded nor retained (device status and telemetry are a few hundred bytes).
+    /// </summary>
+    public void AddLocalConsumer(string filter, Func<InboundMessage, ConsumerVerdict> consumer, bool forward, long maxBytes)
+    {
         ArgumentException.ThrowIfNullOrEmpty(filter);
         ArgumentNullException.ThrowIfNull(consumer);
         if (_server.IsStarted)
@@ -177,7 +208,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             throw new InvalidOperationException("local consumers are registered before the broker starts");
         }
 
-        _localConsumers.Add((filter, consumer));
+        _localConsumers.Add(new LocalConsumer(filter, consumer, forward, maxBytes));
     }
 
     /// <summary>Starts listening; throws when the port cannot be bound.</summary>
@@ -221,6 +252,67 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         if (_ownsMeter)
         {
             _meter.Dispose();
+        }
+    }
+
+    /// <summary>Refuses a publish: not processed, and the publisher's PUBACK says why.</summary>
+    private static void Refuse(InterceptingPublishEventArgs args, MqttPubAckReasonCode code, string reason)
+    {
+        args.ProcessPublish = false;
+        args.Response.ReasonCode = code;
+        args.Response.ReasonString = reason;
+    }
+
+    private void LogOversize(string clientId, string topic, long length, long limit)
+    {
+        if (_refusalLogs.ShouldLog("oversize:" + clientId, out long suppressed))
+        {
+            MessagingLog.OversizeDropped(_logger, clientId, topic, length, limit, suppressed);
+        }
+    }
+
+    /// <summary>
+    /// Books a retained message's size against Broker:MaxRetainedBytes (an empty payload clears the topic's);
+    /// false, with nothing booked, when it would go over.
+    /// </summary>
+    private bool TryKeepRetained(string topic, long length)
+    {
+        lock (_retainedLock)
+        {
+            long old = _retainedBytes.GetValueOrDefault(topic);
+            long total = _retainedTotal - old + length;
+            if (length > 0 && total > _options.MaxRetainedBytes)
+            {
+                return false;
+            }
+
+            if (length == 0)
+            {
+                _retainedBytes.Remove(topic);
+            }
+            else
+            {
+                _retainedBytes[topic] = length;
+            }
+
+            _retainedTotal = total;
+            return true;
+        }
+    }
+
+    /// <summary>Bytes of retained messages held now (as booked against Broker:MaxRetainedBytes).</summary>
+    public long RetainedBytes
+    {
+        get { lock (_retainedLock) { return _retainedTotal; } }
+    }
+
+    private void OnConnectionOverLimit(EndPoint? remote)
+    {
+        _metrics.ConnectionsOverLimit.Add();
+        string address = remote is IPEndPoint ip ? ip.Address.ToString() : remote?.ToString() ?? "?";
+        if (_refusalLogs.ShouldLog("limit:" + address, out long suppressed))
+        {
+            MessagingLog.ConnectionOverLimit(_logger, address, _options.MaxConnections, suppressed);
         }
     }
 
@@ -308,26 +400,57 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             args.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
             args.Response.ReasonString = $"payload over {_options.MaxMessageBytes} bytes";
             _metrics.OversizeDropped.Add();
-            MessagingLog.OversizeDropped(_logger, args.ClientId, args.ApplicationMessage.Topic, length, _options.MaxMessageBytes);
+            LogOversize(args.ClientId, args.ApplicationMessage.Topic, length, _options.MaxMessageBytes);
             return Task.CompletedTask;
         }
 
-        foreach (var (filter, consumer) in _localConsumers)
+        foreach (var local in _localConsumers)
         {
-            if (MqttTopicFilterComparer.Compare(args.ApplicationMessage.Topic, filter) == MqttTopicFilterCompareResult.IsMatch)
+            if (MqttTopicFilterComparer.Compare(args.ApplicationMessage.Topic, local.Filter) == MqttTopicFilterCompareResult.IsMatch)
             {
+                if (length > local.MaxBytes)
+                {
+                    Refuse(args, MqttPubAckReasonCode.QuotaExceeded, $"payload over {local.MaxBytes} bytes for this topic");
+                    _metrics.OversizeDropped.Add();
+                    LogOversize(args.ClientId, args.ApplicationMessage.Topic, length, local.MaxBytes);
+                    return Task.CompletedTask;
+                }
+
                 try
                 {
-                    consumer(new InboundMessage(args.ApplicationMessage.Topic, args.ApplicationMessage.Payload, args.ApplicationMessage.Retain));
+                    var verdict = local.Consumer(new InboundMessage(args.ApplicationMessage.Topic, args.ApplicationMessage.Payload, args.ApplicationMessage.Retain));
+                    if (verdict.Answer != ConsumerAnswer.Taken || verdict.Reason.Length > 0)
+                    {
+                        args.Response.ReasonCode = verdict.ReasonCode;
+                        args.Response.ReasonString = verdict.Reason.Length > MaxReasonChars ? verdict.Reason[..MaxReasonChars] : verdict.Reason;
+                    }
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     // A consumer's bug must not take the client's connection down; the message is acknowledged.
                     MessagingLog.HandlerFailed(_logger, args.ClientId, args.ApplicationMessage.Topic, ex);
                 }
+
+                if (!local.Forward)
+                {
+                    // Consumed here only: never delivered on, never retained (a retained update would pin memory).
+                    args.ProcessPublish = false;
+                }
+            }
+        }
+
+        if (args.ProcessPublish && args.ApplicationMessage.Retain && !TryKeepRetained(args.ApplicationMessage.Topic, length))
+        {
+            Refuse(args, MqttPubAckReasonCode.QuotaExceeded, $"retained messages would exceed {_options.MaxRetainedBytes} bytes");
+            _metrics.RetainedRefused.Add();
+            if (_refusalLogs.ShouldLog("retained:" + args.ClientId, out long suppressed))
+            {
+                MessagingLog.RetainedRefused(_logger, args.ClientId, args.ApplicationMessage.Topic, length, _options.MaxRetainedBytes, suppressed);
             }
         }
 
         return Task.CompletedTask;
     }
+
+    private sealed record LocalConsumer(string Filter, Func<InboundMessage, ConsumerVerdict> Consumer, bool Forward, long MaxBytes);
 }

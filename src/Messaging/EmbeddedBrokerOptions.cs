@@ -38,6 +38,24 @@ public sealed class EmbeddedBrokerOptions
     /// <summary>The default <see cref="ReceiveBudgetBytes"/>: 8 MiB.</summary>
     public const long DefaultReceiveBudgetBytes = 8L * 1024 * 1024;
 
+    /// <summary>
+    /// How long a new connection may take to send its whole CONNECT (and finish a TLS handshake); a
+    /// half-open or trickling client is closed after it.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Open connections at most (authenticated or not); a connection over it is closed as it is accepted.</summary>
+    public int MaxConnections { get; set; } = 1024;
+
+    /// <summary>
+    /// Bytes of retained messages the broker holds at most, all topics together; a retained publish that
+    /// would go over it is refused (PUBACK 0x97 Quota exceeded) and not kept. Clearing or replacing one counts its new size only.
+    /// </summary>
+    public long MaxRetainedBytes { get; set; } = DefaultMaxRetainedBytes;
+
+    /// <summary>The default <see cref="MaxRetainedBytes"/>: 80 MiB (one 64 MiB model and room for the fleet's small messages).</summary>
+    public const long DefaultMaxRetainedBytes = 80L * 1024 * 1024;
+
     /// <summary>Messages queued per subscriber before the oldest are dropped.</summary>
     public int MaxPendingMessagesPerClient { get; set; } = 1000;
 
@@ -81,6 +99,21 @@ public sealed class EmbeddedBrokerOptions
         if (ReceiveBudgetStallTimeout <= TimeSpan.Zero)
         {
             throw new InvalidOperationException($"{section}:ReceiveBudgetStallTimeout must be positive (was {ReceiveBudgetStallTimeout})");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new InvalidOperationException($"{section}:ConnectTimeout must be positive and at most 5 minutes (was {ConnectTimeout})");
+        }
+
+        if (MaxConnections < 2)
+        {
+            throw new InvalidOperationException($"{section}:MaxConnections must be at least 2 (was {MaxConnections})");
+        }
+
+        if (MaxRetainedBytes < MaxMessageBytes)
+        {
+            throw new InvalidOperationException($"{section}:MaxRetainedBytes must be at least MaxMessageBytes ({MaxMessageBytes}; was {MaxRetainedBytes})");
         }
 
         if (MaxPendingMessagesPerClient < 1)

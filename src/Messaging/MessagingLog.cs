@@ -34,8 +34,14 @@ internal static partial class MessagingLog
     [LoggerMessage(1101, LogLevel.Information, "Embedded MQTT broker listening on {Address}:{Port}")]
     public static partial void BrokerStarted(ILogger logger, string address, int port);
 
-    [LoggerMessage(1102, LogLevel.Warning, "Embedded broker dropped a {Bytes}-byte publish from {ClientId} to {Topic}: over the {Limit}-byte limit")]
-    public static partial void OversizeDropped(ILogger logger, string clientId, string topic, long bytes, long limit);
+    [LoggerMessage(1102, LogLevel.Warning, "Embedded broker dropped a {Bytes}-byte publish from {ClientId} to {Topic}: over the {Limit}-byte limit ({Suppressed} more not logged)")]
+    public static partial void OversizeDropped(ILogger logger, string clientId, string topic, long bytes, long limit, long suppressed);
+
+    [LoggerMessage(1112, LogLevel.Warning, "Embedded broker refused a {Bytes}-byte retained publish from {ClientId} to {Topic}: retained messages would exceed {Limit} bytes ({Suppressed} more not logged)")]
+    public static partial void RetainedRefused(ILogger logger, string clientId, string topic, long bytes, long limit, long suppressed);
+
+    [LoggerMessage(1113, LogLevel.Warning, "Embedded broker closed a connection from {Remote} as it was accepted: {Max} connections are open ({Suppressed} more not logged)")]
+    public static partial void ConnectionOverLimit(ILogger logger, string remote, int max, long suppressed);
 
     [LoggerMessage(1103, LogLevel.Information, "Embedded MQTT broker stopped")]
     public static partial void BrokerStopped(ILogger logger);

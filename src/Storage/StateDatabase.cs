@@ -31,6 +31,28 @@ public sealed class StateDatabase : IDisposable
     /// <summary>True when the state survives the process (a file, not memory).</summary>
     public bool IsDurable => Path != InMemory;
 
+    /// <summary>
+    /// True when <paramref name="exception"/> says the state could not be written for want of room or because
+    /// the disk failed (SQLITE_FULL, SQLITE_IOERR, ENOSPC): a condition that may pass, unlike a bug.
+    /// </summary>
+    public static bool IsOutOfSpace(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SqliteException { SqliteErrorCode: 13 or 10 })
+            {
+                return true;
+            }
+
+            if (e is IOException io && (io.HResult == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The state folder a service uses by default: systemd's $STATE_DIRECTORY, else ./state.</summary>
     public static string DefaultDirectory() =>
         Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } systemd ? systemd : "state";

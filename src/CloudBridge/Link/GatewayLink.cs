@@ -85,11 +85,19 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         Broker = new EmbeddedBroker(
-            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, Tls = _options.Tls },
+            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls },
             _loggers.CreateLogger<EmbeddedBroker>(),
             policy,
             meters: _meters);
-        await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ServiceRunner.IsAddressInUse(ex))
+        {
+            string tls = _options.Tls.Enabled ? $" (or {CloudAggregatorOptions.Section}:Tls:Port {_options.Tls.Port})" : "";
+            throw new ServiceStartException($"{CloudAggregatorOptions.Section}:Port {_options.Port} on {_options.BindAddress}{tls} is already in use by another process", ex);
+        }
     }
 
     /// <summary>Connects the aggregator's own client (persistent session), subscribes to uploads and the retained global model, and starts the acknowledgement sender.</summary>

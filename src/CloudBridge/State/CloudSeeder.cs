@@ -32,16 +32,28 @@ internal sealed class CloudSeeder(CloudAggregator aggregator, IModelSeed seed, M
         {
             CloudLog.Seeded(logger, saved.Round, $"saved state, {restored} pending uploads");
         }
-        else if (await seed.LoadAsync(cancellationToken).ConfigureAwait(false) is { } model)
+        else if (await LoadSeedAsync(cancellationToken).ConfigureAwait(false) is { } model)
         {
             if (aggregator.Adopt(model with { Source = "cloud" }) is { IsAccepted: false } refused)
             {
-                CloudLog.GlobalNotAdopted(logger, "Cloud:InitialModelPath", model.Round, refused.ToString());
+                throw new EdgeFL.Hosting.ServiceConfigurationException($"Cloud:InitialModelPath cannot be used: {refused}");
             }
             else
             {
                 CloudLog.Seeded(logger, model.Round, "seed");
             }
+        }
+    }
+
+    private async Task<Core.Messages.ModelMessage?> LoadSeedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await seed.LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new EdgeFL.Hosting.ServiceConfigurationException($"Cloud:InitialModelPath is not a usable model file: {ex.Message}", ex);
         }
     }
 }

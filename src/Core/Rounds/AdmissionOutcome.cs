@@ -38,4 +38,7 @@ public enum AdmissionOutcome
 
     /// <summary>The change from the round's reference model exceeds the norm bound (policy Reject).</summary>
     NormTooLarge,
+
+    /// <summary>Acceptable, but it could not be journaled (the state's disk is full or failing): the sender keeps it and sends it again.</summary>
+    Unavailable,
 }

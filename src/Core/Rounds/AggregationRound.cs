@@ -67,6 +67,23 @@ public sealed class AggregationRound
     /// <summary>The admitted contributions' change norms (after clipping), when a norm bound is on.</summary>
     internal List<double> Norms { get; } = [];
 
+    /// <summary>The admitted contributions' sample counts (after any cap).</summary>
+    internal List<long> SampleCounts { get; } = [];
+
+    /// <summary>Median of the admitted contributions' sample counts (0 when none).</summary>
+    public long MedianSamples()
+    {
+        if (SampleCounts.Count == 0)
+        {
+            return 0;
+        }
+
+        var sorted = SampleCounts.ToArray();
+        Array.Sort(sorted);
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] / 2) + (sorted[mid] / 2);
+    }
+
     /// <summary>Change norms recorded (one per admitted contribution while a norm bound is on).</summary>
     public int NormCount => Norms.Count;
 
@@ -153,6 +170,7 @@ public sealed class AggregationRound
         }
 
         Samples += contribution.SampleCount;
+        SampleCounts.Add(contribution.SampleCount);
         if (double.IsFinite(contribution.Loss))
         {
             LossSum += contribution.Loss * contribution.SampleCount;

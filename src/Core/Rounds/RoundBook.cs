@@ -66,6 +66,18 @@ public abstract class RoundBook
     /// <summary>Under the lock: the bound for a contribution to <paramref name="round"/> (the fixed one unless the tier tightens it).</summary>
     protected virtual UpdateNormBound NormBoundFor(AggregationRound round) => Rules.NormBound;
 
+    /// <summary>
+    /// Under the lock: the most samples one contribution to <paramref name="round"/> is weighted by (the
+    /// fixed MaxSamples unless the tier tightens it relative to its fleet). A larger claim is not refused:
+    /// its weight, and the samples it adds to the round, are capped.
+    /// </summary>
+    protected virtual long SampleCapFor(AggregationRound round) => Rules.MaxSamples;
+
+    /// <summary>Under the lock: a contribution claimed more samples than <paramref name="cap"/> and is weighted by the cap.</summary>
+    protected virtual void OnSamplesCapped(Contribution contribution, long cap)
+    {
+    }
+
     /// <summary>Under the lock: the key that allows one contribution per sender in a round.</summary>
     protected virtual string RoundKey(Contribution contribution) => contribution.Id;
 
@@ -139,11 +151,12 @@ public abstract class RoundBook
                 // On disk before the handler returns, so before the sender's acknowledgement.
                 _journal.Append(place.Round.Number, contribution, payload);
             }
-            catch
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // Not journaled, not folded: the key is free again for a resend.
+                // Not journaled, not folded: the key is free again, and the sender is told to keep it
+                // and send it again (a full disk must not make an acknowledged update disappear).
                 Release(place, contribution, answered: false);
-                throw;
+                return Refuse(senderId, contribution, AdmissionOutcome.Unavailable, $"not journaled: {ex.GetType().Name}: {ex.Message}");
             }
         }
 
@@ -170,7 +183,7 @@ public abstract class RoundBook
                 return false;
             }
 
-            place = new Place(slot.Round, slot.Staleness, key, NormBoundFor(slot.Round));
+            place = new Place(slot.Round, slot.Staleness, key, NormBoundFor(slot.Round), Math.Max(Rules.MinSamples, SampleCapFor(slot.Round)));
             refusal = default;
             return true;
         }
@@ -185,6 +198,13 @@ public abstract class RoundBook
             if (round.Closed)
             {
                 return Refuse(contribution.SenderId, contribution, ClosedMeanwhile, $"round {round.Number} closed while the contribution was checked");
+            }
+
+            if (contribution.SampleCount > place.SampleCap)
+            {
+                // One device must not outweigh the fleet by its claim alone.
+                OnSamplesCapped(contribution, place.SampleCap);
+                contribution = contribution with { SampleCount = place.SampleCap };
             }
 
             try
@@ -255,5 +275,5 @@ public abstract class RoundBook
     }
 
     /// <summary>A contribution's reserved place: its round, staleness, key and the norm bound it is held to.</summary>
-    private readonly record struct Place(AggregationRound Round, long Staleness, string Key, UpdateNormBound Bound);
+    private readonly record struct Place(AggregationRound Round, long Staleness, string Key, UpdateNormBound Bound, long SampleCap);
 }

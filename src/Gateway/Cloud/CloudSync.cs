@@ -74,22 +74,23 @@ internal sealed class CloudSync(
     /// </summary>
     public GatewayUpload? PersistClosedRound(RoundResult result)
     {
-        _samplesSinceSync += result.Samples;
+        // Counters change only once the transaction committed: a failed write (a full disk) is tried again as it was.
+        long samplesSinceSync = _samplesSinceSync + result.Samples;
         bool sync = _uplink is not null && result.CloseReason != RoundCloseReason.Stopping && result.Round % _options.Rounds.SyncEvery == 0;
-        var edge = rounds.Snapshot(_samplesSinceSync);
+        var edge = rounds.Snapshot(samplesSinceSync);
         GatewayUpload? upload = null;
         bool queued = store.Database.InTransaction((c, tx) =>
         {
             if (sync)
             {
-                long sequence = store.NextUploadSequence(c, tx);
+                var (incarnation, sequence) = store.NextUpload(c, tx);
                 upload = new GatewayUpload(
                     _options.GatewayId,
-                    GatewayUpload.MakeUploadId(_options.GatewayId, sequence),
+                    GatewayUpload.MakeUploadId(_options.GatewayId, incarnation, sequence),
                     sequence,
                     edge.ModelId,
                     result.Round,
-                    Math.Max(1, _samplesSinceSync),
+                    Math.Max(1, samplesSinceSync),
                     edge.IssuedAt,
                     edge.Model);
                 var (topic, payload, key) = _uplink!.Prepare(upload);
@@ -100,13 +101,10 @@ internal sealed class CloudSync(
                 }
             }
 
-            store.CloseRound(c, tx, edge, result.Round, sync ? 0 : _samplesSinceSync);
+            store.CloseRound(c, tx, edge, result.Round, sync ? 0 : samplesSinceSync);
             return upload is not null;
         });
-        if (sync)
-        {
-            _samplesSinceSync = 0;
-        }
+        _samplesSinceSync = sync ? 0 : samplesSinceSync;
 
         if (queued)
         {

@@ -26,9 +26,13 @@ internal sealed class DeviceLink(
     FleetView fleet,
     FleetTelemetry telemetry,
     ModelSigner signer,
+    ControlRejectionLog rejections,
     ILogger<DeviceLink> logger) : IHostedService, IAsyncDisposable
 {
-    private static readonly DecodeLimits ControlLimits = DecodeLimits.Default with { MaxPayloadBytes = 64 * 1024, MaxTensors = 0 };
+    /// <summary>The largest status, decline or telemetry message (each is a few hundred bytes): larger ones are refused by the broker, never retained.</summary>
+    internal const int ControlMaxBytes = 4 * 1024;
+
+    private static readonly DecodeLimits ControlLimits = DecodeLimits.Default with { MaxPayloadBytes = ControlMaxBytes, MaxTensors = 0 };
     private readonly GatewayOptions _options = options.Value;
     private readonly TopicScheme _topics = new(options.Value.TopicPrefix);
     private readonly ResiliencePipeline _retry = RetryPolicy.Create(options.Value.Retry, logger, $"gateway {options.Value.GatewayId}: publishing a round's model");
@@ -50,16 +54,27 @@ internal sealed class DeviceLink(
             // Updates are taken in the broker's receive path: checked, journaled and folded in before the
             // device's PUBACK, without a loopback subscription's two extra copies and queue of every update.
             // The payload is the broker's, lent for the call only (RoundCoordinator.OnUpdate keeps nothing of it).
-            Broker.AddLocalConsumer(_topics.DeviceUpdateFilter(gatewayId), OnUpdate);
+            // Each device learns from its PUBACK's reason code whether to drop its update or keep it (UpdateVerdicts);
+            // updates and declines go no further than this (never delivered on, never retained).
+            Broker.AddLocalConsumer(_topics.DeviceUpdateFilter(gatewayId), TakeUpdate, forward: false);
 
             // Status, declines and telemetry too, rather than through a subscription of the gateway's own client:
             // MQTTnet 5.2 reads the retained messages for a SUBSCRIBE before it registers the subscription, so a
             // device's retained online status published in that moment (a device connecting as the gateway starts)
             // reached neither the retained read nor the subscribers, and the gateway never saw the device online.
-            Broker.AddLocalConsumer(_topics.DeviceStatusFilter(gatewayId), OnStatus);
-            Broker.AddLocalConsumer(_topics.DeviceDeclineFilter(gatewayId), OnDecline);
-            Broker.AddLocalConsumer(_topics.DeviceTelemetryFilter(gatewayId), m => telemetry.OnMessageAsync(m, CancellationToken.None));
-            await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
+            Broker.AddLocalConsumer(_topics.DeviceStatusFilter(gatewayId), m => { OnStatus(m); return ConsumerVerdict.Taken(); }, forward: true, ControlMaxBytes);
+            Broker.AddLocalConsumer(_topics.DeviceDeclineFilter(gatewayId), m => { OnDecline(m); return ConsumerVerdict.Taken(); }, forward: false, ControlMaxBytes);
+            Broker.AddLocalConsumer(_topics.DeviceTelemetryFilter(gatewayId), m => { telemetry.OnMessageAsync(m, CancellationToken.None); return ConsumerVerdict.Taken(); }, forward: true, ControlMaxBytes);
+            try
+            {
+                await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ServiceRunner.IsAddressInUse(ex))
+            {
+                var b = _options.Broker;
+                string tls = b.Tls.Enabled ? $" (or {GatewayOptions.Section}:Broker:Tls:Port {b.Tls.Port})" : "";
+                throw new ServiceStartException($"{GatewayOptions.Section}:Broker:Port {b.Port} on {b.BindAddress}{tls} is already in use by another process", ex);
+            }
         }
 
         Connection = factory.CreateConnection();
@@ -142,6 +157,11 @@ internal sealed class DeviceLink(
         return Task.CompletedTask;
     };
 
+    private ConsumerVerdict TakeUpdate(InboundMessage message) =>
+        _topics.DeviceIdFrom(message.Topic) is { } deviceId
+            ? UpdateVerdicts.For(rounds.Take(deviceId, message.Payload))
+            : new ConsumerVerdict(ConsumerAnswer.Refused, "SenderMismatch: not a device update topic");
+
     private void OnUpdate(InboundMessage message)
     {
         if (_topics.DeviceIdFrom(message.Topic) is { } deviceId)
@@ -164,7 +184,7 @@ internal sealed class DeviceLink(
         }
         else
         {
-            GatewayLog.MalformedControl(logger, _options.GatewayId, "status", message.Topic, error.IsError ? error.ToString() : "device id does not match the topic");
+            rejections.Refused("status", message.Topic, deviceId, error.IsError ? error.ToString() : "device id does not match the topic");
         }
     }
 
@@ -181,7 +201,7 @@ internal sealed class DeviceLink(
         }
         else
         {
-            GatewayLog.MalformedControl(logger, _options.GatewayId, "decline", message.Topic, error.ToString());
+            rejections.Refused("decline", message.Topic, deviceId, error.ToString());
         }
     }
 }

@@ -21,9 +21,11 @@ internal sealed class RoundLoop(
     CloudSync cloud,
     GatewaySeeder seeder,
     IEnumerable<IGatewayObserver> observers,
+    TimeProvider time,
     ILogger<RoundLoop> logger) : BackgroundService
 {
     private readonly GatewayOptions _options = options.Value;
+    private readonly StateWrites _writes = new(options.Value, time, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,7 +50,8 @@ internal sealed class RoundLoop(
         {
             scheduler.Heartbeat.Tick();
             await scheduler.StallIfConfiguredAsync(roundsRun, cancellationToken).ConfigureAwait(false);
-            var model = Open(resume);
+            var reopen = resume;
+            var model = await _writes.UntilWrittenAsync("opening the next round", () => Open(reopen), scheduler.Heartbeat, cancellationToken).ConfigureAwait(false);
             resume = null;
             GatewayLog.RoundOpened(logger, _options.GatewayId, model.Round);
             devices.SizeReceiveBudget(model.Model);
@@ -56,7 +59,7 @@ internal sealed class RoundLoop(
             var reason = await scheduler.WaitForCloseAsync(cancellationToken).ConfigureAwait(false);
             var result = rounds.CloseRound(reason);
             roundsRun++;
-            var upload = cloud.PersistClosedRound(result);
+            var upload = await _writes.UntilWrittenAsync($"saving round {result.Round}", () => cloud.PersistClosedRound(result), scheduler.Heartbeat, cancellationToken).ConfigureAwait(false);
             GatewayLog.RoundClosed(logger, result.GatewayId, result.Round, reason.ToString(), result.Accepted, result.Declined, result.Rejected, result.Samples, result.MeanLoss);
             foreach (var observer in observers)
             {

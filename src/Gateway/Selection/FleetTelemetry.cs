@@ -15,10 +15,9 @@ internal sealed class FleetTelemetry
 {
     private readonly ConcurrentDictionary<string, DeviceTelemetry> _devices = new(StringComparer.Ordinal);
     private readonly TopicScheme _topics;
-    private readonly string _gatewayId;
-    private readonly ILogger _logger;
     private readonly DecodeLimits _limits = DecodeLimits.Default with { MaxPayloadBytes = 16 * 1024, MaxTensors = 0 };
     private readonly TimeProvider _time;
+    private readonly ControlRejectionLog _rejections;
     private long _rejected;
 
     /// <summary>
@@ -28,12 +27,11 @@ internal sealed class FleetTelemetry
     public static readonly TimeSpan MaxAhead = TimeSpan.FromMinutes(5);
 
     /// <summary>Creates an empty view for one gateway.</summary>
-    public FleetTelemetry(GatewayOptions options, ILogger<FleetTelemetry> logger, TimeProvider? time = null)
+    public FleetTelemetry(GatewayOptions options, ILogger<FleetTelemetry> logger, TimeProvider? time = null, ControlRejectionLog? rejections = null)
     {
         _topics = new TopicScheme(options.TopicPrefix);
-        _gatewayId = options.GatewayId;
-        _logger = logger;
         _time = time ?? TimeProvider.System;
+        _rejections = rejections ?? new ControlRejectionLog(options, new GatewayMetrics(), logger, _time);
     }
 
     /// <summary>Telemetry reports dropped as malformed or sent under another device's topic.</summary>
@@ -69,7 +67,7 @@ internal sealed class FleetTelemetry
         else
         {
             Interlocked.Increment(ref _rejected);
-            SelectionLog.BadTelemetry(_logger, _gatewayId, message.Topic, problem);
+            _rejections.Refused("telemetry", message.Topic, deviceId, problem);
         }
 
         return Task.CompletedTask;

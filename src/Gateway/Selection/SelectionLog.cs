@@ -4,9 +4,6 @@ namespace EdgeFL.Gateway.Selection;
 
 internal static partial class SelectionLog
 {
-    [LoggerMessage(2201, LogLevel.Warning, "{GatewayId}: ignored telemetry on {Topic}: {Error}")]
-    public static partial void BadTelemetry(ILogger logger, string gatewayId, string topic, string error);
-
     [LoggerMessage(2202, LogLevel.Information, "{GatewayId}: round {Round} selects {Selected} of {Online} online devices ({LowBattery} low battery, {TooSlow} too slow, {Rested} resting)")]
     public static partial void Selected(ILogger logger, string gatewayId, long round, int selected, int online, int lowBattery, int tooSlow, int rested);
 

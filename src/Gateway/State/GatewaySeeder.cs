@@ -1,3 +1,4 @@
+using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Storage;
 using EdgeFL.Gateway.Cloud;
@@ -33,12 +34,21 @@ internal sealed class GatewaySeeder(
             return saved.OpenRound == saved.Version + 1 ? saved : null;
         }
 
-        var model = await seed.LoadAsync(cancellationToken).ConfigureAwait(false);
+        ModelMessage? model;
+        try
+        {
+            model = await seed.LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new ServiceConfigurationException($"{GatewayOptions.Section}:InitialModelPath '{_options.InitialModelPath}' is not a usable model file: {ex.Message}", ex);
+        }
+
         if (model is not null)
         {
             if (rounds.Adopt(model) is { IsAccepted: false } refused)
             {
-                throw new InvalidDataException($"the model of {GatewayOptions.Section}:InitialModelPath cannot be used: {refused}");
+                throw new ServiceConfigurationException($"{GatewayOptions.Section}:InitialModelPath '{_options.InitialModelPath}' cannot be used: {refused}");
             }
         }
         else

@@ -95,8 +95,9 @@ internal sealed class GatewayStateStore(StateDatabase db)
 
     /// <summary>
     /// Drops saved state that <see cref="Load"/> found unreadable: model, counters, open round and journal
-    /// go (the gateway starts from its seed); the upload sequence stays when it is a readable number, so
-    /// upload ids do not repeat. The outbox is left alone (it skips rows it cannot read).
+    /// go (the gateway starts from its seed), and so does the incarnation, so later upload ids cannot repeat
+    /// earlier ones; the upload sequence stays when it is a readable number. The outbox is left alone (it
+    /// skips rows it cannot read).
     /// </summary>
     public void Discard() => db.InTransaction((c, tx) =>
     {
@@ -143,13 +144,28 @@ internal sealed class GatewayStateStore(StateDatabase db)
         Journal.Clear(c, tx);
     }
 
-    /// <summary>Inside the caller's transaction: the next upload sequence number (persisted, so ids never repeat).</summary>
-    public long NextUploadSequence(SqliteConnection c, SqliteTransaction tx)
+    /// <summary>
+    /// Inside the caller's transaction: the incarnation of this state and the next upload sequence number
+    /// (both persisted). The incarnation is drawn at random when the state has none (a first start, a
+    /// lost file, or state discarded as unreadable), so upload ids never repeat even when the counter
+    /// starts again at 1.
+    /// </summary>
+    public (string Incarnation, long Sequence) NextUpload(SqliteConnection c, SqliteTransaction tx)
     {
+        long incarnation = KeyValue.GetInt64(c, "incarnation", tx) ?? 0;
+        if (incarnation <= 0)
+        {
+            incarnation = NewIncarnation();
+            KeyValue.Set(c, tx, "incarnation", incarnation);
+        }
+
         long next = (KeyValue.GetInt64(c, "upload_seq", tx) ?? 0) + 1;
         KeyValue.Set(c, tx, "upload_seq", next);
-        return next;
+        return (incarnation.ToString("x12", System.Globalization.CultureInfo.InvariantCulture), next);
     }
+
+    /// <summary>A random positive 48-bit value (12 hex digits in an id).</summary>
+    private static long NewIncarnation() => 1 + System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) * (1L << 17) + System.Security.Cryptography.RandomNumberGenerator.GetInt32(1 << 17);
 
     private static void SaveModel(SqliteConnection c, SqliteTransaction tx, ModelMessage model, long version)
     {

@@ -102,6 +102,21 @@ internal sealed class BrokerListener(
                 continue;
             }
 
+            EndPoint? remote = null;
+            try
+            {
+                remote = client.RemoteEndPoint;
+            }
+            catch (SocketException)
+            {
+            }
+
+            if (!connections.TryOpen(remote))
+            {
+                client.Dispose();
+                continue;
+            }
+
             _ = Task.Run(() => HandleAsync(client, cancellationToken), CancellationToken.None);
         }
     }
@@ -166,6 +181,8 @@ internal sealed class BrokerListener(
             {
                 client.Dispose();
             }
+
+            connections.Closed();
         }
     }
 }

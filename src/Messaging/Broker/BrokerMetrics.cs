@@ -18,6 +18,8 @@ internal sealed class BrokerMetrics
         PublishesRefused = new Tally(meter, "edgefl.broker.publishes.refused", "{message}", "Publishes refused because the client had no right to the topic.");
         SubscriptionsRefused = new Tally(meter, "edgefl.broker.subscriptions.refused", "{subscription}", "Subscriptions refused because the client had no right to the filter.");
         OversizeDropped = new Tally(meter, "edgefl.broker.oversize.dropped", "{packet}", "Publishes over the size limit dropped, and connections closed for announcing a packet over it.");
+        RetainedRefused = new Tally(meter, "edgefl.broker.retained.refused", "{message}", "Retained publishes refused because the retained messages would exceed Broker:MaxRetainedBytes.");
+        ConnectionsOverLimit = new Tally(meter, "edgefl.broker.connections.over_limit", "{connection}", "Connections closed as they were accepted because Broker:MaxConnections were open.");
         meter.CreateObservableUpDownCounter("edgefl.broker.clients.connected", () => ConnectedClients, "{client}", "Clients connected now.");
         meter.CreateObservableCounter("edgefl.broker.retained.redelivered", () => retained.Redelivered, "{message}", "Retained messages enqueued again to a subscriber whose SUBSCRIBE raced their publish.");
         if (budget is not null)
@@ -36,6 +38,10 @@ internal sealed class BrokerMetrics
     public Tally SubscriptionsRefused { get; }
 
     public Tally OversizeDropped { get; }
+
+    public Tally RetainedRefused { get; }
+
+    public Tally ConnectionsOverLimit { get; }
 
     public int ConnectedClients => Volatile.Read(ref _connectedClients);
 

@@ -4,7 +4,7 @@ namespace EdgeFL.Training.Managed;
 internal sealed class Compute
 {
     // Below this many multiply-adds a product runs on the calling thread: handing it out costs more than it saves.
-    private const long ParallelThreshold = 1 << 16;
+    private const long ParallelThreshold = 1 << 19;
 
     private readonly ParallelOptions parallel;
 

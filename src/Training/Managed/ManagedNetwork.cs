@@ -148,6 +148,31 @@ internal sealed class ManagedNetwork
         }
     }
 
+    /// <summary>Remembers every parameter's current value as the proximal term's anchor (the round's model).</summary>
+    public void SetProximalAnchor()
+    {
+        foreach (Parameter p in parameters)
+        {
+            p.Anchor ??= new float[p.Count];
+            p.Value.AsSpan().CopyTo(p.Anchor);
+        }
+    }
+
+    /// <summary>
+    /// Adds the gradient of FedProx's mu/2 x ||w - w_anchor||^2, mu x (w - w_anchor), to every parameter's gradient,
+    /// in torch's order of operations: (g + mu*w) - mu*w_anchor.
+    /// </summary>
+    public void AddProximalGradient(float mu)
+    {
+        foreach (Parameter p in parameters)
+        {
+            Span<float> grad = p.Grad;
+            float[] anchor = p.Anchor ?? throw new InvalidOperationException("the proximal anchor was never set");
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(p.Value, mu, grad, grad);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(anchor, -mu, grad, grad);
+        }
+    }
+
     /// <summary>Forgets SGD's momentum buffers (a new training run starts without them, as a new torch optimizer does).</summary>
     public void ResetMomentum()
     {

@@ -29,6 +29,9 @@ internal sealed class Parameter
     /// <summary>SGD's momentum buffer; allocated on the first step with momentum.</summary>
     public float[]? Momentum { get; set; }
 
+    /// <summary>The value at the start of a training run, for FedProx's proximal term; allocated on first use.</summary>
+    public float[]? Anchor { get; set; }
+
     /// <summary>Elements in the tensor.</summary>
     public int Count => Value.Length;
 

@@ -71,14 +71,17 @@ internal sealed class UploadLane
         Assert.True(upload.Round > GlobalRound);
         Assert.Null(ModelOracle.Unfit(upload.Model, upload.Round, _global));
         _applied.Add(upload.UploadId);
-        if (!_pending.TryGetValue(upload.Round, out var round))
+        if (!_pending.TryGetValue(SyncRound(upload), out var round))
         {
-            _pending[upload.Round] = round = [];
+            _pending[SyncRound(upload)] = round = [];
         }
 
         round.Add((upload.GatewayId, upload.Model.Detach(), upload.TotalSamples, scale));
         return true;
     }
+
+    /// <summary>The cloud's sync round for an upload: its round, at most the global round + Cloud:MaxRoundLead.</summary>
+    private long SyncRound(GatewayUpload upload) => Math.Min(upload.Round, GlobalRound + _options.MaxRoundLead);
 
     /// <summary>Lets every pending round's deadline pass; each published global must be its round's weighted mean.</summary>
     public void Complete()
@@ -146,7 +149,7 @@ internal sealed class UploadLane
             }
         }
 
-        if (!_pending.TryGetValue(upload.Round, out var round))
+        if (!_pending.TryGetValue(SyncRound(upload), out var round))
         {
             return _pending.Count >= _options.MaxOpenRounds ? AdmissionOutcome.TooManyRounds : AdmissionOutcome.Accepted;
         }

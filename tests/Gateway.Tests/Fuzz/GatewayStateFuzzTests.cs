@@ -97,8 +97,8 @@ public sealed class GatewayStateFuzzTests(ITestOutputHelper output) : IDisposabl
         var edge = rounds.Snapshot(result.Samples);
         store.Database.InTransaction((c, tx) =>
         {
-            long sequence = store.NextUploadSequence(c, tx);
-            var upload = new GatewayUpload("gw", GatewayUpload.MakeUploadId("gw", sequence), sequence, edge.ModelId, result.Round, 10, edge.IssuedAt, edge.Model);
+            var (incarnation, sequence) = store.NextUpload(c, tx);
+            var upload = new GatewayUpload("gw", GatewayUpload.MakeUploadId("gw", incarnation, sequence), sequence, edge.ModelId, result.Round, 10, edge.IssuedAt, edge.Model);
             outbox.Enqueue(c, tx, "edgefl/v1/cloud/uploads/gw", WireCodec.Encode(upload), "model:gw");
             store.CloseRound(c, tx, edge, result.Round, 0);
         });

@@ -25,7 +25,7 @@ public sealed class StateFilesFoundByFuzzingTests : IDisposable
         var store = new GatewayStateStore(db);
         var initial = TestModels.Message(TestModels.Filled(1), round: 2);
         store.SaveAdopted(initial, 2, 2);
-        db.InTransaction((c, tx) => store.NextUploadSequence(c, tx));
+        db.InTransaction((c, tx) => store.NextUpload(c, tx));
         var outbox = new DurableOutbox(db, new OutboxOptions(), NullLogger.Instance);
         outbox.Enqueue("t/1", [1], null);
         outbox.Enqueue("t/2", [2], null);
@@ -69,7 +69,7 @@ public sealed class StateFilesFoundByFuzzingTests : IDisposable
         Assert.Null(GatewaySeeder.AdoptSavedState(store, rounds, NullLogger.Instance, "gw"));
         Assert.False(rounds.HasModel);
         Assert.Null(store.Load());
-        Assert.Equal(nextUpload, db.InTransaction((c, tx) => store.NextUploadSequence(c, tx))); // a readable upload counter survives
+        Assert.Equal(nextUpload, db.InTransaction((c, tx) => store.NextUpload(c, tx).Sequence)); // a readable upload counter survives
     }
 
     /// <summary>SQLite could open files it could not use: "unsupported file format" and tables with other columns (every query failed later).</summary>

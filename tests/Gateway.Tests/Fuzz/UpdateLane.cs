@@ -34,7 +34,8 @@ internal sealed class UpdateLane
     {
         _options = new GatewayOptions
         {
-            Updates = new UpdateLimitOptions { MaxBytes = 4096, MinSampleCount = 1, MaxSampleCount = 100_000, MaxUpdateNorm = maxNorm, NormPolicy = policy },
+            // The oracle weighs by the claimed sample counts: the fleet-relative cap is off here (SampleBoundTests covers it).
+            Updates = new UpdateLimitOptions { MaxBytes = 4096, MinSampleCount = 1, MaxSampleCount = 100_000, MaxSampleRatio = 0, MaxUpdateNorm = maxNorm, NormPolicy = policy },
             Staleness = new StalenessOptions { MaxRounds = 2, Exponent = 0.5 },
         };
         _limits = DecodeLimits.Default with { MaxPayloadBytes = _options.Updates.MaxBytes };

@@ -5,7 +5,7 @@ namespace EdgeFL.Gateway.Link;
 
 /// <summary>
 /// What a device is told in the PUBACK of its update (docs/PROTOCOL.md, "PUBACK reason codes"): taken
-/// (accepted, held for the next round as a late update, or a duplicate of one accepted), keep it and send it again (no round open yet, as after a
+/// (accepted, held for the next round, or a duplicate of one accepted), keep it and send it again (no round open yet, as after a
 /// restart before the round is reopened; the state's disk full), or refused for good; the reason string
 /// is <c>"{outcome}: {detail}"</c>.
 /// </summary>
@@ -20,7 +20,7 @@ internal static class UpdateVerdicts
             AdmissionOutcome.Malformed => ConsumerAnswer.Malformed,
             _ => ConsumerAnswer.Refused,
         };
-        string reason = result.Outcome == AdmissionOutcome.Accepted ? "" : $"{result.Outcome}: {result.Detail}";
+        string reason = result.Outcome is AdmissionOutcome.Accepted or AdmissionOutcome.Held ? "" : $"{result.Outcome}: {result.Detail}";
         return new ConsumerVerdict(answer, reason);
     }
 }

@@ -173,7 +173,7 @@ internal sealed class RoundCoordinator : RoundBook
         {
             Progress?.Invoke();
         }
-        else if (outcome == AdmissionOutcome.Held)
+        else if (result.Outcome == AdmissionOutcome.Held)
         {
             _metrics.CountLateHeld();
             GatewayLog.LateHeld(_logger, _options.GatewayId, topicDeviceId, result.Contribution!.Round);

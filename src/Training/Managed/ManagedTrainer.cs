@@ -8,7 +8,7 @@ namespace EdgeFL.Training.Managed;
 
 /// <summary>
 /// Trains a model in managed code, with the semantics of the TorchSharp <c>LocalTrainer</c>: SGD (with
-/// <see cref="TrainerOptions.Momentum"/>) on mean cross-entropy over mini-batches shuffled by a generator seeded with
+/// <see cref="TrainerOptions.Momentum"/>, and FedProx's proximal term when <see cref="TrainerOptions.ProximalMu"/> is set) on mean cross-entropy over mini-batches shuffled by a generator seeded with
 /// <see cref="TrainerOptions.Seed"/>, dropout and batch norm in training mode. One trainer keeps its buffers between
 /// runs, so a step allocates nothing once warm; it runs one <see cref="Train"/> at a time (a concurrent call throws).
 /// </summary>
@@ -82,6 +82,11 @@ public sealed class ManagedTrainer : IDisposable
         var stopwatch = Stopwatch.StartNew();
         network.Load(start);
         network.ResetMomentum();
+        float proximalMu = (float)options.ProximalMu;
+        if (proximalMu > 0)
+        {
+            network.SetProximalAnchor(); // FedProx pulls towards the model the run started from
+        }
 
         // The shuffle is LocalTrainer's exactly (same generator, same seed, same calls); dropout draws from its own.
         int seed = options.Seed ?? Random.Shared.Next();
@@ -115,7 +120,11 @@ public sealed class ManagedTrainer : IDisposable
                 }
 
                 network.Forward(count, training: true);
-                lossSum += network.Loss(labels.AsSpan(0, count), backward: true);
+                lossSum += network.Loss(labels.AsSpan(0, count), backward: true); // the cross-entropy, as LocalTrainer reports it
+                if (proximalMu > 0)
+                {
+                    network.AddProximalGradient(proximalMu);
+                }
                 network.Step(learningRate, momentum);
                 batches++;
             }

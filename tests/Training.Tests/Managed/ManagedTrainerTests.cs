@@ -128,6 +128,47 @@ public sealed class ManagedTrainerTests(FashionMnistFixture fixture)
     }
 
     [Fact]
+    public void ProximalMu_TrainsLikeTorchsFedProx_AndStaysNearerTheStart()
+    {
+        // FedProx (mu 1) over 100 steps against LocalTrainer's, dropout off: the MLP's tolerances above.
+        TorchRuntime.Configure(1);
+        LabeledDataset data = fixture.Splits.Train.Take(100 * BatchSize);
+        var options = new TrainerOptions { BatchSize = BatchSize, LearningRate = 0.05, Momentum = 0.9, Seed = 5, ProximalMu = 1.0 };
+        using var torchModel = new EdgeMlp(dropout: 0);
+        ModelState start = ModelStateConverter.ToModelState(torchModel);
+        TrainingResult torchResult = LocalTrainer.Train(torchModel, data, options);
+        ModelState torchEnd = ModelStateConverter.ToModelState(torchModel);
+
+        var dropout = new DropoutSource();
+        using var trainer = new ManagedTrainer(ModelKind.Mlp, ManagedArchitectures.Mlp(new Random(0), dropout: 0), dropout);
+        ManagedTrainingRun proximal = trainer.Train(start, data, options);
+        ManagedTrainingRun plain = trainer.Train(start, data, options with { ProximalMu = 0 });
+
+        Assert.True(Math.Abs(proximal.Result.MeanLoss - torchResult.MeanLoss) <= 0.005 * torchResult.MeanLoss, $"mean loss {proximal.Result.MeanLoss:F5} vs torch {torchResult.MeanLoss:F5}");
+        double weights = TorchOracle.MaxDifference(proximal.Model, torchEnd);
+        Assert.True(weights <= 2e-3, $"weights differ by up to {weights:E2}");
+        Assert.True(Distance(proximal.Model, start) < 0.9 * Distance(plain.Model, start), "the proximal term did not hold the weights nearer the start");
+    }
+
+    private static double Distance(ModelState a, ModelState b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Tensors.Count; i++)
+        {
+            if (a.Tensors[i].DType == TensorDType.Float32)
+            {
+                ReadOnlySpan<float> x = a.Tensors[i].AsFloat32(), y = b.Tensors[i].AsFloat32();
+                for (int j = 0; j < x.Length; j++)
+                {
+                    sum += (double)(x[j] - y[j]) * (x[j] - y[j]);
+                }
+            }
+        }
+
+        return Math.Sqrt(sum);
+    }
+
+    [Fact]
     public void Train_DoesNotChangeTheStartState_AndSameSeedRepeats()
     {
         LabeledDataset data = fixture.Splits.Train.Take(200);

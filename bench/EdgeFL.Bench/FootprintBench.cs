@@ -36,14 +36,21 @@ internal static class FootprintBench
             string small = await ModelAsync(dir, "small.efm", 100_000).ConfigureAwait(false);
             var listening = new List<double>();
             var ready = new List<double>();
+            var readyWithout = new List<double>();
             var mq = new List<double>();
             for (int i = 0; i < tries; i++)
             {
                 int port = TestPorts.Free();
-                using (var p = GatewayProcess.Start(gatewayDll, GatewayArgs(small, port, devices: 1, modelBytes: 100_000)))
+                using (var p = GatewayProcess.Start(gatewayDll, GatewayArgs(small, port, devices: 1, modelBytes: 100_000, observabilityPort: TestPorts.Free())))
                 {
                     listening.Add(await SecondsToListenAsync(p, port).ConfigureAwait(false));
                     ready.Add((await p.WaitReadyAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false)).TotalSeconds);
+                }
+
+                // The same without the observability listener (and OpenTelemetry), interleaved.
+                using (var p = GatewayProcess.Start(gatewayDll, GatewayArgs(small, TestPorts.Free(), devices: 1, modelBytes: 100_000)))
+                {
+                    readyWithout.Add((await p.WaitReadyAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false)).TotalSeconds);
                 }
 
                 var sw = Stopwatch.StartNew();
@@ -53,10 +60,14 @@ internal static class FootprintBench
 
             report.Add("5 footprint", $"gateway start-up to broker listening (dotnet EdgeFL.Gateway.dll, best of {tries}; median {Median(listening):F3} s)", listening.Min(), "s", "mosquitto start-up, same probe", mq.Min(), "(target < 1 s absolute)");
             report.Add("5 footprint", $"gateway start-up to READY=1 on NOTIFY_SOCKET (best of {tries}; median {Median(ready):F3} s)", ready.Min(), "s", "mosquitto start-up", mq.Min(), "(target < 1 s absolute)");
+            report.Add("5 footprint", $"gateway start-up to READY=1 with the observability listener (best of {tries}; median {Median(ready):F3} s)", ready.Min(), "s",
+                $"without it, Observability:Enabled=false (best of {tries}; median {Median(readyWithout):F3} s)", readyWithout.Min());
 
             // RSS: 1 MB model, idle and with D devices connected (target < 100 MB with 200), then a round of D updates.
             int devices = quick ? 20 : 200;
             await RssAsync(report, gatewayDll, dir, devices, 1_000_000, runRound: false, "embedded").ConfigureAwait(false);
+            // What the observability listener (OpenTelemetry, the exporter, health) costs in RSS: off against on and scraped, one after the other.
+            await RssAsync(report, gatewayDll, dir, devices, 1_000_000, runRound: false, "embedded", observability: false).ConfigureAwait(false);
             await RssAsync(report, gatewayDll, dir, devices, quick ? 1_000_000 : 4_000_000, runRound: true, "embedded").ConfigureAwait(false);
             // The same round with mosquitto as the broker: what the gateway itself holds, without the broker's buffers.
             await RssAsync(report, gatewayDll, dir, devices, quick ? 1_000_000 : 4_000_000, runRound: true, "mosquitto").ConfigureAwait(false);
@@ -73,8 +84,10 @@ internal static class FootprintBench
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
-    private static string[] GatewayArgs(string modelPath, int port, int devices, int modelBytes) =>
+    private static string[] GatewayArgs(string modelPath, int port, int devices, int modelBytes, int observabilityPort = 0) =>
     [
+        // The observability listener (metrics, health) is on by default; 0 measures the gateway without it.
+        observabilityPort > 0 ? $"--Observability:Port={observabilityPort}" : "--Observability:Enabled=false",
         $"--Gateway:InitialModelPath={modelPath}",
         $"--Gateway:Broker:Port={port}",
         // The bench's devices connect without credentials (authentication costs nothing per message).
@@ -98,22 +111,35 @@ internal static class FootprintBench
             .Where(kv => kv.Length == 2)
             .ToDictionary(kv => kv[0], kv => kv[1]);
 
-    private static async Task RssAsync(Report report, string gatewayDll, string dir, int devices, int modelBytes, bool runRound, string broker)
+    private static async Task RssAsync(Report report, string gatewayDll, string dir, int devices, int modelBytes, bool runRound, string broker, bool observability = true)
     {
+        int http = observability ? TestPorts.Free() : 0;
+        using var scraper = new HttpClient();
+
+        // With the listener on, Prometheus' scrape is simulated before each reading (the exporter's buffers are then in the figure).
+        async Task ScrapeAsync()
+        {
+            if (http > 0)
+            {
+                await scraper.GetStringAsync(new Uri($"http://127.0.0.1:{http}/metrics")).ConfigureAwait(false);
+            }
+        }
+
         string modelPath = await ModelAsync(dir, $"model-{modelBytes}.efm", modelBytes).ConfigureAwait(false);
         await using var mosquitto = broker == "mosquitto" ? await Mosquitto.StartAsync().ConfigureAwait(false) : null;
         int port = mosquitto?.Port ?? TestPorts.Free();
-        var args = GatewayArgs(modelPath, port, devices, modelBytes).ToList();
+        var args = GatewayArgs(modelPath, port, devices, modelBytes, http).ToList();
         if (mosquitto is not null)
         {
             args.Add("--Gateway:Broker:Embedded=false");
         }
 
         var env = GatewayEnvironment();
-        string c = $"{broker} broker, model {Measure.Bytes(modelBytes)}{(env.Count > 0 ? ", " + string.Join(" ", env.Select(kv => $"{kv.Key}={kv.Value}")) : "")}";
+        string c = $"{broker} broker, model {Measure.Bytes(modelBytes)}, observability {(observability ? "on, scraped" : "off")}{(env.Count > 0 ? ", " + string.Join(" ", env.Select(kv => $"{kv.Key}={kv.Value}")) : "")}";
         using var gateway = GatewayProcess.Start(gatewayDll, args, env);
         await gateway.WaitReadyAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         await Task.Delay(2000).ConfigureAwait(false);
+        await ScrapeAsync().ConfigureAwait(false);
         var (idle, _) = gateway.Memory();
         report.Add("5 footprint", $"gateway RSS idle, {c}", idle / 1e6, "MB", "target", 100, "(target < 100 MB)");
 
@@ -121,6 +147,7 @@ internal static class FootprintBench
         using var swarm = SwarmProcess.Start(port, "gateway-1", devices, modelBytes, answerRound: 1);
         await swarm.WaitUntilAsync(s => s.ModelsReceived >= devices, TimeSpan.FromSeconds(120), $"{devices} devices connected and holding round 1's model").ConfigureAwait(false);
         await Task.Delay(1000).ConfigureAwait(false);
+        await ScrapeAsync().ConfigureAwait(false);
         var (connected, _) = gateway.Memory();
         report.Add("5 footprint", $"gateway RSS with {devices} devices connected, {c}", connected / 1e6, "MB", "target", 100, "(target < 100 MB)");
         if (!runRound)
@@ -142,7 +169,7 @@ internal static class FootprintBench
     {
         // Publish from a copy of the gateway's sources, so the worktree's obj/ (restored for the build) is left alone.
         string src = Path.Combine(dir, "src");
-        foreach (string project in new[] { "Core", "Messaging", "Storage", "Hosting", "CloudLink", "Gateway" })
+        foreach (string project in new[] { "Core", "Messaging", "Storage", "Hosting", "Observability", "CloudLink", "Gateway" })
         {
             CopyTree(Path.Combine(root, "src", project), Path.Combine(src, "src", project));
         }

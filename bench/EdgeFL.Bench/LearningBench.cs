@@ -76,7 +76,7 @@ internal static class LearningBench
         return (updates, total);
     }
 
-    private static double Centralized(DemoOptions o, out double seconds)
+    internal static double Centralized(DemoOptions o, out double seconds)
     {
         var sw = Stopwatch.StartNew();
         TorchRuntime.Configure(1);

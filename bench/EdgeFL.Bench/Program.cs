@@ -3,6 +3,7 @@ using EdgeFL.Bench;
 
 // EdgeFL benchmark suite: every figure is printed with a baseline measured in the same run and the ratio.
 // Usage: dotnet run -c Release --project bench/EdgeFL.Bench -- [--short] [--only NAME[,NAME]] [--list]
+//        learning-rules (also run by learning): [--rules a,b] [--seeds 1-5] [--alphas 0.5,0.1,1.0] [--parallel 2] [--out PREFIX]
 if (args.Length > 0 && args[0] == SwarmCommand.Name)
 {
     return await SwarmCommand.RunAsync(args); // the footprint figure's device side, as a child process
@@ -18,6 +19,7 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
+var grid = LearningRulesBench.Parse(args);
 var suites = new (string Name, string What, Func<Report, bool, Task> Run)[]
 {
     ("aggregation", "streaming weighted sum vs scalar loop, TorchSharp and memory copy; q8", AggregationBench.RunAsync),
@@ -29,7 +31,12 @@ var suites = new (string Name, string What, Func<Report, bool, Task> Run)[]
     ("footprint", "gateway process RSS, start-up time, publish size", FootprintBench.RunAsync),
     ("training", "training steps/s, managed backend vs TorchSharp (MLP, CNN; 1 thread, all cores); managed matrix products vs OpenBLAS", TrainingBench.RunAsync),
     ("device", "device inference latency (managed vs TorchSharp), device process time to first update and peak RSS per backend", DeviceBench.RunAsync),
-    ("learning", "accuracy vs bytes on the wire, f32 vs q8, vs centralized training", LearningBench.RunAsync),
+    ("learning", "accuracy vs bytes on the wire, f32 vs q8, vs centralized training; then learning-rules", async (r, q) =>
+    {
+        await LearningBench.RunAsync(r, q);
+        await LearningRulesBench.RunAsync(r, q, grid);
+    }),
+    ("learning-rules", "server optimizers and FedProx on the demo over seeds and Dirichlet alphas, vs centralized training", (r, q) => LearningRulesBench.RunAsync(r, q, grid)),
 };
 
 if (args.Contains("--list"))

@@ -1,5 +1,6 @@
 using System.Buffers;
 using EdgeFL.CloudBridge.State;
+using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Rounds;
 using EdgeFL.Core.Validation;
@@ -22,6 +23,7 @@ internal sealed class CloudAggregator : RoundBook
     private readonly SortedDictionary<long, AggregationRound> _pending = [];
     private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
     private readonly CloudStateStore? _store;
+    private readonly ServerOptimizer _optimizer;
     private ModelMessage? _global;
 
     public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null, CloudMetrics? metrics = null)
@@ -31,6 +33,13 @@ internal sealed class CloudAggregator : RoundBook
         _options = options;
         _logger = logger;
         _metrics = metrics;
+        _optimizer = new ServerOptimizer(options.ServerOptimizer);
+    }
+
+    /// <summary>Steps the server optimizer has taken since its state was empty (restored across restarts).</summary>
+    public long OptimizerSteps
+    {
+        get { lock (Sync) { return _optimizer.Steps; } }
     }
 
     /// <summary>The cloud's counters.</summary>
@@ -77,7 +86,9 @@ internal sealed class CloudAggregator : RoundBook
             var check = UpdateValidator.ValidateAdoptable(global, _global?.Model);
             if (check.IsAccepted)
             {
+                // A model from elsewhere (seed, retained): the optimizer's moments belong to no step towards it.
                 _global = global with { Model = global.Model.Detach() };
+                _optimizer.Restore(_global.Model, null, 0);
                 _store?.SaveGlobal(_global);
             }
 
@@ -118,11 +129,41 @@ internal sealed class CloudAggregator : RoundBook
             lock (Sync)
             {
                 _global = global;
+                RestoreOptimizer(global);
             }
         }
 
         return Replay(pending);
     }
+
+    /// <summary>Under the lock: the optimizer's saved state, when it belongs to <paramref name="global"/> and to the configured kind; else it starts empty.</summary>
+    private void RestoreOptimizer(ModelMessage global)
+    {
+        ServerOptimizerState? saved;
+        try
+        {
+            saved = _store!.LoadOptimizer();
+        }
+        catch (InvalidDataException ex)
+        {
+            CloudLog.OptimizerStateDiscarded(_logger, ex.Message);
+            _optimizer.Restore(global.Model, null, 0);
+            return;
+        }
+
+        string kind = _optimizer.Kind.ToString();
+        if (saved is null || saved.Kind != kind || saved.Round != global.Round || !_optimizer.Restore(global.Model, saved.Moments, saved.Steps))
+        {
+            if (saved is not null)
+            {
+                CloudLog.OptimizerStateDiscarded(_logger, $"saved state of {saved.Kind} for round {saved.Round} does not fit {kind} at round {global.Round}");
+            }
+
+            _optimizer.Restore(global.Model, null, 0);
+        }
+    }
+
+    private ServerOptimizerState OptimizerState() => new(_optimizer.Kind.ToString(), _global!.Round, _optimizer.Steps, _optimizer.State());
 
     public AdmissionOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload) => OnUpload(topicGatewayId, payload, out _);
 
@@ -234,6 +275,21 @@ internal sealed class CloudAggregator : RoundBook
                     CloudLog.AggregateRefused(_logger, number, refused.Detail);
                     model = _global!.Model;
                 }
+                else if (pending.Count > 0)
+                {
+                    // The average's change from the current global model is the server optimizer's pseudo-gradient.
+                    var stepped = _optimizer.Step(_global!.Model, model);
+                    if (UpdateValidator.ValidateValues(stepped) is { IsAccepted: false } overflow)
+                    {
+                        _metrics.CountAggregateRefused();
+                        CloudLog.AggregateRefused(_logger, number, "after the server optimizer: " + overflow.Detail);
+                        model = _global.Model;
+                    }
+                    else
+                    {
+                        model = stepped;
+                    }
+                }
 
                 _global = new ModelMessage(_global!.ModelId, number, "cloud", pending.Samples, Time.GetUtcNow(), model);
                 published.Add((_global, pending.Accepted.Count));
@@ -249,7 +305,7 @@ internal sealed class CloudAggregator : RoundBook
                     _pending.Remove(older);
                 }
 
-                _store?.SaveGlobal(_global);
+                _store?.SaveGlobal(_global, OptimizerState());
             }
         }
 

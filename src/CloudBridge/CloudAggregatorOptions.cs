@@ -65,6 +65,9 @@ internal sealed class CloudAggregatorOptions
     /// <summary>The aggregation rule over the gateways' models (FedAvg, or a robust one).</summary>
     public Core.Aggregation.AggregationOptions Aggregation { get; set; } = new();
 
+    /// <summary>What the cloud does with each sync round's average (<c>Cloud:ServerOptimizer</c>): take it (FedAvg), or step along it with FedAvgM, FedAdam or FedYogi.</summary>
+    public Core.Aggregation.ServerOptimizerOptions ServerOptimizer { get; set; } = new();
+
     /// <summary>How a failed publish of the global model or of an acknowledgement is tried again (<c>Cloud:Retry</c>).</summary>
     public Messaging.Retry.RetryOptions Retry { get; set; } = new();
 

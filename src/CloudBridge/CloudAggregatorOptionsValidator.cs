@@ -94,6 +94,7 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
         }
 
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
+        errors.AddRange(o.ServerOptimizer.Problems($"{s}:ServerOptimizer"));
         errors.AddRange(Messaging.Retry.RetryOptionsValidator.Problems(o.Retry, $"{s}:Retry"));
         errors.AddRange(Core.Validation.UpdateNormBound.Problems(o.MaxUploadNorm, o.UploadNormPolicy, $"{s}:MaxUploadNorm", $"{s}:UploadNormPolicy"));
         if (SigningKeyFiles.SignerProblem(o.Signing.PrivateKeyPath, $"{s}:Signing:PrivateKeyPath", o.StateDirectory != StateDatabase.InMemory, $"{s}:StateDirectory") is { } signing)

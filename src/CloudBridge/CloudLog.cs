@@ -49,4 +49,7 @@ internal static partial class CloudLog
 
     [LoggerMessage(3115, LogLevel.Warning, "could not acknowledge upload {UploadId} to {GatewayId}: {Error}; the gateway will send it again")]
     public static partial void AckNotSent(ILogger logger, string uploadId, string gatewayId, string error);
+
+    [LoggerMessage(3130, LogLevel.Warning, "Cloud: the server optimizer starts from an empty state: {Reason}")]
+    public static partial void OptimizerStateDiscarded(ILogger logger, string reason);
 }

@@ -35,6 +35,8 @@ internal static class CloudServiceCollectionExtensions
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<StateDatabase>())),
             sp.GetRequiredService<CloudMetrics>()));
         services.AddSingleton<Security.CloudBrokerAccess>();
+        services.AddSingleton(sp => new Observability.GlobalAccuracy(sp.GetRequiredService<CloudMetrics>()));
+        services.AddSingleton(sp => new Observability.CloudFleet(sp.GetRequiredService<CloudMetrics>(), sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton(sp => ModelSigner.LoadOrGenerate(sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.SigningKeyPath));
         services.TryAddSingleton<ServiceHealth>();

@@ -1,5 +1,6 @@
 using EdgeFL.CloudBridge;
 using EdgeFL.CloudBridge.Hosting;
+using EdgeFL.CloudBridge.Observability;
 using EdgeFL.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,4 +14,5 @@ var builder = Host.CreateApplicationBuilder(args);
 builder.AddEdgeFlService("cloud");
 builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
 builder.Services.AddHostedService<CloudHealthProbe>();
+builder.Services.AddEdgeFlCloudObservability(builder.Configuration);
 return await ServiceRunner.RunAsync(builder.Build(), "cloud", Console.Error).ConfigureAwait(false);

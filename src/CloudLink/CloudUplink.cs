@@ -125,6 +125,25 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc />
+    public async Task<bool> PublishFleetReportAsync(byte[] report, CancellationToken cancellationToken = default)
+    {
+        if (!_connection.IsConnected)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _connection.PublishAsync(_topics.CloudFleetReport(_gatewayId), report, MqttQos.AtMostOnce, retain: false, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is MqttNotConnectedException or MqttPublishRejectedException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The topic, payload and coalescing key of an upload, for a caller that queues it in its own transaction.</summary>
     public (string Topic, byte[] Payload, string CoalesceKey) Prepare(GatewayUpload upload) =>
         (_topics.CloudUpload(upload.GatewayId), WireCodec.Encode(upload), "model:" + upload.GatewayId);

@@ -22,4 +22,7 @@ public interface ICloudUplink
 
     /// <summary>Disconnects.</summary>
     Task StopAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a fleet report for the cloud's dashboard now (QoS 0, not retained, not queued); false when not connected.</summary>
+    Task<bool> PublishFleetReportAsync(byte[] report, CancellationToken cancellationToken = default) => Task.FromResult(false);
 }

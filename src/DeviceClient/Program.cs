@@ -1,5 +1,7 @@
 using EdgeFL.DeviceClient.Hosting;
+using EdgeFL.Core.Diagnostics;
 using EdgeFL.Hosting;
+using EdgeFL.Observability;
 using Microsoft.Extensions.Hosting;
 
 if (DeviceUsage.Create().TryWrite(args, Console.Out))
@@ -10,4 +12,5 @@ if (DeviceUsage.Create().TryWrite(args, Console.Out))
 var builder = Host.CreateApplicationBuilder(args);
 builder.AddEdgeFlService("device");
 builder.Services.AddEdgeFlDevice(builder.Configuration);
+builder.Services.AddEdgeFlObservability(builder.Configuration, ObservabilityDefaults.Device, EdgeFlMeters.Device);
 return await ServiceRunner.RunAsync(builder.Build(), "device", Console.Error).ConfigureAwait(false);

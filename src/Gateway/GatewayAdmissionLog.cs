@@ -11,7 +11,7 @@ internal sealed class GatewayAdmissionLog(string gatewayId, GatewayMetrics metri
 
     public void Admitted(long round, Contribution contribution, double norm, double deltaScale, double maxNorm)
     {
-        metrics.CountAccepted();
+        metrics.CountAccepted(contribution.SenderId, contribution.Round);
         if (deltaScale < 1)
         {
             metrics.CountClipped();

@@ -91,4 +91,10 @@ internal static partial class GatewayLog
 
     [LoggerMessage(2027, LogLevel.Information, "{GatewayId}: receive budget set to {Bytes} bytes, one update of the model ({ModelBytes} bytes of tensors)")]
     public static partial void ReceiveBudgetSized(ILogger logger, string gatewayId, long bytes, long modelBytes);
+
+    [LoggerMessage(2040, LogLevel.Information, "{GatewayId}: held the update from {DeviceId} for round {Round}, which arrived between rounds, for the next round")]
+    public static partial void LateHeld(ILogger logger, string gatewayId, string deviceId, long round);
+
+    [LoggerMessage(2041, LogLevel.Information, "{GatewayId}: folded {Folded} of {Held} updates held between rounds into the round just opened")]
+    public static partial void LateFolded(ILogger logger, string gatewayId, int held, int folded);
 }

@@ -21,6 +21,8 @@ internal sealed class GatewayMetrics
     private readonly Tally _rounds;
     private readonly Tally _clipped;
     private readonly Tally _aggregatesRefused;
+    private readonly Tally _lateHeld;
+    private readonly Tally _lateFolded;
     private readonly Tally _samplesCapped;
     private readonly ReasonTally _rejected;
     private readonly ReasonTally _globalsRejected;
@@ -40,12 +42,17 @@ internal sealed class GatewayMetrics
         _declined = new Tally(Meter, "edgefl.gateway.declines", "{decline}", "Round declines received from devices.");
         _rounds = new Tally(Meter, "edgefl.gateway.rounds", "{round}", "Rounds closed.");
         _aggregatesRefused = new Tally(Meter, "edgefl.gateway.aggregates.refused", "{round}", "Rounds whose aggregate was not finite and was not used (the model carried over).");
+        _lateHeld = new Tally(Meter, "edgefl.gateway.updates.late_held", "{update}", "Device updates that arrived between rounds and were held for the next round.");
+        _lateFolded = new Tally(Meter, "edgefl.gateway.updates.late_folded", "{update}", "Held late updates folded into the next round (also counted as accepted).");
         _controlRejected = new ReasonTally(Meter, "edgefl.gateway.control.rejected", "{message}", "Status, decline and telemetry messages refused (undecodable, or naming another device), by kind.");
         _globalsRejected = new ReasonTally(Meter, "edgefl.gateway.global_models.rejected", "{model}", "Global models from the cloud not taken, by reason.");
     }
 
     /// <summary>The meter the counters are published on; null when made without a meter factory.</summary>
     public Meter? Meter { get; }
+
+    /// <summary>Each device's last admission outcome (the dashboard's "last update" column).</summary>
+    public Observability.DeviceOutcomes Outcomes { get; } = new();
 
     /// <summary>Updates accepted into an aggregate.</summary>
     public long Accepted => _accepted.Value;
@@ -62,6 +69,11 @@ internal sealed class GatewayMetrics
     /// <summary>Rounds closed.</summary>
     public long Rounds => _rounds.Value;
 
+    /// <summary>Updates that arrived between rounds and were held for the next round.</summary>
+    public long LateHeld => _lateHeld.Value;
+
+    /// <summary>Held late updates folded into the next round (also in <see cref="Accepted"/>).</summary>
+    public long LateFolded => _lateFolded.Value;
     /// <summary>Accepted updates whose sample count was capped (Gateway:Updates:MaxSampleRatio).</summary>
     public long SamplesCapped => _samplesCapped.Value;
 
@@ -92,6 +104,13 @@ internal sealed class GatewayMetrics
     /// <summary>An update was folded into its round's aggregate.</summary>
     public void CountAccepted() => _accepted.Add();
 
+    /// <summary>The update of <paramref name="senderId"/> for <paramref name="round"/> was folded into its round's aggregate.</summary>
+    public void CountAccepted(string senderId, long round)
+    {
+        _accepted.Add();
+        Outcomes.Record(senderId, round, "accepted");
+    }
+
     /// <summary>A device declined a round.</summary>
     public void CountDeclined() => _declined.Add();
 
@@ -100,6 +119,12 @@ internal sealed class GatewayMetrics
 
     /// <summary>An accepted update's change was scaled down to the norm bound.</summary>
     public void CountClipped() => _clipped.Add();
+
+    /// <summary>An update arrived between rounds and was held for the next.</summary>
+    public void CountLateHeld() => _lateHeld.Add();
+
+    /// <summary>A held late update was folded into the next round.</summary>
+    public void CountLateFolded() => _lateFolded.Add();
 
     /// <summary>A round closed.</summary>
     public void CountRound() => _rounds.Add();
@@ -110,6 +135,7 @@ internal sealed class GatewayMetrics
         _rejected.Add(reason);
         if (senderId is not null)
         {
+            Outcomes.Record(senderId, -1, reason);
             // Count takes every lock of the table: asked only for a pair not seen before.
             var key = _byDevice.ContainsKey((senderId, reason)) || _byDevice.Count < MaxDevicePairs ? (senderId, reason) : ("*", reason);
             _byDevice.AddOrUpdate(key, 1, (_, n) => n + 1);

@@ -181,6 +181,11 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Staleness:MaxRounds must be 0 or more (was {o.Staleness.MaxRounds})");
         }
 
+        if (o.Staleness.MaxLateUpdates is < 0 or > 10_000)
+        {
+            errors.Add($"{s}:Staleness:MaxLateUpdates must be in [0, 10000] (was {o.Staleness.MaxLateUpdates})");
+        }
+
         if (o.Staleness.Exponent is < 0 or > 10 || double.IsNaN(o.Staleness.Exponent))
         {
             // Above 10 the discount 1/(1+s)^a underflows to a weight of 0 for long-stale updates.

@@ -9,6 +9,9 @@ internal enum RoundCloseReason
     /// <summary>The deadline passed first.</summary>
     Deadline,
 
+    /// <summary>Every device asked to take part is known to be gone (offline status or last will) without having answered: nobody is left to wait for.</summary>
+    ParticipantsGone,
+
     /// <summary>The service is stopping.</summary>
     Stopping,
 }

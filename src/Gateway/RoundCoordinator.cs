@@ -31,6 +31,8 @@ internal sealed class RoundCoordinator : RoundBook
     private string _modelId = "";
     private long _version;
     private AggregationRound? _open;
+    private readonly List<(string SenderId, string Id, byte[] Payload)> _late = [];
+    private readonly Dictionary<long, int> _lateFolded = [];
 
     public RoundCoordinator(GatewayOptions options, GatewayMetrics metrics, ILogger logger, TimeProvider time, GatewayStateStore? store = null)
         : base(RulesFor(options), DeviceUpdateDecoder.For(DecodeLimits.Default with { MaxPayloadBytes = options.Updates.MaxBytes }, new UpdateValidator()), store?.RoundJournal, new GatewayAdmissionLog(options.GatewayId, metrics, logger, time), time)
@@ -105,6 +107,8 @@ internal sealed class RoundCoordinator : RoundBook
     /// </summary>
     public ModelMessage BeginRound(IReadOnlyList<string>? selected = null, DateTimeOffset? issuedAt = null)
     {
+        ModelMessage message;
+        List<(string SenderId, string Id, byte[] Payload)> late;
         lock (Sync)
         {
             if (_model is null)
@@ -118,12 +122,43 @@ internal sealed class RoundCoordinator : RoundBook
             }
 
             var round = NewRound(_version + 1, _model, selected);
-            var message = new ModelMessage(_modelId, round.Number, _options.GatewayId, 0, issuedAt ?? Time.GetUtcNow(), _model, selected);
+            message = new ModelMessage(_modelId, round.Number, _options.GatewayId, 0, issuedAt ?? Time.GetUtcNow(), _model, selected);
 
             // Saved before the round is open: a write that fails (a full disk) leaves no round open, to try again.
             _store?.OpenRound(round.Number, message.IssuedAt);
             _open = round;
-            return message;
+            late = [.. _late];
+            _late.Clear();
+        }
+
+        FoldLate(late);
+        return message;
+    }
+
+    /// <summary>The updates held between rounds, folded into the round just opened (journaled now, discounted as stale).</summary>
+    private void FoldLate(List<(string SenderId, string Id, byte[] Payload)> late)
+    {
+        int folded = 0;
+        foreach (var (sender, _, payload) in late)
+        {
+            if (Admit(sender, new ReadOnlySequence<byte>(payload)).IsAccepted)
+            {
+                folded++;
+                _metrics.CountLateFolded();
+            }
+        }
+
+        if (late.Count > 0)
+        {
+            lock (Sync)
+            {
+                if (_open is not null)
+                {
+                    _lateFolded[_open.Number] = folded;
+                }
+            }
+
+            GatewayLog.LateFolded(_logger, _options.GatewayId, late.Count, folded);
         }
     }
 
@@ -138,6 +173,11 @@ internal sealed class RoundCoordinator : RoundBook
         {
             Progress?.Invoke();
         }
+        else if (result.Outcome == AdmissionOutcome.Held)
+        {
+            _metrics.CountLateHeld();
+            GatewayLog.LateHeld(_logger, _options.GatewayId, topicDeviceId, result.Contribution!.Round);
+        }
 
         return result;
     }
@@ -146,7 +186,14 @@ internal sealed class RoundCoordinator : RoundBook
     {
         if (_open is null)
         {
-            return RoundSlot.Refuse(AdmissionOutcome.NoOpenRound, $"update for round {contribution.Round}");
+            // Between rounds: an update for a round already closed is kept for the next one (FedBuff-style),
+            // where it counts as stale by at least one round; within the staleness bound and the holding limit.
+            long lag = _version + 1 - contribution.Round;
+            bool holdable = _model is not null && lag >= 1 && lag <= _options.Staleness.MaxRounds
+                && _late.Count < _options.Staleness.MaxLateUpdates && !_late.Exists(l => l.Id == contribution.Id);
+            return holdable
+                ? RoundSlot.Hold($"update for round {contribution.Round} held for round {_version + 1}")
+                : RoundSlot.Refuse(AdmissionOutcome.NoOpenRound, $"update for round {contribution.Round}");
         }
 
         long staleness = _open.Number - contribution.Round;
@@ -162,6 +209,9 @@ internal sealed class RoundCoordinator : RoundBook
 
         return RoundSlot.In(_open, staleness);
     }
+
+    protected override void Hold(Contribution contribution, ReadOnlySequence<byte> payload) =>
+        _late.Add((contribution.SenderId, contribution.Id, payload.ToArray()));
 
     protected override AggregationRound? RoundForRefusal() => _open;
 
@@ -242,6 +292,15 @@ internal sealed class RoundCoordinator : RoundBook
         }
     }
 
+    /// <summary>True when every device <paramref name="invited"/> to the open round is known to be gone without answering (<see cref="AggregationRound.IsDeserted"/>).</summary>
+    public bool IsDeserted(IReadOnlyCollection<string> onlineDevices, IReadOnlyCollection<string> invited)
+    {
+        lock (Sync)
+        {
+            return _open is not null && _open.IsDeserted(onlineDevices, invited);
+        }
+    }
+
     /// <summary>Closes the open round: aggregates when enough updates arrived, else keeps the model.</summary>
     public RoundResult CloseRound(RoundCloseReason reason)
     {
@@ -295,6 +354,7 @@ internal sealed class RoundCoordinator : RoundBook
                 updated)
             {
                 Stale = open.Stale,
+                Late = _lateFolded.Remove(open.Number, out int late) ? late : 0,
                 MedianUpdateNorm = medianNorm,
             };
         }

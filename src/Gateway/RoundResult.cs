@@ -28,6 +28,9 @@ internal sealed record RoundResult(
     /// <summary>Accepted updates trained on an older round, folded with a staleness discount.</summary>
     public int Stale { get; init; }
 
+    /// <summary>Of the stale updates, those that arrived between rounds and were held for this one (Gateway:Staleness:MaxLateUpdates).</summary>
+    public int Late { get; init; }
+
     /// <summary>
     /// Median L2 norm of the accepted updates' changes from the round's model (after clipping); NaN when no
     /// norm bound is on (norms are only computed for one) or nothing was accepted.

@@ -110,7 +110,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         _retainedGuard = new RetainedSubscribeGuard(_server);
         _ownsMeter = meters is null;
         _meter = EdgeFlMeters.Create(meters, EdgeFlMeters.Broker, new KeyValuePair<string, object?>(PortTag, options.Port));
-        _metrics = new BrokerMetrics(_meter, _retainedGuard, _connections.Budget);
+        _metrics = new BrokerMetrics(_meter, _retainedGuard, _connections.Budget, _connections.Bytes);
         _server.ClientConnectedAsync += _ => { _metrics.ClientConnected(); return Task.CompletedTask; };
         _server.ClientDisconnectedAsync += _ => { _metrics.ClientDisconnected(); return Task.CompletedTask; };
     }

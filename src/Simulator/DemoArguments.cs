@@ -1,3 +1,4 @@
+using EdgeFL.Core.Aggregation;
 using System.Globalization;
 using EdgeFL.Core.Validation;
 using EdgeFL.Gateway.Selection;
@@ -51,6 +52,14 @@ internal static class DemoArguments
           --hostile F          simulation only: fraction of devices sending poisoned updates (default 0)
           --attack scale|sign-flip  how hostile devices poison: base +/- k x (trained - base) (default scale)
           --attack-scale K     the attack's factor k (default 10)
+          --server-opt fedavg|fedavgm|fedadam|fedyogi  the cloud's server optimizer on each sync's averaged change (default fedavgm)
+          --server-lr F        the server optimizer's learning rate (default: 1 for fedavg and fedavgm, 0.01 for fedadam and fedyogi)
+          --server-momentum F  fedavgm's momentum (default 0.5), fedadam's and fedyogi's beta1 (default 0.9)
+          --prox-mu F          FedProx's proximal coefficient mu on every device (default 0: off)
+          --report DIR         write the HTML report and PNG plots there (default edgefl-report; '' for none)
+          --ceiling auto|train|none|F  the centralized ceiling on the accuracy plot: the bench's figure for the
+                               default configuration (auto, default), trained here on the run's data (train), none, or F
+          --dashboard PORT     serve the cloud's live dashboard on http://127.0.0.1:PORT/dashboard/ during the run
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line
         """;
@@ -67,6 +76,8 @@ internal static class DemoArguments
                 ? v : throw new ArgumentException($"{flag} takes a whole number >= {min} (got '{args[i]}')");
             double Real(double min, double max) => double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= min && v <= max
                 ? v : throw new ArgumentException($"{flag} takes a number in [{min}, {max}] (got '{args[i]}')");
+
+            int Port() => Int(1) is var p && p <= 65535 ? p : throw new ArgumentException($"{flag} takes a port in [1, 65535] (got '{args[i]}')");
 
             o = flag switch
             {
@@ -89,6 +100,9 @@ internal static class DemoArguments
                 "--round-deadline" => o with { RoundDeadline = TimeSpan.FromSeconds(Real(0.1, 86400)) },
                 "--data-dir" => o with { DataDirectory = Value() },
                 "--csv" => o with { CsvPath = Value() },
+                "--report" => o with { ReportDirectory = Value() },
+                "--ceiling" => o with { Ceiling = ParseCeiling(Value()) },
+                "--dashboard" => o with { DashboardPort = Port() },
                 "--external-broker" => o with { ExternalBroker = Value() },
                 "--selection" => o with { Selection = ParseSelection(Value()) },
                 "--aggregation" => o with { Aggregation = ParseAggregation(flag, Value()) },
@@ -102,10 +116,19 @@ internal static class DemoArguments
                 "--hostile" => o with { HostileFraction = Real(0, 0.9) },
                 "--attack" => o with { Attack = ParseAttack(Value()) },
                 "--attack-scale" => o with { AttackScale = Real(0, 1e6) },
+                "--server-opt" => o with { ServerOptimizer = ParseServerOptimizer(Value()) },
+                "--server-lr" => o with { ServerLearningRate = Real(1e-6, 10) },
+                "--server-momentum" => o with { ServerBeta1 = Real(0, 0.999) },
+                "--prox-mu" => o with { ProximalMu = Real(0, 100) },
                 "--verbose" => o with { Verbose = true },
                 "--quiet" => o with { Quiet = true },
                 _ => throw new ArgumentException($"unknown flag '{flag}' (see --help)"),
             };
+        }
+
+        if (o.ProximalMu > 0 && o.Trainer == TrainingBackendKind.Managed)
+        {
+            throw new ArgumentException("--prox-mu is not supported by --trainer managed yet (the TorchSharp trainer applies it)");
         }
 
         if (o.Gateways > o.Devices)
@@ -139,6 +162,16 @@ internal static class DemoArguments
         _ => throw new ArgumentException($"{flag} takes fedavg, median or trimmed-mean (got '{value}')"),
     };
 
+    /// <summary>Parses fedavg|fedavgm|fedadam|fedyogi; throws naming --server-opt.</summary>
+    public static ServerOptimizerKind ParseServerOptimizer(string value) => value.ToLowerInvariant() switch
+    {
+        "fedavg" => ServerOptimizerKind.FedAvg,
+        "fedavgm" => ServerOptimizerKind.FedAvgM,
+        "fedadam" => ServerOptimizerKind.FedAdam,
+        "fedyogi" => ServerOptimizerKind.FedYogi,
+        _ => throw new ArgumentException($"--server-opt takes fedavg, fedavgm, fedadam or fedyogi (got '{value}')"),
+    };
+
     private static AttackKind ParseAttack(string value) => value.ToLowerInvariant() switch
     {
         "scale" => AttackKind.Scale,
@@ -159,6 +192,12 @@ internal static class DemoArguments
         "all" => SelectionMode.All,
         _ => throw new ArgumentException($"--selection takes energy or all (got '{value}')"),
     };
+
+    /// <summary>Parses auto|train|none or an accuracy in [0, 1]; throws naming --ceiling.</summary>
+    public static string ParseCeiling(string value) =>
+        value is "auto" or "train" or "none" || (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v is >= 0 and <= 1)
+            ? value
+            : throw new ArgumentException($"--ceiling takes auto, train, none or an accuracy in [0, 1] (got '{value}')");
 
     /// <summary>Parses torch|managed; throws naming --trainer.</summary>
     public static TrainingBackendKind ParseTrainer(string value) => value.ToLowerInvariant() switch

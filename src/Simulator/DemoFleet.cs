@@ -55,6 +55,9 @@ internal sealed class DemoFleet : IAsyncDisposable
     /// <summary>The cloud's global models, in order, for the evaluation loop.</summary>
     public Channel<(ModelMessage Global, int Gateways)> Globals { get; } = Channel.CreateUnbounded<(ModelMessage Global, int Gateways)>();
 
+    /// <summary>The cloud's record of the global accuracy (its dashboard's curve), set once the cloud has started.</summary>
+    public EdgeFL.CloudBridge.Observability.GlobalAccuracy? Accuracy { get; set; }
+
     /// <summary>The evaluation loop (set once it is started).</summary>
     public Task Evaluations { get; set; } = Task.CompletedTask;
 

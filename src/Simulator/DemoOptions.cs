@@ -1,3 +1,4 @@
+using EdgeFL.Core.Aggregation;
 using EdgeFL.Core.Validation;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Training.Backends;
@@ -107,6 +108,46 @@ internal sealed record DemoOptions
     /// <summary>Simulation only: the factor k of the attack (see <see cref="AttackKind"/>).</summary>
     public double AttackScale { get; init; } = 10;
 
+    /// <summary>Where the HTML report and its PNG plots go (empty: no report).</summary>
+    public string ReportDirectory { get; init; } = "edgefl-report";
+
+    /// <summary>
+    /// The centralized ceiling drawn on the accuracy plot: <c>auto</c> (the bench's measured figure for the
+    /// default configuration, none otherwise), <c>train</c> (train the same model on all the run's data here),
+    /// <c>none</c>, or an accuracy in [0, 1].
+    /// </summary>
+    public string Ceiling { get; init; } = "auto";
+
+    /// <summary>When positive, the cloud serves its live dashboard (and metrics, health) on 127.0.0.1 at this port during the run.</summary>
+    public int DashboardPort { get; init; }
+
     /// <summary>Print nothing but the last line.</summary>
     public bool Quiet { get; init; }
+
+    /// <summary>The cloud's server optimizer (<c>Cloud:ServerOptimizer:Kind</c>): FedAvgM with momentum 0.5, the best mean of docs/PERFORMANCE.md figure 9.</summary>
+    public ServerOptimizerKind ServerOptimizer { get; init; } = ServerOptimizerKind.FedAvgM;
+
+    /// <summary>The server optimizer's learning rate (<c>Cloud:ServerOptimizer:LearningRate</c>); null: the rule's tuned default (<see cref="DefaultServerLearningRate"/>).</summary>
+    public double? ServerLearningRate { get; init; }
+
+    /// <summary>The server optimizer's beta1 (momentum for FedAvgM; <c>Cloud:ServerOptimizer:Beta1</c>); null: the rule's tuned default.</summary>
+    public double? ServerBeta1 { get; init; }
+
+    /// <summary>The beta1 in effect: 0.5 for FedAvgM (0.9 swung by up to 14 points between syncs, figure 9), 0.9 for FedAdam and FedYogi.</summary>
+    public double EffectiveServerBeta1 => ServerBeta1 ?? (ServerOptimizer == ServerOptimizerKind.FedAvgM ? 0.5 : 0.9);
+
+    /// <summary>FedProx's proximal coefficient on every device (<c>TrainerOptions.ProximalMu</c>); 0 is off.</summary>
+    public double ProximalMu { get; init; }
+
+    /// <summary>The demo's server learning rate for a rule when --server-lr is not given.</summary>
+    public static double DefaultServerLearningRate(ServerOptimizerKind kind) => kind switch
+    {
+        ServerOptimizerKind.FedAvgM => 1.0,
+        ServerOptimizerKind.FedAdam => 0.01,
+        ServerOptimizerKind.FedYogi => 0.01,
+        _ => 1.0,
+    };
+
+    /// <summary>The server learning rate in effect.</summary>
+    public double EffectiveServerLearningRate => ServerLearningRate ?? DefaultServerLearningRate(ServerOptimizer);
 }

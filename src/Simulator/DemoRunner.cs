@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Threading.Channels;
 using EdgeFL.CloudBridge;
+using EdgeFL.CloudBridge.Observability;
+using EdgeFL.Gateway.Observability;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Storage;
 using EdgeFL.DeviceClient;
@@ -26,6 +28,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
 {
     private const string ModelIdPrefix = "fmnist-";
     private DeviceProfile[]? _profiles;
+    private readonly List<string> _summary = [];
+    private string _header = "";
 
     /// <summary>Global model accuracy after each cloud sync, by round.</summary>
     public SortedDictionary<long, double> AccuracyByRound { get; } = [];
@@ -54,8 +58,20 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
     /// <summary>Rejected updates at all gateways, by reason.</summary>
     public Dictionary<string, long> Rejections { get; } = [];
 
+    /// <summary>Updates that arrived between rounds and were folded into the next round, at all gateways (counted apart from the rejections).</summary>
+    public long LateFolded { get; private set; }
+
     /// <summary>Models not taken (global models at the gateways, gateway models at the devices), by reason; signed end to end, none expected.</summary>
     public Dictionary<string, long> ModelRejections { get; } = [];
+
+    /// <summary>Called once the services and devices have started (the tests drive the fleet from here).</summary>
+    public Action<DemoFleet>? Started { get; init; }
+
+    /// <summary>The cloud's dashboard, when <see cref="DemoOptions.DashboardPort"/> is set.</summary>
+    public string? DashboardUrl => options.DashboardPort > 0 ? $"http://127.0.0.1:{options.DashboardPort}/dashboard/" : null;
+
+    /// <summary>Where the report's page was written (after the run), or null.</summary>
+    public string? ReportPage { get; private set; }
 
     /// <summary>A further logger provider (a test's error log): it gets the Error and Critical lines of every service, whatever <see cref="DemoOptions.Verbose"/> says.</summary>
     public ILoggerProvider? ErrorSink { get; init; }
@@ -72,18 +88,26 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         string modelId = ModelIdPrefix + (o.Model == ModelKind.Mlp ? "mlp" : "mobilenet");
         using var models = new DemoModels(o.Trainer, o.Model, o.Seed);
         var initial = new ModelMessage(modelId, 0, "cloud", 0, DateTimeOffset.UtcNow, models.Initial);
-        Say($"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
+        _header = $"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
             $"{models.Describe()}, " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
-            $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}");
+            $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}, " +
+            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.ServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}, beta1 {o.EffectiveServerBeta1}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}");
+        Say(_header);
         var hostile = ChooseHostile();
 
         // Disposed before the evaluation model: the fleet waits for the evaluation loop, which uses it.
         await using var fleet = new DemoFleet(o, CreateLoggers(), cancellationToken);
         WatchProgress(fleet);
-        fleet.Evaluations = Task.Run(() => EvaluateGlobalsAsync(fleet.Globals.Reader, models, test, fleet.Stop.Token), CancellationToken.None);
+        fleet.Evaluations = Task.Run(() => EvaluateGlobalsAsync(fleet.Globals.Reader, models, test, fleet.Stop.Token, (round, accuracy) => fleet.Accuracy?.Record(round, accuracy)), CancellationToken.None);
         var gatewayPorts = await StartServicesAsync(fleet, initial).ConfigureAwait(false);
         await StartDevicesAsync(fleet, models, gatewayPorts, train, shards, hostile).ConfigureAwait(false);
+        if (DashboardUrl is { } url)
+        {
+            Say($"dashboard: {url}");
+        }
+
+        Started?.Invoke(fleet);
         return await FinishAsync(fleet, cancellationToken).ConfigureAwait(false);
     }
 
@@ -143,6 +167,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, fleet.Keys, fleet.Progress, fleet.Loggers, security, cloudTlsPort);
         await cloud.StartAsync(fleet.Stop.Token).ConfigureAwait(false);
         fleet.Hosts.Add(cloud);
+        fleet.Accuracy = cloud.Services.GetRequiredService<GlobalAccuracy>();
 
         // Each gateway's first round waits for its devices that start online, so that round 1 is
         // every such device's round whatever the order in which they connect.
@@ -177,7 +202,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             var trainer = new DeviceTrainer(
                 models.CreateBackend(),
                 train.Subset(shards[d]),
-                new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, Seed = (o.Seed * 1000) + d },
+                new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, ProximalMu = o.ProximalMu, Seed = (o.Seed * 1000) + d },
                 fleet.Slots);
             fleet.Trainers.Add(trainer);
             string deviceId = DeviceId(d);
@@ -233,6 +258,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         }
 
         var gatewayMetrics = fleet.Hosts.Skip(1).Select(h => h.Services.GetRequiredService<GatewayMetrics>()).ToList();
+        LateFolded = gatewayMetrics.Sum(m => m.LateFolded);
         foreach (var (reason, count) in gatewayMetrics.SelectMany(m => m.RejectedByReason))
         {
             Rejections[reason] = Rejections.GetValueOrDefault(reason) + count;
@@ -245,10 +271,72 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
 
         Summarize(fleet.Agents);
         await WriteCsvAsync(cancellationToken).ConfigureAwait(false);
+        await WriteReportAsync(final, cancellationToken).ConfigureAwait(false);
         return final;
     }
 
-    private async Task EvaluateGlobalsAsync(ChannelReader<(ModelMessage Global, int Gateways)> reader, DemoModels models, LabeledDataset test, CancellationToken cancellationToken)
+    /// <summary>The HTML report and its plots, in <see cref="DemoOptions.ReportDirectory"/> (none when it is empty).</summary>
+    private async Task WriteReportAsync(double final, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(options.ReportDirectory))
+        {
+            return;
+        }
+
+        RoundRow[] rows;
+        lock (Rows)
+        {
+            rows = [.. Rows];
+        }
+
+        Dictionary<long, double> accuracy;
+        lock (AccuracyByRound)
+        {
+            accuracy = new Dictionary<long, double>(AccuracyByRound);
+        }
+
+        var data = new DemoReportData(_header, options.Devices, rows, accuracy, Ceiling(cancellationToken), FinalBatteryLevels, Rejections, _summary, final, options.CsvPath);
+        ReportPage = await DemoReport.WriteAsync(options.ReportDirectory, data, cancellationToken).ConfigureAwait(false);
+        Say($"report written to {ReportPage} (plots: {Path.Combine(options.ReportDirectory, "*.png")})");
+    }
+
+    /// <summary>The centralized ceiling for the accuracy plot, per <c>--ceiling</c>.</summary>
+    private CentralizedCeiling? Ceiling(CancellationToken cancellationToken)
+    {
+        var o = options;
+        switch (o.Ceiling)
+        {
+            case "none":
+                return null;
+            case "auto":
+                // The bench's figure 6 (docs/PERFORMANCE.md) was measured for exactly the default configuration.
+                var defaults = new DemoOptions();
+                bool isDefault = o.Model == defaults.Model && o.Rounds == defaults.Rounds && o.Epochs == defaults.Epochs && o.BatchSize == defaults.BatchSize
+                    && o.LearningRate == defaults.LearningRate && o.TrainSamples == 0 && o.TestSamples == 0 && o.Seed == defaults.Seed;
+                return isDefault ? new CentralizedCeiling(MeasuredCeiling, "bench figure 6: the same MLP on all 60,000 images for 50 epochs") : null;
+            case "train":
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                var data = FashionMnist.Load(o.DataDirectory, cancellationToken);
+                var train = o.TrainSamples > 0 ? data.Train.Take(Math.Min(o.TrainSamples, data.Train.Count)) : data.Train;
+                var test = o.TestSamples > 0 ? data.Test.Take(Math.Min(o.TestSamples, data.Test.Count)) : data.Test;
+                TorchRuntime.Configure(1);
+                using (var model = ModelFactory.Create(o.Model, o.Seed))
+                {
+                    LocalTrainer.Train(model, train, new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Rounds * o.Epochs, Seed = o.Seed }, cancellationToken);
+                    double accuracy = Evaluator.Accuracy(model, test);
+                    Say(string.Create(CultureInfo.InvariantCulture, $"centralized ceiling: {accuracy:F4} ({o.Rounds * o.Epochs} epochs on {train.Count} images, {sw.Elapsed.TotalSeconds:F0} s)"));
+                    return new CentralizedCeiling(accuracy, string.Create(CultureInfo.InvariantCulture, $"trained here: {o.Rounds * o.Epochs} epochs on {train.Count} images"));
+                }
+
+            default:
+                return new CentralizedCeiling(double.Parse(o.Ceiling, CultureInfo.InvariantCulture), "given with --ceiling");
+        }
+    }
+
+    /// <summary>The centralized accuracy of the default configuration, measured by the bench (docs/PERFORMANCE.md, figure 6).</summary>
+    public const double MeasuredCeiling = 0.8696;
+
+    private async Task EvaluateGlobalsAsync(ChannelReader<(ModelMessage Global, int Gateways)> reader, DemoModels models, LabeledDataset test, CancellationToken cancellationToken, Action<long, double>? accuracySink = null)
     {
         try
         {
@@ -259,6 +347,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
                 {
                     AccuracyByRound[global.Round] = accuracy;
                 }
+
+                accuracySink?.Invoke(global.Round, accuracy);
 
                 lock (Rows)
                 {
@@ -283,23 +373,24 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         double participation = rounds == 0 ? 0 : Rows.Average(r => (double)r.Participants) / options.Devices;
         double energyPerRound = rounds == 0 ? 0 : Rows.Average(r => r.EnergyMah);
         Participation = participation;
-        Say(string.Create(CultureInfo.InvariantCulture,
+        Summary(string.Create(CultureInfo.InvariantCulture,
             $"participation over the run: {participation:P1} of devices per round (target above 70%), lowest round {(rounds == 0 ? 0 : Rows.Min(r => r.Participants)) / (double)options.Devices:P0}; " +
             $"{agents.Sum(a => a.RoundsTrained)} updates trained, {agents.Sum(a => a.RoundsDeclined)} declined, {agents.Sum(a => a.RoundsNotSelected)} not selected ({options.Selection.ToString().ToLowerInvariant()} selection)"));
-        Say(string.Create(CultureInfo.InvariantCulture,
+        Summary(string.Create(CultureInfo.InvariantCulture,
             $"energy: {agents.Sum(a => a.EnergyMah):F0} mAh in all, {energyPerRound:F1} mAh per round over the fleet"));
         var levels = agents.Select(a => a.Battery.Level).Order().ToArray();
         FinalBatteryLevels = levels;
         if (levels.Length > 0)
         {
-            Say(string.Create(CultureInfo.InvariantCulture,
+            Summary(string.Create(CultureInfo.InvariantCulture,
                 $"battery at the end: min {levels[0]:P0}, median {levels[levels.Length / 2]:P0}, mean {levels.Average():P0}, max {levels[^1]:P0}; {levels.Count(l => l <= 0.2)} devices at or below 20%"));
-            Say("battery distribution: " + string.Join(", ", Enumerable.Range(0, 5).Select(b => string.Create(CultureInfo.InvariantCulture,
+            Summary("battery distribution: " + string.Join(", ", Enumerable.Range(0, 5).Select(b => string.Create(CultureInfo.InvariantCulture,
                 $"{b * 20}-{(b + 1) * 20}%: {levels.Count(l => Math.Min(4, (int)(l * 5)) == b)}"))));
         }
 
-        Say(Rejections.Count == 0 ? "rejected updates: none" : "rejected updates: " + string.Join(", ", Rejections.Select(kv => $"{kv.Key} {kv.Value}")));
-        Say("signed models (ECDSA P-256, cloud -> gateways -> devices), rejected: " + (ModelRejections.Count == 0 ? "none" : string.Join(", ", ModelRejections.Select(kv => $"{kv.Key} {kv.Value}"))));
+        Summary((Rejections.Count == 0 ? "rejected updates: none" : "rejected updates: " + string.Join(", ", Rejections.Select(kv => $"{kv.Key} {kv.Value}")))
+            + $"; late updates (arrived between rounds) folded into the next round: {LateFolded}");
+        Summary("signed models (ECDSA P-256, cloud -> gateways -> devices), rejected: " + (ModelRejections.Count == 0 ? "none" : string.Join(", ", ModelRejections.Select(kv => $"{kv.Key} {kv.Value}"))));
     }
 
     private async Task WriteCsvAsync(CancellationToken cancellationToken)
@@ -335,6 +426,12 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Cloud:Signing:PrivateKeyPath"] = keys.PrivateKey("cloud"),
             ["Cloud:Aggregation:Strategy"] = options.CloudAggregation ?? options.Aggregation,
             ["Cloud:Aggregation:TrimFraction"] = options.TrimFraction.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:ServerOptimizer:Kind"] = options.ServerOptimizer.ToString(),
+            ["Cloud:ServerOptimizer:LearningRate"] = options.EffectiveServerLearningRate.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:ServerOptimizer:Beta1"] = options.EffectiveServerBeta1.ToString(CultureInfo.InvariantCulture),
+            ["Observability:Enabled"] = options.DashboardPort > 0 ? "true" : "false",
+            ["Observability:Port"] = options.DashboardPort.ToString(CultureInfo.InvariantCulture),
+            ["Observability:Dashboard"] = "true",
         };
         if (security is not null)
         {
@@ -347,6 +444,11 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         builder.Services.AddSingleton<IModelSeed>(new StaticModelSeed(initial));
         builder.Services.AddSingleton<ICloudObserver>(progress);
         builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
+        if (options.DashboardPort > 0)
+        {
+            builder.Services.AddEdgeFlCloudObservability(builder.Configuration);
+        }
+
         return builder.Build();
     }
 
@@ -409,6 +511,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Aggregation:ClipNorm"] = options.ClipNorm.ToString(CultureInfo.InvariantCulture),
             // Several gateways and TorchSharp share this process: no per-round full collections.
             ["Gateway:TrimMemoryAfterRound"] = "false",
+            ["Gateway:Cloud:FleetReportInterval"] = "00:00:01",
+            ["Observability:Enabled"] = "false",
         };
         if (security is not null)
         {
@@ -422,6 +526,12 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         builder.Services.AddSingleton(loggers);
         builder.Services.AddSingleton<IGatewayObserver>(progress);
         builder.Services.AddEdgeFlGateway(builder.Configuration);
+        if (options.DashboardPort > 0)
+        {
+            // No listener of their own: the gateways report their fleets to the cloud's dashboard.
+            builder.Services.AddEdgeFlGatewayObservability(builder.Configuration);
+        }
+
         return builder.Build();
     }
 
@@ -433,6 +543,12 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         string Rule(string rule) => rule == "trimmed-mean" ? string.Create(CultureInfo.InvariantCulture, $"trimmed-mean({o.TrimFraction})") : rule;
         string gateways = Rule(o.Aggregation) + (o.ClipNorm > 0 ? string.Create(CultureInfo.InvariantCulture, $" with clipping to {o.ClipNorm}") : "");
         return o.CloudAggregation is { } cloud && cloud != o.Aggregation ? $"{gateways} at the gateways, {Rule(cloud)} in the cloud" : gateways;
+    }
+
+    private void Summary(string line)
+    {
+        _summary.Add(line);
+        Say(line);
     }
 
     private void Say(string line)

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace EdgeFL.Training;
 
-/// <summary>Trains a classifier on local data: SGD on cross-entropy over shuffled mini-batches.</summary>
+/// <summary>Trains a classifier on local data: SGD on cross-entropy over shuffled mini-batches, with FedProx's proximal term when <see cref="TrainerOptions.ProximalMu"/> is set.</summary>
 public static class LocalTrainer
 {
     /// <summary>
@@ -31,7 +31,9 @@ public static class LocalTrainer
         }
 
         model.train();
-        using var optimizer = optim.SGD(model.parameters(), options.LearningRate, momentum: options.Momentum);
+        var parameters = model.parameters().ToArray();
+        using var optimizer = optim.SGD(parameters, options.LearningRate, momentum: options.Momentum);
+        using var proximal = ProximalTerm.Create(parameters, options.ProximalMu);
         using var batch = new BatchBuffer(Math.Min(options.BatchSize, data.Count), data.FeatureCount);
         double lossSum = 0;
         long batches = 0;
@@ -50,6 +52,7 @@ public static class LocalTrainer
                 Tensor logits = model.forward(x);
                 Tensor loss = nn.functional.cross_entropy(logits, y);
                 loss.backward();
+                proximal?.AddGradient();
                 optimizer.step();
                 lossSum += loss.item<float>();
                 batches++;

@@ -15,6 +15,12 @@ public sealed record TrainerOptions
     /// <summary>SGD momentum, in [0, 1).</summary>
     public double Momentum { get; init; }
 
+    /// <summary>
+    /// FedProx's proximal coefficient mu (Li et al., MLSys 2020): the local loss gains mu/2 x ||w - w_start||^2,
+    /// pulling the weights towards the round's model; 0 (default) is plain local SGD. In [0, 100].
+    /// </summary>
+    public double ProximalMu { get; init; }
+
     /// <summary>Seeds the batch shuffling; null draws a fresh seed. TorchSharp's dropout uses libtorch's global generator; the managed trainer's dropout a generator seeded from this seed.</summary>
     public int? Seed { get; init; }
 
@@ -34,6 +40,11 @@ public sealed record TrainerOptions
         if (Epochs <= 0)
         {
             throw new ArgumentException($"{nameof(Epochs)} must be positive, got {Epochs}", nameof(Epochs));
+        }
+
+        if (!(ProximalMu >= 0 && ProximalMu <= 100))
+        {
+            throw new ArgumentException($"{nameof(ProximalMu)} must be in [0, 100], got {ProximalMu}", nameof(ProximalMu));
         }
 
         if (!(Momentum >= 0 && Momentum < 1))

@@ -39,12 +39,12 @@ internal sealed class GatewayHarness : IDisposable
     }
 
     /// <summary>A gateway started on <paramref name="port"/> from an initial model of zeros (<see cref="TestModels.Filled"/>), reporting to the observer returned.</summary>
-    public async Task<(IHost Host, RecordingObserver Observer)> StartAsync(int port, int maxRounds, double quorum, TimeSpan? deadline = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public async Task<(IHost Host, RecordingObserver Observer)> StartAsync(int port, int maxRounds, double quorum, TimeSpan? deadline = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection, IConfiguration>? services = null)
     {
         string modelPath = Path.Combine(Directory, "initial.efm");
         await ModelFile.SaveAsync(modelPath, TestModels.Message(TestModels.Filled(0)));
         var observer = new RecordingObserver();
-        var host = BuildHost(port, modelPath, observer, maxRounds, quorum, deadline, settings);
+        var host = BuildHost(port, modelPath, observer, maxRounds, quorum, deadline, settings, services);
         await host.StartAsync();
         return (host, observer);
     }
@@ -57,7 +57,7 @@ internal sealed class GatewayHarness : IDisposable
     }
 
     /// <summary>A gateway host, not started; <paramref name="settings"/> add to or override the defaults.</summary>
-    public IHost BuildHost(int port, string? modelPath, RecordingObserver observer, int maxRounds, double quorum, TimeSpan? deadline = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public IHost BuildHost(int port, string? modelPath, RecordingObserver observer, int maxRounds, double quorum, TimeSpan? deadline = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection, IConfiguration>? services = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -79,6 +79,7 @@ internal sealed class GatewayHarness : IDisposable
         builder.Logging.AddProvider(Errors.For("gateway"));
         builder.Services.AddSingleton<IGatewayObserver>(observer);
         builder.Services.AddEdgeFlGateway(builder.Configuration);
+        services?.Invoke(builder.Services, builder.Configuration);
         return builder.Build();
     }
 

@@ -35,6 +35,8 @@ public sealed class GatewayMetricsTests : IDisposable
         { "edgefl.gateway.rounds", m => ((GatewayMetrics)m).CountRound(), null },
         { "edgefl.gateway.aggregates.refused", m => ((GatewayMetrics)m).CountAggregateRefused(), null },
         { "edgefl.gateway.global_models.rejected", m => ((GatewayMetrics)m).CountGlobalRejected("BadSignature"), "BadSignature" },
+        { "edgefl.gateway.updates.late_held", m => ((GatewayMetrics)m).CountLateHeld(), null },
+        { "edgefl.gateway.updates.late_folded", m => ((GatewayMetrics)m).CountLateFolded(), null },
         { "edgefl.gateway.updates.samples_capped", m => ((GatewayMetrics)m).CountSamplesCapped(), null },
         { "edgefl.gateway.control.rejected", m => ((GatewayMetrics)m).CountControlRejected("status"), "status" },
     };
@@ -62,7 +64,7 @@ public sealed class GatewayMetricsTests : IDisposable
         using var reader = new MeterReader(metrics.Meter!);
         metrics.CountRejected("Malformed", "dev-1");
 
-        Assert.Equal(9, reader.Instruments.Count);
+        Assert.Equal(11, reader.Instruments.Count);
         Assert.All(reader.Instruments, i => Assert.False(string.IsNullOrEmpty(i.Unit) || string.IsNullOrEmpty(i.Description), i.Name));
         Assert.Equal(EdgeFlMeters.Gateway, metrics.Meter!.Name);
         Assert.Contains(metrics.Meter.Tags!, t => t is { Key: GatewayMetrics.GatewayIdTag, Value: "gw-1" });

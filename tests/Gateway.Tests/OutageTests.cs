@@ -210,6 +210,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
             $"--Gateway:InitialModelPath={modelPath}",
             $"--Gateway:StateDirectory={stateDir}",
             $"--Gateway:Broker:Port={TestPorts.Free()}",
+            $"--Observability:Port={TestPorts.Free()}",
             "--Gateway:Rounds:Deadline=00:00:00.300",
             "--Gateway:Rounds:SyncEvery=1",
             "--Gateway:Rounds:GlobalModelTimeout=00:00:00",

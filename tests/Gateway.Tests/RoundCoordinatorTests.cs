@@ -105,6 +105,59 @@ public sealed class RoundCoordinatorTests
     }
 
     [Fact]
+    public void LateUpdate_BetweenRounds_IsHeldAndFoldedIntoTheNextRound_WithTheStalenessDiscount()
+    {
+        var coordinator = Create();
+        coordinator.BeginRound();
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 100, TestModels.Filled(1))));
+        coordinator.CloseRound(RoundCloseReason.Quorum);
+
+        // Round 1 closed, round 2 not open yet: b's update for round 1 is held, not refused.
+        Assert.Equal(AdmissionOutcome.Held, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 100, TestModels.Filled(5))));
+        Assert.Equal(1, _metrics.LateHeld);
+        Assert.Empty(_metrics.RejectedByReason);
+
+        // Its QoS 1 resend is held once only.
+        Assert.Equal(AdmissionOutcome.NoOpenRound, coordinator.OnUpdate("b", TestModels.Payload("b", 1, 100, TestModels.Filled(5))));
+
+        coordinator.BeginRound();
+        Assert.Equal(AdmissionOutcome.Accepted, coordinator.OnUpdate("c", TestModels.Payload("c", 2, 100, TestModels.Filled(3))));
+        var result = coordinator.CloseRound(RoundCloseReason.Quorum);
+
+        Assert.Equal((2, 1, 1), (result.Accepted, result.Stale, result.Late));
+        Assert.Equal(1, _metrics.LateFolded);
+
+        // b is one round stale in round 2: weight 100 / sqrt(2) against c's 100.
+        double wb = 100 / Math.Sqrt(2);
+        Assert.Equal((float)(((5 * wb) + (3 * 100)) / (wb + 100)), coordinator.Snapshot(0).Model.Tensors[0].AsFloat32()[0], 4);
+    }
+
+    [Fact]
+    public void LateUpdates_PastTheHoldingLimitOrTheStalenessBound_AreRefused()
+    {
+        var coordinator = Create(new GatewayOptions { Staleness = new StalenessOptions { MaxRounds = 1, MaxLateUpdates = 1 } });
+        coordinator.BeginRound();
+        coordinator.CloseRound(RoundCloseReason.Deadline);
+        coordinator.BeginRound();
+        coordinator.CloseRound(RoundCloseReason.Deadline);
+
+        // Version 2: an update for round 1 would be 2 rounds stale in round 3, past MaxRounds 1.
+        Assert.Equal(AdmissionOutcome.NoOpenRound, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1))));
+        Assert.Equal(AdmissionOutcome.Held, coordinator.OnUpdate("b", TestModels.Payload("b", 2, 10, TestModels.Filled(1))));
+        Assert.Equal(AdmissionOutcome.NoOpenRound, coordinator.OnUpdate("c", TestModels.Payload("c", 2, 10, TestModels.Filled(1))));
+        Assert.Equal(2, _metrics.RejectedByReason["NoOpenRound"]);
+    }
+
+    [Fact]
+    public void LateUpdates_AreRefused_WhenHoldingIsOff()
+    {
+        var coordinator = Create(new GatewayOptions { Staleness = new StalenessOptions { MaxLateUpdates = 0 } });
+        coordinator.BeginRound();
+        coordinator.CloseRound(RoundCloseReason.Deadline);
+        Assert.Equal(AdmissionOutcome.NoOpenRound, coordinator.OnUpdate("a", TestModels.Payload("a", 1, 10, TestModels.Filled(1))));
+    }
+
+    [Fact]
     public void QuantizedUpdates_AreFoldedLikeFloatOnes()
     {
         var coordinator = Create();

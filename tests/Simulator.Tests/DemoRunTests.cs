@@ -29,6 +29,7 @@ public sealed class DemoRunTests : IDisposable
         Seed = 7,
         RoundDeadline = TimeSpan.FromSeconds(60),
         CsvPath = Path.Combine(_dir, "history.csv"),
+        ReportDirectory = Path.Combine(_dir, "report"),
         ExternalBroker = externalBroker,
     };
 
@@ -52,6 +53,21 @@ public sealed class DemoRunTests : IDisposable
         Assert.Equal(7, csv.Length);
         Assert.StartsWith("round,participants", csv[0], StringComparison.Ordinal);
         Assert.EndsWith(runner.AccuracyByRound[6].ToString("F4", System.Globalization.CultureInfo.InvariantCulture), csv[6], StringComparison.Ordinal);
+
+        // The report: a page showing five PNG plots, written where the run said.
+        string report = Path.Combine(_dir, "report");
+        Assert.Equal(Path.Combine(report, "index.html"), runner.ReportPage);
+        Assert.Contains($"report written to {runner.ReportPage}", output.ToString(), StringComparison.Ordinal);
+        string page = await File.ReadAllTextAsync(runner.ReportPage!);
+        foreach (string png in new[] { "accuracy.png", "participation.png", "energy.png", "battery.png", "rejections.png" })
+        {
+            Assert.Contains($"<img src=\"{png}\"", page, StringComparison.Ordinal);
+            byte[] bytes = await File.ReadAllBytesAsync(Path.Combine(report, png));
+            Assert.True(bytes.Length > 5000 && bytes.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }), $"{png}: {bytes.Length} bytes");
+        }
+
+        // Not the default configuration: no ceiling unless one is asked for (--ceiling auto).
+        Assert.DoesNotContain("centralized ceiling", page, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -40,6 +40,54 @@ public sealed class LocalTrainerTests(FashionMnistFixture fixture)
     }
 
     [Fact]
+    public void Train_WithTheProximalTerm_StaysCloserToTheRoundsModel_AndMatchesItsHandComputedStep()
+    {
+        LabeledDataset data = fixture.Splits.Train.Take(512);
+        using var start = new EdgeMlp(dropout: 0);
+        var initial = ModelStateConverter.ToModelState(start);
+        double Moved(double mu, int batchSize, out Core.Models.ModelState after)
+        {
+            using var model = new EdgeMlp(dropout: 0);
+            ModelStateConverter.Load(model, initial);
+            LocalTrainer.Train(model, data, new TrainerOptions { Seed = 3, LearningRate = 0.05, BatchSize = batchSize, ProximalMu = mu });
+            after = ModelStateConverter.ToModelState(model);
+            return Core.Models.ModelDistance.L2(after, initial);
+        }
+
+        // The term's gradient mu (w - w_start) is zero on the first step and pulls back on every later one.
+        Assert.True(Moved(1.0, 16, out _) < 0.9 * Moved(0, 16, out _));
+
+        // Two full-batch steps, by hand: w1 = w0 - lr g0; w2 = w1 - lr (g1 + mu (w1 - w0)). With one batch of all the
+        // data, the plain run's second gradient is the same g1, so w2(mu) = w2(0) - lr mu (w1 - w0) = w2(0) + lr^2 mu g0.
+        LabeledDataset two = data.Take(64);
+        using var probe = new EdgeMlp(dropout: 0);
+        ModelStateConverter.Load(probe, initial);
+        LocalTrainer.Train(probe, two, new TrainerOptions { Seed = 3, LearningRate = 0.05, BatchSize = 64 });
+        var w1 = ModelStateConverter.ToModelState(probe);
+        Core.Models.ModelState TwoSteps(double mu)
+        {
+            using var model = new EdgeMlp(dropout: 0);
+            ModelStateConverter.Load(model, initial);
+            LocalTrainer.Train(model, two, new TrainerOptions { Seed = 3, LearningRate = 0.05, BatchSize = 64, Epochs = 2, ProximalMu = mu });
+            return ModelStateConverter.ToModelState(model);
+        }
+
+        var plain = TwoSteps(0);
+        var prox = TwoSteps(2.0);
+        for (int t = 0; t < initial.Tensors.Count; t++)
+        {
+            var w0 = initial.Tensors[t].AsFloat32();
+            var one = w1.Tensors[t].AsFloat32();
+            var p = plain.Tensors[t].AsFloat32();
+            var q = prox.Tensors[t].AsFloat32();
+            for (int i = 0; i < w0.Length; i += 97)
+            {
+                Assert.Equal(p[i] - (0.05f * 2.0f * (one[i] - w0[i])), q[i], 5);
+            }
+        }
+    }
+
+    [Fact]
     public void Train_CancelledToken_StopsBeforeTheNextBatch()
     {
         using var model = ModelFactory.Create(ModelKind.Mlp, seed: 1);

@@ -10,6 +10,8 @@ public sealed class TrainerOptionsTests
         { new TrainerOptions { Epochs = 0 }, nameof(TrainerOptions.Epochs) },
         { new TrainerOptions { Momentum = 1 }, nameof(TrainerOptions.Momentum) },
         { new TrainerOptions { Momentum = -0.1 }, nameof(TrainerOptions.Momentum) },
+        { new TrainerOptions { ProximalMu = -0.01 }, nameof(TrainerOptions.ProximalMu) },
+        { new TrainerOptions { ProximalMu = double.NaN }, nameof(TrainerOptions.ProximalMu) },
     };
 
     [Theory]

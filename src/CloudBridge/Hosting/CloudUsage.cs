@@ -11,5 +11,6 @@ internal static class CloudUsage
                 "cloud",
                 "the cloud aggregator: hosts the cloud MQTT broker (or uses an external one), averages the gateways' edge models by their sample counts, and publishes the signed global model.")
             .Section<CloudAggregatorOptions>(CloudAggregatorOptions.Section)
-            .Section<ServiceOptions>(ServiceOptions.Section);
+            .Section<ServiceOptions>(ServiceOptions.Section)
+            .Section<EdgeFL.Observability.ObservabilityOptions>(EdgeFL.Observability.ObservabilityOptions.Section);
 }

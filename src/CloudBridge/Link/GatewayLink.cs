@@ -45,8 +45,11 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     private readonly ResiliencePipeline _retry;
     private MqttConnection? _connection;
 
-    public GatewayLink(IOptions<CloudAggregatorOptions> options, CloudBrokerAccess access, CloudAggregator aggregator, ModelSigner signer, ILoggerFactory loggers, IMeterFactory meters)
+    private readonly Observability.CloudFleet? _fleet;
+
+    public GatewayLink(IOptions<CloudAggregatorOptions> options, CloudBrokerAccess access, CloudAggregator aggregator, ModelSigner signer, ILoggerFactory loggers, IMeterFactory meters, Observability.CloudFleet? fleet = null)
     {
+        _fleet = fleet;
         _options = options.Value;
         _access = access;
         _aggregator = aggregator;
@@ -113,6 +116,19 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         // A retained global model on the broker (from before a restart) wins over an older seed.
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, cancellationToken).ConfigureAwait(false);
+        if (_fleet is { } fleet)
+        {
+            // The gateways' fleet reports, for the dashboard: QoS 0, the next one replaces a lost one.
+            await _connection.SubscribeAsync(_topics.CloudFleetReportFilter, MqttQos.AtMostOnce, (m, _) =>
+            {
+                if (_topics.GatewayIdFromFleetReport(m.Topic) is { } gatewayId)
+                {
+                    fleet.OnReport(gatewayId, m.Payload);
+                }
+
+                return Task.CompletedTask;
+            }, cancellationToken).ConfigureAwait(false);
+        }
         await _connection.StartAsync(cancellationToken).ConfigureAwait(false);
         _ = Task.Run(() => SendAcksAsync(_stopping.Token), CancellationToken.None);
     }

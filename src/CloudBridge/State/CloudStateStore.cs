@@ -74,10 +74,43 @@ internal sealed class CloudStateStore(StateDatabase db)
         return (global, rows.Select(r => new JournaledContribution(r.Round, r.Sender, r.Payload)).ToList());
     }
 
-    /// <summary>The new global model; uploads of its round and older leave the journal.</summary>
-    public void SaveGlobal(ModelMessage global) => db.InTransaction((c, tx) =>
+    /// <summary>
+    /// The new global model and, in the same transaction, the server optimizer's state that produced it (none: no
+    /// state kept); uploads of its round and older leave the journal.
+    /// </summary>
+    public void SaveGlobal(ModelMessage global, ServerOptimizerState? optimizer = null) => db.InTransaction((c, tx) =>
     {
         KeyValue.Set(c, tx, "global", WireCodec.Encode(global));
+        if (optimizer is { Moments: { } moments })
+        {
+            KeyValue.Set(c, tx, "optimizer", WireCodec.Encode(new ModelMessage(optimizer.Kind, global.Round, "cloud", 0, global.IssuedAt, moments)));
+            KeyValue.Set(c, tx, "optimizer_steps", optimizer.Steps);
+        }
+        else
+        {
+            KeyValue.Delete(c, tx, "optimizer");
+            KeyValue.Delete(c, tx, "optimizer_steps");
+        }
+
         Journal.DeleteThroughRound(c, tx, global.Round);
+    });
+
+    /// <summary>
+    /// The server optimizer's saved state, or null when none was saved; it belongs to the saved global model when
+    /// their rounds match. Throws <see cref="InvalidDataException"/> when it is unreadable.
+    /// </summary>
+    public ServerOptimizerState? LoadOptimizer() => db.Read(c =>
+    {
+        if (KeyValue.GetBlob(c, "optimizer") is not { } bytes)
+        {
+            return null;
+        }
+
+        if (!WireCodec.TryDecodeModel(new ReadOnlySequence<byte>(bytes), DecodeLimits.Default, out var state, out var error))
+        {
+            throw new InvalidDataException($"stored server optimizer state in {db.Path} is unreadable: {error}");
+        }
+
+        return new ServerOptimizerState(state!.ModelId, state.Round, KeyValue.GetInt64(c, "optimizer_steps") ?? 0, state.Model);
     });
 }

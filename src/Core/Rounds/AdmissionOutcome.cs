@@ -1,6 +1,6 @@
 namespace EdgeFL.Core.Rounds;
 
-/// <summary>What became of one contribution (a device's update at a gateway, a gateway's upload at the cloud); all but Accepted are counted rejections.</summary>
+/// <summary>What became of one contribution (a device's update at a gateway, a gateway's upload at the cloud); all but Accepted and Held are counted rejections.</summary>
 public enum AdmissionOutcome
 {
     /// <summary>Folded into its round's aggregate.</summary>
@@ -39,6 +39,8 @@ public enum AdmissionOutcome
     /// <summary>The change from the round's reference model exceeds the norm bound (policy Reject).</summary>
     NormTooLarge,
 
+    /// <summary>Not a refusal: arrived between rounds, kept and folded into the next round when it opens, discounted as stale (gateway).</summary>
+    Held,
     /// <summary>Acceptable, but it could not be journaled (the state's disk is full or failing): the sender keeps it and sends it again.</summary>
     Unavailable,
 }

@@ -145,6 +145,23 @@ public sealed class AggregationRound
         return answered >= Math.Max(1, (int)Math.Ceiling(fraction * expected.Count));
     }
 
+    /// <summary>
+    /// True when nobody who could still answer is left: no sender expected by <see cref="IsQuorumReached"/>
+    /// (online now, or answered) remains, restricted to the selected ones when the round has a selection.
+    /// The senders the round invited (<paramref name="invited"/>: the selection, or those online when it opened)
+    /// have all gone away without answering; a round that invited nobody is never deserted (someone may still come).
+    /// </summary>
+    public bool IsDeserted(IEnumerable<string> online, IReadOnlyCollection<string> invited)
+    {
+        ArgumentNullException.ThrowIfNull(invited);
+        if (invited.Count == 0 || AcceptedSet.Count + DeclinedSet.Count + RefusedSet.Count > 0)
+        {
+            return false;
+        }
+
+        return Selected is { } selected ? !online.Any(selected.Contains) : !online.Any();
+    }
+
     /// <summary>Records that <paramref name="sender"/> will not take part; false when it answered already or had declined.</summary>
     public bool Decline(string sender) => !AcceptedSet.Contains(sender) && !RefusedSet.Contains(sender) && DeclinedSet.Add(sender);
 

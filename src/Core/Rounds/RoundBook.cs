@@ -91,6 +91,13 @@ public abstract class RoundBook
     {
     }
 
+    /// <summary>
+    /// Under the lock: keeps a contribution <see cref="Select"/> chose to hold (<see cref="RoundSlot.Hold"/>) for the
+    /// tier's next round. The payload is lent for the call: a tier that holds copies it.
+    /// </summary>
+    protected virtual void Hold(Contribution contribution, ReadOnlySequence<byte> payload) =>
+        throw new InvalidOperationException($"{GetType().Name} holds no contributions");
+
     /// <summary>Under the lock: a refusal to count against the round that is open, if any.</summary>
     protected virtual AggregationRound? RoundForRefusal() => null;
 
@@ -130,7 +137,7 @@ public abstract class RoundBook
             return Refuse(senderId, contribution, AdmissionOutcome.SenderMismatch, $"payload says '{contribution.SenderId}'");
         }
 
-        if (!TryReserve(contribution, out var place, out var refusal))
+        if (!TryReserve(contribution, payload, out var place, out var refusal))
         {
             return refusal;
         }
@@ -163,13 +170,20 @@ public abstract class RoundBook
         return Fold(contribution, place, norm, deltaScale);
     }
 
-    /// <summary>Under the lock: the tier's round for the contribution, and its key in that round reserved.</summary>
-    private bool TryReserve(Contribution contribution, out Place place, out AdmissionResult refusal)
+    /// <summary>Under the lock: the tier's round for the contribution, and its key in that round reserved (or the contribution held for the next round).</summary>
+    private bool TryReserve(Contribution contribution, ReadOnlySequence<byte> payload, out Place place, out AdmissionResult refusal)
     {
         lock (Sync)
         {
             place = default;
             var slot = Select(contribution);
+            if (slot.Outcome == AdmissionOutcome.Held)
+            {
+                Hold(contribution, payload);
+                refusal = new AdmissionResult(AdmissionOutcome.Held, contribution, slot.Detail);
+                return false;
+            }
+
             if (slot.Round is null)
             {
                 refusal = Refuse(contribution.SenderId, contribution, slot.Outcome, slot.Detail, slot.Tag);

@@ -30,6 +30,9 @@ public readonly record struct RoundSlot
     /// <summary>Fold into <paramref name="round"/>, discounted for <paramref name="staleness"/>.</summary>
     public static RoundSlot In(AggregationRound round, long staleness = 0) => new(round, staleness, AdmissionOutcome.Accepted, "", null);
 
+    /// <summary>Keep the contribution for the tier's next round (<see cref="RoundBook.Hold"/>), saying why.</summary>
+    public static RoundSlot Hold(string detail) => new(null, 0, AdmissionOutcome.Held, detail, null);
+
     /// <summary>Refuse, saying why.</summary>
     public static RoundSlot Refuse(AdmissionOutcome outcome, string detail, string? tag = null) => new(null, 0, outcome, detail, tag);
 }

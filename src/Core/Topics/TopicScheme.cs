@@ -89,6 +89,25 @@ public sealed class TopicScheme
         return device.IsEmpty ? null : device.ToString();
     }
 
+    /// <summary>A gateway's fleet report for the cloud's dashboard (JSON, QoS 0, not retained; docs/PROTOCOL.md).</summary>
+    public string CloudFleetReport(string gatewayId) => $"{Prefix}/{CloudSegment}/fleet/{Check(gatewayId)}";
+
+    /// <summary>Filter matching every gateway's fleet report.</summary>
+    public string CloudFleetReportFilter => $"{Prefix}/{CloudSegment}/fleet/+";
+
+    /// <summary>The gateway id in a fleet report topic, or null.</summary>
+    public string? GatewayIdFromFleetReport(string topic)
+    {
+        string head = $"{Prefix}/{CloudSegment}/fleet/";
+        if (!topic.StartsWith(head, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var id = topic.AsSpan(head.Length);
+        return id.IsEmpty || id.Contains('/') ? null : id.ToString();
+    }
+
     /// <summary>The gateway id in a cloud upload topic, or null.</summary>
     public string? GatewayIdFromUpload(string topic)
     {

@@ -20,5 +20,6 @@ internal static class DeviceUsage
             .Section<DeviceProfile>(DeviceProfileValidator.Section)
             .Section<PowerOptions>(PowerOptions.Section)
             .Section<DeviceTelemetryOptions>(DeviceTelemetryOptions.Section)
-            .Section<ServiceOptions>(ServiceOptions.Section);
+            .Section<ServiceOptions>(ServiceOptions.Section)
+            .Section<EdgeFL.Observability.ObservabilityOptions>(EdgeFL.Observability.ObservabilityOptions.Section);
 }

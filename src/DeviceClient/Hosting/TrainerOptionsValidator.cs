@@ -32,6 +32,11 @@ internal sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
             errors.Add($"{s}:Momentum must be in [0, 1) (was {t.Momentum})");
         }
 
+        if (!(t.ProximalMu >= 0 && t.ProximalMu <= 100))
+        {
+            errors.Add($"{s}:ProximalMu must be in [0, 100] (was {t.ProximalMu})");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

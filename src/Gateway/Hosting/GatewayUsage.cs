@@ -16,6 +16,8 @@ internal static class GatewayUsage
             .Section<GatewayOptions>(GatewayOptions.Section)
             .Section<CloudUplinkOptions>(CloudUplinkOptions.Section)
             .Section<OutboxOptions>(OutboxOptions.Section)
+            .Section<Observability.FleetReportOptions>(Observability.FleetReportOptions.Section)
             .Section<SelectionOptions>(SelectionOptions.Section)
-            .Section<ServiceOptions>(ServiceOptions.Section);
+            .Section<ServiceOptions>(ServiceOptions.Section)
+            .Section<EdgeFL.Observability.ObservabilityOptions>(EdgeFL.Observability.ObservabilityOptions.Section);
 }

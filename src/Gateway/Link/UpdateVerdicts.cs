@@ -5,7 +5,7 @@ namespace EdgeFL.Gateway.Link;
 
 /// <summary>
 /// What a device is told in the PUBACK of its update (docs/PROTOCOL.md, "PUBACK reason codes"): taken
-/// (accepted, or a duplicate of one accepted), keep it and send it again (no round open yet, as after a
+/// (accepted, held for the next round as a late update, or a duplicate of one accepted), keep it and send it again (no round open yet, as after a
 /// restart before the round is reopened; the state's disk full), or refused for good; the reason string
 /// is <c>"{outcome}: {detail}"</c>.
 /// </summary>
@@ -15,7 +15,7 @@ internal static class UpdateVerdicts
     {
         var answer = result.Outcome switch
         {
-            AdmissionOutcome.Accepted or AdmissionOutcome.Duplicate => ConsumerAnswer.Taken,
+            AdmissionOutcome.Accepted or AdmissionOutcome.Duplicate or AdmissionOutcome.Held => ConsumerAnswer.Taken,
             AdmissionOutcome.NoOpenRound or AdmissionOutcome.Unavailable => ConsumerAnswer.Keep,
             AdmissionOutcome.Malformed => ConsumerAnswer.Malformed,
             _ => ConsumerAnswer.Refused,

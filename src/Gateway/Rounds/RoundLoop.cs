@@ -98,6 +98,7 @@ internal sealed class RoundLoop(
     {
         if (resume is not null)
         {
+            scheduler.InviteOnline();
             var model = rounds.BeginRound(selected: null, issuedAt: resume.OpenIssuedAt);
             int replayed = rounds.Replay(resume.Journal);
             GatewayLog.RoundResumed(logger, _options.GatewayId, model.Round, replayed);

@@ -10,7 +10,8 @@ namespace EdgeFL.Gateway.Rounds;
 /// When a gateway's rounds open and close, and who is asked: the first round waits for
 /// Gateway:Rounds:WaitForDevices devices; each round's participants come from the selector; a round closes
 /// on quorum (re-checked on every update, decline and status change) or at Gateway:Rounds:Deadline. Feeds
-/// the round loop's heartbeat while it waits, and reports readiness.
+/// the round loop's heartbeat while it waits, and reports readiness. A round whose invited devices all went
+/// offline without answering closes at once (<see cref="RoundCloseReason.ParticipantsGone"/>).
 /// </summary>
 internal sealed class RoundScheduler : IDisposable
 {
@@ -23,6 +24,7 @@ internal sealed class RoundScheduler : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _progress = new(0, int.MaxValue);
+    private IReadOnlyCollection<string> _invited = [];
 
     public RoundScheduler(IOptions<GatewayOptions> options, RoundCoordinator rounds, FleetView fleet, ParticipantSelector selector, GatewayHealth health, TimeProvider time, ILogger<RoundScheduler> logger)
     {
@@ -47,7 +49,20 @@ internal sealed class RoundScheduler : IDisposable
     public Task StallIfConfiguredAsync(long roundsRun, CancellationToken cancellationToken) => _health.StallIfConfiguredAsync(roundsRun, cancellationToken);
 
     /// <summary>The devices asked to train in the next round (null: every device may).</summary>
-    public IReadOnlyList<string>? ChooseParticipants() => _selector.Choose(_rounds.Version + 1, _fleet.OnlineDevices());
+    public IReadOnlyList<string>? ChooseParticipants()
+    {
+        var online = _fleet.OnlineDevices();
+        var chosen = _selector.Choose(_rounds.Version + 1, online);
+        _invited = chosen ?? online;
+        Selection = (_rounds.Version + 1, chosen is null ? null : new HashSet<string>(chosen, StringComparer.Ordinal));
+        return chosen;
+    }
+
+    /// <summary>A round reopened after a restart invites every device online now.</summary>
+    public void InviteOnline() => _invited = _fleet.OnlineDevices();
+
+    /// <summary>The last round's participants, for the dashboard and the metrics (Devices null: every device may train).</summary>
+    public (long Round, IReadOnlySet<string>? Devices)? Selection { get; private set; }
 
     /// <summary>Waits until Gateway:Rounds:WaitForDevices devices are online, or its timeout passes.</summary>
     public async Task WaitForDevicesAsync(CancellationToken cancellationToken)
@@ -90,9 +105,16 @@ internal sealed class RoundScheduler : IDisposable
         while (true)
         {
             Heartbeat.Tick();
-            if (_rounds.IsQuorumReached(_fleet.OnlineDevices()))
+            var online = _fleet.OnlineDevices();
+            if (_rounds.IsQuorumReached(online))
             {
                 return RoundCloseReason.Quorum;
+            }
+
+            // Those asked went offline (status or last will) before answering: the deadline would wait for nobody.
+            if (_rounds.IsDeserted(online, _invited))
+            {
+                return RoundCloseReason.ParticipantsGone;
             }
 
             var remaining = _options.Rounds.Deadline - _time.GetElapsedTime(opened);

@@ -33,6 +33,9 @@ internal sealed class BrokerConnections(BodyLimits limits, ReceiveBudget? budget
     /// <summary>Null when large bodies are not metered.</summary>
     public ReceiveBudget? Budget { get; } = budget;
 
+    /// <summary>Bytes every connection read and wrote.</summary>
+    public ByteTally Bytes { get; } = new();
+
     /// <summary>A connection's byte stream, metered.</summary>
-    public MeteredChannel Meter(IMqttChannel channel) => new(channel, Budget, Limits, oversize);
+    public MeteredChannel Meter(IMqttChannel channel) => new(channel, Budget, Limits, oversize, Bytes);
 }

@@ -12,7 +12,7 @@ internal sealed class BrokerMetrics
 {
     private int _connectedClients;
 
-    public BrokerMetrics(Meter meter, RetainedSubscribeGuard retained, ReceiveBudget? budget)
+    public BrokerMetrics(Meter meter, RetainedSubscribeGuard retained, ReceiveBudget? budget, ByteTally? bytes = null)
     {
         ConnectionsRefused = new Tally(meter, "edgefl.broker.connections.refused", "{connection}", "Connections refused: bad or missing credentials, a reserved client id.");
         PublishesRefused = new Tally(meter, "edgefl.broker.publishes.refused", "{message}", "Publishes refused because the client had no right to the topic.");
@@ -22,8 +22,15 @@ internal sealed class BrokerMetrics
         ConnectionsOverLimit = new Tally(meter, "edgefl.broker.connections.over_limit", "{connection}", "Connections closed as they were accepted because Broker:MaxConnections were open.");
         meter.CreateObservableUpDownCounter("edgefl.broker.clients.connected", () => ConnectedClients, "{client}", "Clients connected now.");
         meter.CreateObservableCounter("edgefl.broker.retained.redelivered", () => retained.Redelivered, "{message}", "Retained messages enqueued again to a subscriber whose SUBSCRIBE raced their publish.");
+        if (bytes is not null)
+        {
+            meter.CreateObservableCounter("edgefl.broker.bytes.received", () => bytes.ReceivedBytes, "By", "Bytes read from the broker's client connections (TLS payload after decryption).");
+            meter.CreateObservableCounter("edgefl.broker.bytes.sent", () => bytes.SentBytes, "By", "Bytes written to the broker's client connections (before TLS).");
+        }
+
         if (budget is not null)
         {
+            meter.CreateObservableCounter("edgefl.broker.receive_budget.waits", () => budget.Waits, "{wait}", "Times a connection had to wait for the receive budget before reading a large body.");
             meter.CreateObservableGauge("edgefl.broker.receive_budget.capacity", () => budget.Capacity, "By", "Bytes of large packet bodies the broker may hold at once.");
             meter.CreateObservableGauge("edgefl.broker.receive_budget.in_use", () => budget.InUse, "By", "Bytes of large packet bodies held now.");
             meter.CreateObservableGauge("edgefl.broker.receive_budget.waiting", () => budget.Waiting, "{connection}", "Connections waiting for the receive budget now.");

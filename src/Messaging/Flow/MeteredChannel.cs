@@ -21,7 +21,7 @@ namespace EdgeFL.Messaging.Flow;
 /// <see cref="MeteredClientAdapter"/>, which gives them back when the message has been acknowledged;
 /// and given back when the connection is disposed.
 /// </remarks>
-internal sealed class MeteredChannel(IMqttChannel inner, ReceiveBudget? budget, BodyLimits limits, Action<EndPoint?, long>? oversize = null) : IMqttChannel
+internal sealed class MeteredChannel(IMqttChannel inner, ReceiveBudget? budget, BodyLimits limits, Action<EndPoint?, long>? oversize = null, ByteTally? bytes = null) : IMqttChannel
 {
     private readonly Lock _lock = new();
     private long _bodyLeft;
@@ -54,6 +54,7 @@ internal sealed class MeteredChannel(IMqttChannel inner, ReceiveBudget? budget, 
     public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         int read = await inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+        bytes?.Received(read);
         long admit = 0;
         for (int i = 0; i < read && !_lost; i++)
         {
@@ -150,8 +151,11 @@ internal sealed class MeteredChannel(IMqttChannel inner, ReceiveBudget? budget, 
         }
     }
 
-    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) =>
-        inner.WriteAsync(buffer, isEndOfPacket, cancellationToken);
+    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+    {
+        bytes?.Sent(buffer.Length);
+        return inner.WriteAsync(buffer, isEndOfPacket, cancellationToken);
+    }
 
     public void Dispose()
     {

@@ -26,6 +26,7 @@ internal sealed class ReceiveBudget
     private long _inUse;
     private long _progressAt;
     private long _overdrafts;
+    private long _waits;
     private long _releasedSinceCollect;
     private long _collections;
     private long _capacity;
@@ -74,6 +75,9 @@ internal sealed class ReceiveBudget
         get { lock (_lock) { return _queue.Count; } }
     }
 
+    /// <summary>Times a caller had to queue for the budget, since start.</summary>
+    public long Waits => Interlocked.Read(ref _waits);
+
     /// <summary>Bodies let in over the budget because it had stalled, since start.</summary>
     public long Overdrafts => Interlocked.Read(ref _overdrafts);
 
@@ -97,6 +101,7 @@ internal sealed class ReceiveBudget
             }
 
             waiter.Node = _queue.AddLast(waiter);
+            Interlocked.Increment(ref _waits);
         }
 
         try

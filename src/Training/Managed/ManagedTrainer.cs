@@ -28,8 +28,9 @@ public sealed class ManagedTrainer : IDisposable
     }
 
     // Tests build a trainer over a network of their own (dropout off, a small net).
-    internal ManagedTrainer(ManagedNetwork network, DropoutSource dropout)
+    internal ManagedTrainer(ModelKind kind, ManagedNetwork network, DropoutSource dropout)
     {
+        Kind = kind;
         this.network = network;
         this.dropout = dropout;
     }

@@ -24,7 +24,7 @@ internal sealed class GatewayBinary : IAsyncDisposable
     /// <summary>A datagram the test sends itself after the gateway exited: read, it proves every earlier one was.</summary>
     private const string DrainedMarker = "EDGEFL_TEST_DRAINED=1";
 
-    public GatewayBinary(string directory, TimeSpan watchdog, IEnumerable<string> args)
+    public GatewayBinary(string directory, TimeSpan watchdog, IReadOnlyCollection<string> args)
     {
         string socketPath = _socketPath = Path.Combine(directory, "notify.sock");
         _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
@@ -42,6 +42,12 @@ internal sealed class GatewayBinary : IAsyncDisposable
         foreach (string a in args)
         {
             start.ArgumentList.Add(a);
+        }
+
+        // The observability listener's default port (9464) would be shared by every gateway a test run starts.
+        if (!args.Any(a => a.StartsWith("--Observability:", StringComparison.Ordinal)))
+        {
+            start.ArgumentList.Add($"--Observability:Port={TestPorts.Free()}");
         }
 
         start.Environment["NOTIFY_SOCKET"] = socketPath;

@@ -8,6 +8,7 @@ public sealed class SystemdNotifyTests : IDisposable
 {
     private static readonly TimeSpan Watchdog = TimeSpan.FromMilliseconds(600);
     private readonly string _dir = Directory.CreateTempSubdirectory("edgefl-notify-").FullName;
+    private readonly int _httpPort = TestPorts.Free();
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -16,6 +17,19 @@ public sealed class SystemdNotifyTests : IDisposable
     {
         await using var gateway = await StartAsync(stallAfter: 0);
         await gateway.WaitForAsync(n => n.Count(m => m.Message == "WATCHDOG=1") >= 4, TimeSpan.FromSeconds(60));
+
+        // Over HTTP the same verdicts: alive while it sends heartbeats, ready once it said READY=1.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}/") };
+        using (var live = await http.GetAsync("health/live"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, live.StatusCode);
+        }
+
+        using (var ready = await http.GetAsync("health/ready"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+            Assert.Contains("gateway gw-notify: broker listening on port", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
         await gateway.TerminateAsync(TimeSpan.FromSeconds(20));
 
         Assert.Equal(0, gateway.ExitCode);
@@ -49,6 +63,19 @@ public sealed class SystemdNotifyTests : IDisposable
         Assert.Contains("StallRoundLoopAfter", gateway.Output, StringComparison.Ordinal);
         Assert.Contains("Watchdog heartbeat withheld: failing checks round-loop", gateway.Output, StringComparison.Ordinal);
 
+        // Liveness over HTTP fails with the check that stopped the heartbeat; readiness too (it includes liveness).
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}/") };
+        using (var live = await http.GetAsync("health/live"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, live.StatusCode);
+            Assert.Contains("failing watchdog checks: round-loop", await live.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using (var ready = await http.GetAsync("health/ready"))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        }
+
         await gateway.TerminateAsync(TimeSpan.FromSeconds(20));
         Assert.Equal("STOPPING=1", gateway.Notifications[^1].Message);
     }
@@ -71,6 +98,6 @@ public sealed class SystemdNotifyTests : IDisposable
               "Service": { "LivenessTimeout": "00:00:01.5" }
             }
             """);
-        return new GatewayBinary(_dir, Watchdog, [$"--Gateway:Broker:Port={TestPorts.Free()}"]);
+        return new GatewayBinary(_dir, Watchdog, [$"--Gateway:Broker:Port={TestPorts.Free()}", $"--Observability:Port={_httpPort}"]);
     }
 }

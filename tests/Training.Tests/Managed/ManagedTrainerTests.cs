@@ -39,7 +39,7 @@ public sealed class ManagedTrainerTests(FashionMnistFixture fixture)
         TrainingResult torchResult = LocalTrainer.Train(torchModel, data, options);
         ModelState torchEnd = ModelStateConverter.ToModelState(torchModel);
         var dropout = new DropoutSource();
-        using var trainer = new ManagedTrainer(kind == ModelKind.Mlp ? ManagedArchitectures.Mlp(new Random(0), dropout: 0) : ManagedArchitectures.MobileNet(new Random(0)), dropout);
+        using var trainer = new ManagedTrainer(kind, kind == ModelKind.Mlp ? ManagedArchitectures.Mlp(new Random(0), dropout: 0) : ManagedArchitectures.MobileNet(new Random(0)), dropout);
         ManagedTrainingRun managed = trainer.Train(start, data, options);
 
         Assert.Equal(torchResult.SampleCount, managed.Result.SampleCount);

@@ -82,7 +82,7 @@ internal sealed class DeviceWorker(
         }
         catch (TrainingBackendUnavailableException e)
         {
-            throw new InvalidOperationException(
+            throw new ServiceConfigurationException(
                 $"{TrainerOptionsValidator.Section}:Backend is torch, but {e.Message}; set it to auto or managed (docs/DEVICES.md says which backend runs where)", e);
         }
 

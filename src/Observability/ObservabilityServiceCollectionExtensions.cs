@@ -13,6 +13,12 @@ namespace EdgeFL.Observability;
 /// <summary>Registers a service's observability listener: OpenTelemetry metrics in Prometheus' format, health, the dashboard.</summary>
 public static class ObservabilityServiceCollectionExtensions
 {
+    /// <summary>The one instrument with a series per device (bounded by <c>Observability:MaxDeviceSeries</c>).</summary>
+    public const string PerDeviceInstrument = "edgefl.gateway.device.battery";
+
+    /// <summary>Series kept per instrument otherwise: reasons are at most 64 (<c>ReasonTally</c>), plus one for an overflow.</summary>
+    public const int DefaultCardinalityLimit = 72;
+
     /// <summary>
     /// Adds section <c>Observability</c> (validated at start; defaults from <paramref name="defaults"/>) and, when
     /// it is enabled, OpenTelemetry over <paramref name="meters"/> (and the runtime's own), liveness and readiness
@@ -42,9 +48,17 @@ public static class ObservabilityServiceCollectionExtensions
         services.TryAddSingleton<ServiceHealth>();
         services.AddSingleton<MetricsScrape>();
         bool runtime = section.GetValue(nameof(ObservabilityOptions.RuntimeMetrics), true);
+        int deviceSeries = section.GetValue(nameof(ObservabilityOptions.MaxDeviceSeries), new ObservabilityOptions().MaxDeviceSeries);
         services.AddOpenTelemetry().WithMetrics(b =>
         {
             b.AddMeter(meters);
+
+            // OpenTelemetry preallocates CardinalityLimit points per metric stream (2000 by default): about
+            // 10 MB of RSS over a gateway's ~90 streams. EdgeFL's tags are bounded far below that.
+            b.AddView(instrument => new MetricStreamConfiguration
+            {
+                CardinalityLimit = instrument.Name == PerDeviceInstrument ? Math.Max(deviceSeries, 0) + 2 : DefaultCardinalityLimit,
+            });
             if (runtime)
             {
                 b.AddRuntimeInstrumentation();

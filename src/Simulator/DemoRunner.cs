@@ -162,11 +162,20 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         var security = fleet.Security;
 
         // With an external broker, the cloud tier meets there too (its topics sit under {prefix}/cloud/).
-        var (cloudHost, cloudPort) = o.ExternalBroker is { } external ? DemoArguments.ParseHostPort(external) : ("127.0.0.1", FreePorts.Next());
-        int cloudTlsPort = security is null ? cloudPort : FreePorts.Next();
-        var cloud = BuildCloud(cloudHost, cloudPort, o.ExternalBroker is null, initial, fleet.Keys, fleet.Progress, fleet.Loggers, security, cloudTlsPort);
-        await cloud.StartAsync(fleet.Stop.Token).ConfigureAwait(false);
+        bool embedded = o.ExternalBroker is null;
+        (string Host, int Port, int TlsPort) PickPorts()
+        {
+            var (host, port) = o.ExternalBroker is { } external ? DemoArguments.ParseHostPort(external) : ("127.0.0.1", FreePorts.Next());
+            return (host, port, security is null ? port : FreePorts.Next());
+        }
+
+        var (cloud, cloudPorts) = await FreePorts.StartAsync(
+            PickPorts,
+            p => BuildCloud(p.Host, p.Port, embedded, initial, fleet.Keys, fleet.Progress, fleet.Loggers, security, p.TlsPort),
+            retry: embedded,
+            fleet.Stop.Token).ConfigureAwait(false);
         fleet.Hosts.Add(cloud);
+        var (cloudHost, cloudTlsPort) = (cloudPorts.Host, cloudPorts.TlsPort);
         fleet.Accuracy = cloud.Services.GetRequiredService<GlobalAccuracy>();
 
         // Each gateway's first round waits for its devices that start online, so that round 1 is
@@ -176,13 +185,14 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         for (int g = 0; g < o.Gateways; g++)
         {
             string gatewayId = $"gw-{g + 1}";
-            var (brokerHost, brokerPort) = o.ExternalBroker is { } ext ? DemoArguments.ParseHostPort(ext) : ("127.0.0.1", FreePorts.Next());
-            int tlsPort = security is null ? brokerPort : FreePorts.Next();
             int startOnline = Enumerable.Range(0, o.Devices).Count(d => GatewayOf(d) == g && profiles[d].Connected);
-            var host = BuildGateway(gatewayId, brokerHost, brokerPort, o.ExternalBroker is null, cloudHost, cloudTlsPort, fleet.Keys, fleet.Progress, fleet.Loggers, security, tlsPort, startOnline);
-            await host.StartAsync(fleet.Stop.Token).ConfigureAwait(false);
+            var (host, ports) = await FreePorts.StartAsync(
+                PickPorts,
+                p => BuildGateway(gatewayId, p.Host, p.Port, embedded, cloudHost, cloudTlsPort, fleet.Keys, fleet.Progress, fleet.Loggers, security, p.TlsPort, startOnline),
+                retry: embedded,
+                fleet.Stop.Token).ConfigureAwait(false);
             fleet.Hosts.Add(host);
-            gatewayPorts.Add((brokerHost, tlsPort));
+            gatewayPorts.Add((ports.Host, ports.TlsPort));
             fleet.ByGateway[gatewayId] = [];
         }
 

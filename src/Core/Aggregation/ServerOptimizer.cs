@@ -8,7 +8,9 @@ namespace EdgeFL.Core.Aggregation;
 /// <c>d = avg - x</c>, as a pseudo-gradient and steps along it. FedAvg: <c>x + eta d</c>. FedAvgM:
 /// <c>m = beta1 m + d; x + eta m</c>. FedAdam: <c>m = beta1 m + (1 - beta1) d; v = beta2 v + (1 - beta2) d^2;
 /// x + eta m / (sqrt(v) + tau)</c>. FedYogi: as FedAdam with <c>v = v - (1 - beta2) d^2 sign(v - d^2)</c>.
-/// Float tensors only; int64 tensors (counters) take the average. Its state (<see cref="State"/>) is kept with the
+/// Trained float tensors only: int64 tensors (counters) and batch norm's running statistics (<c>running_mean</c>,
+/// <c>running_var</c>: measurements of the data, not parameters; momentum would push a variance below zero) take
+/// the average. Its state (<see cref="State"/>) is kept with the
 /// model it produced, so a restart resumes it exactly. Not thread-safe.
 /// </summary>
 public sealed class ServerOptimizer
@@ -35,6 +37,14 @@ public sealed class ServerOptimizer
     /// <summary>Steps taken since the state was empty.</summary>
     public long Steps { get; private set; }
 
+    /// <summary>Whether <paramref name="name"/> is a batch-norm running statistic (PyTorch's buffer names), which is averaged, never stepped.</summary>
+    public static bool IsRunningStatistic(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.EndsWith(".running_mean", StringComparison.Ordinal) || name.EndsWith(".running_var", StringComparison.Ordinal)
+            || name is "running_mean" or "running_var";
+    }
+
     /// <summary>The next model from the current one and a round's average (same layout); the state advances.</summary>
     public ModelState Step(ModelState current, ModelState average)
     {
@@ -58,7 +68,7 @@ public sealed class ServerOptimizer
         {
             var x = current.Tensors[t];
             var avg = average.Tensors[t];
-            if (x.DType != TensorDType.Float32 || avg.DType != TensorDType.Float32)
+            if (x.DType != TensorDType.Float32 || avg.DType != TensorDType.Float32 || IsRunningStatistic(x.Name))
             {
                 tensors[t] = avg.Detach();
                 continue;

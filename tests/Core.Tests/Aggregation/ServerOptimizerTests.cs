@@ -9,6 +9,33 @@ public sealed class ServerOptimizerTests
 
     private static float[] Floats(ModelState m) => m.Tensors[0].AsFloat32().ToArray();
 
+    [Theory]
+    [InlineData(ServerOptimizerKind.FedAvgM)]
+    [InlineData(ServerOptimizerKind.FedAdam)]
+    [InlineData(ServerOptimizerKind.FedYogi)]
+    public void BatchNormRunningStatistics_TakeTheAverage_WhileWeightsStep(ServerOptimizerKind kind)
+    {
+        // MobileNetTiny's layout: momentum on a running variance drove it below zero and the global model to chance.
+        static ModelState Model(float w, float mean, float var) => new([
+            NamedTensor.FromFloat32("bn.weight", [1], [w]),
+            NamedTensor.FromFloat32("bn.running_mean", [1], [mean]),
+            NamedTensor.FromFloat32("bn.running_var", [1], [var]),
+            NamedTensor.FromInt64("bn.num_batches_tracked", [], [3])]);
+        var opt = new ServerOptimizer(new ServerOptimizerOptions { Kind = kind, LearningRate = 1, Beta1 = 0.9 });
+
+        var x = Model(1, 0, 1);
+        foreach (var (w, mean, var) in new[] { (2f, 0.5f, 0.8f), (3f, 0.4f, 0.5f), (3.5f, 0.3f, 0.1f) })
+        {
+            x = opt.Step(x, Model(w, mean, var));
+            Assert.Equal(mean, x.Tensors[1].AsFloat32()[0]);
+            Assert.Equal(var, x.Tensors[2].AsFloat32()[0]);
+        }
+
+        Assert.NotEqual(3.5f, x.Tensors[0].AsFloat32()[0]);
+        Assert.True(ServerOptimizer.IsRunningStatistic("layers.0.bn.running_var"));
+        Assert.False(ServerOptimizer.IsRunningStatistic("layers.0.bn.weight"));
+    }
+
     [Fact]
     public void FedAvg_TakesTheAverage()
     {

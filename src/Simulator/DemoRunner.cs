@@ -92,7 +92,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             $"{models.Describe()}, " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
             $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}, " +
-            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.ServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}, beta1 {o.EffectiveServerBeta1}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}");
+            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.EffectiveServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}, beta1 {o.EffectiveServerBeta1}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}");
         Say(_header);
         var hostile = ChooseHostile();
 
@@ -436,7 +436,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Cloud:Signing:PrivateKeyPath"] = keys.PrivateKey("cloud"),
             ["Cloud:Aggregation:Strategy"] = options.CloudAggregation ?? options.Aggregation,
             ["Cloud:Aggregation:TrimFraction"] = options.TrimFraction.ToString(CultureInfo.InvariantCulture),
-            ["Cloud:ServerOptimizer:Kind"] = options.ServerOptimizer.ToString(),
+            ["Cloud:ServerOptimizer:Kind"] = options.EffectiveServerOptimizer.ToString(),
             ["Cloud:ServerOptimizer:LearningRate"] = options.EffectiveServerLearningRate.ToString(CultureInfo.InvariantCulture),
             ["Cloud:ServerOptimizer:Beta1"] = options.EffectiveServerBeta1.ToString(CultureInfo.InvariantCulture),
             ["Observability:Enabled"] = options.DashboardPort > 0 ? "true" : "false",

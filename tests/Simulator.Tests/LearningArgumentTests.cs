@@ -8,12 +8,14 @@ public sealed class LearningArgumentTests
     public void ServerOptimizer_DefaultsToFedAvgMWithMomentumHalf_AndEachRuleParses()
     {
         var defaults = DemoArguments.Parse([]);
-        Assert.Equal((ServerOptimizerKind.FedAvgM, 1.0, 0.5, 0.0), (defaults.ServerOptimizer, defaults.EffectiveServerLearningRate, defaults.EffectiveServerBeta1, defaults.ProximalMu));
-        Assert.Equal(ServerOptimizerKind.FedAvg, DemoArguments.Parse(["--server-opt", "fedavg"]).ServerOptimizer);
+        Assert.Equal((ServerOptimizerKind.FedAvgM, 1.0, 0.5, 0.0), (defaults.EffectiveServerOptimizer, defaults.EffectiveServerLearningRate, defaults.EffectiveServerBeta1, defaults.ProximalMu));
+        Assert.Equal(ServerOptimizerKind.FedAvg, DemoArguments.Parse(["--server-opt", "fedavg"]).EffectiveServerOptimizer);
+        Assert.Equal(ServerOptimizerKind.FedAvg, DemoArguments.Parse(["--model", "mobilenet"]).EffectiveServerOptimizer);
+        Assert.Equal(ServerOptimizerKind.FedAvgM, DemoArguments.Parse(["--model", "mobilenet", "--server-opt", "fedavgm"]).EffectiveServerOptimizer);
         var adam = DemoArguments.Parse(["--server-opt", "FedAdam"]);
-        Assert.Equal((ServerOptimizerKind.FedAdam, 0.01, 0.9), (adam.ServerOptimizer, adam.EffectiveServerLearningRate, adam.EffectiveServerBeta1));
+        Assert.Equal((ServerOptimizerKind.FedAdam, 0.01, 0.9), (adam.EffectiveServerOptimizer, adam.EffectiveServerLearningRate, adam.EffectiveServerBeta1));
         var yogi = DemoArguments.Parse(["--server-opt", "fedyogi", "--server-lr", "0.03", "--server-momentum", "0.8", "--prox-mu", "0.01"]);
-        Assert.Equal((ServerOptimizerKind.FedYogi, 0.03, 0.8, 0.01), (yogi.ServerOptimizer, yogi.EffectiveServerLearningRate, yogi.EffectiveServerBeta1, yogi.ProximalMu));
+        Assert.Equal((ServerOptimizerKind.FedYogi, 0.03, 0.8, 0.01), (yogi.EffectiveServerOptimizer, yogi.EffectiveServerLearningRate, yogi.EffectiveServerBeta1, yogi.ProximalMu));
     }
 
     [Theory]

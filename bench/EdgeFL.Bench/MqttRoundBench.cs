@@ -90,7 +90,7 @@ internal static class MqttRoundBench
                 // Round 1 carries JIT and connection warm-up; the best of the later rounds is the figure.
                 RoundResult best = results.Skip(1).MinBy(r => r.Duration)!;
                 double roundSeconds = best.Duration.TotalSeconds;
-                string phases = Phases(best, observer.ClosedAt[best.Round], swarm.Times[best.Round]);
+                string phases = Phases(best, swarm.Times[best.Round]);
                 double roundBytes = ((double)devices * modelPayload) + ((double)devices * updatePayload);
                 GC.Collect();
                 int messages = 2 * devices;
@@ -119,16 +119,18 @@ internal static class MqttRoundBench
     }
 
     /// <summary>
-    /// Where a round's time went, as the devices saw it: open to the first device holding the model (encode,
-    /// sign, publish), first to last model delivered (fan-out), last model to the last update acknowledged
-    /// (devices' publishes and the gateway's admission: decode, validation, journal, fold), and from there
-    /// to the round's close (quorum noticed, aggregate completed, next model built).
+    /// Where a round's time went, as the devices saw it: the model's fan-out (first to last device holding
+    /// it), the updates (last model delivered to the last update acknowledged: the devices' publishes and the
+    /// gateway's admission, i.e. decode, validation, journal and fold before each PUBACK), and the rest of the
+    /// round's duration (open: encode, sign, publish; close: quorum noticed, aggregate completed and checked).
     /// </summary>
-    private static string Phases(RoundResult round, long closedAt, BenchDevices.RoundTimes t)
+    private static string Phases(RoundResult round, BenchDevices.RoundTimes t)
     {
-        long opened = closedAt - (long)(round.Duration.TotalSeconds * Stopwatch.Frequency);
-        string Ms(long from, long to) => (Stopwatch.GetElapsedTime(from, to).TotalMilliseconds).ToString("F1", CultureInfo.InvariantCulture);
-        return $"ms: to first model {Ms(opened, t.FirstModel)}, fan-out {Ms(t.FirstModel, t.LastModel)}, to last update acked {Ms(t.LastModel, t.LastAck)}, to close {Ms(t.LastAck, closedAt)}";
+        double fanOut = Stopwatch.GetElapsedTime(t.FirstModel, t.LastModel).TotalMilliseconds;
+        double updates = Stopwatch.GetElapsedTime(t.LastModel, t.LastAck).TotalMilliseconds;
+        double rest = round.Duration.TotalMilliseconds - fanOut - updates;
+        string Ms(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
+        return $"ms: fan-out {Ms(fanOut)}, updates {Ms(updates)}, open + close {Ms(rest)}";
     }
 
     private static IHost BuildGateway(int port, string modelPath, RoundObserver observer, int devices, int rounds, int modelBytes)
@@ -195,13 +197,7 @@ internal static class MqttRoundBench
 
         public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public ConcurrentDictionary<long, long> ClosedAt { get; } = new();
-
-        public void RoundCompleted(RoundResult result)
-        {
-            ClosedAt[result.Round] = Stopwatch.GetTimestamp();
-            Rounds.Add(result);
-        }
+        public void RoundCompleted(RoundResult result) => Rounds.Add(result);
 
         public void GlobalModelAdopted(string gatewayId, ModelMessage global)
         {

@@ -15,10 +15,9 @@ internal static class DemoArguments
         EdgeFL demo: devices, gateways and a cloud on embedded MQTT brokers over loopback, learning Fashion-MNIST.
 
         Usage: dotnet run --project src/Simulator -c Release -- [flags]
-               dotnet run --project src/Simulator -c Release -- init-model --out FILE [--model mlp|mobilenet] [--seed N]
 
-        Signing keys, certificates, credentials and inspecting files: the operator's CLI,
-        dotnet run --project src/Cli -- --help (keygen, make-certs, provision-device, inspect, ...).
+        Initial model files, signing keys, certificates, credentials and inspecting files: the operator's CLI,
+        dotnet run --project src/Cli -- --help (init-model, keygen, make-certs, provision-device, inspect, ...).
 
           --devices N          sensor devices (default 20)
           --gateways N         gateways (default 4)

@@ -126,4 +126,7 @@ internal sealed class CloudAggregatorOptions
     /// in the aggregator's memory. 1-65535; the embedded broker (MQTTnet) does not apply it.
     /// </summary>
     public int ReceiveMaximum { get; set; } = 4;
+
+    /// <summary>Chunked transfer (<c>Cloud:Chunking</c>): global models over <c>MaxPayloadBytes</c> go out in chunks; chunked uploads are reassembled within these bounds.</summary>
+    public Messaging.Chunking.ChunkingOptions Chunking { get; set; } = new();
 }

@@ -96,6 +96,7 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
         errors.AddRange(o.ServerOptimizer.Problems($"{s}:ServerOptimizer"));
         errors.AddRange(Messaging.Retry.RetryOptionsValidator.Problems(o.Retry, $"{s}:Retry"));
+        errors.AddRange(Messaging.Chunking.ChunkingOptions.Problems(o.Chunking, $"{s}:Chunking"));
         errors.AddRange(Core.Validation.UpdateNormBound.Problems(o.MaxUploadNorm, o.UploadNormPolicy, $"{s}:MaxUploadNorm", $"{s}:UploadNormPolicy"));
         if (SigningKeyFiles.SignerProblem(o.Signing.PrivateKeyPath, $"{s}:Signing:PrivateKeyPath", o.StateDirectory != StateDatabase.InMemory, $"{s}:StateDirectory") is { } signing)
         {

@@ -6,6 +6,7 @@ using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Chunking;
 using EdgeFL.Messaging.Retry;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -43,10 +44,15 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private long _sessions;
     private (string UploadId, TaskCompletionSource<UploadAck> Ack)? _awaiting;
     private readonly ResiliencePipeline _sendRetry;
+    private readonly ChunkAssembler _globalChunks;
 
-    /// <summary>Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken.</summary>
-    public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ModelVerifier verifier, ILogger logger)
+    /// <summary>
+    /// Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken. The
+    /// chunk counters are instruments of <paramref name="meter"/> (the gateway's) when given.
+    /// </summary>
+    public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ModelVerifier verifier, ILogger logger, System.Diagnostics.Metrics.Meter? meter = null)
     {
+        _globalChunks = new ChunkAssembler(options.Chunking, options.MaxModelBytes, logger, meter, "edgefl.gateway");
         _options = options;
         _gatewayId = gatewayId;
         _verifier = verifier;
@@ -85,6 +91,9 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     /// <summary>Uploads delivered since start: acknowledged by the cloud (by the broker when <see cref="CloudUplinkOptions.AckTimeout"/> is zero).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
+    /// <summary>Reassembles chunked global models (its counters: <see cref="ChunkAssembler.Metrics"/>).</summary>
+    public ChunkAssembler GlobalChunks => _globalChunks;
+
     /// <summary>The outbox this uplink drains.</summary>
     public DurableOutbox Outbox => _outbox;
 
@@ -100,7 +109,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnGlobalAsync, cancellationToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, _globalChunks.Wrap(OnGlobalAsync), cancellationToken).ConfigureAwait(false);
         if (_options.AckTimeout > TimeSpan.Zero)
         {
             await _connection.SubscribeAsync(_topics.CloudAck(_gatewayId), MqttQos.AtLeastOnce, OnAckAsync, cancellationToken).ConfigureAwait(false);
@@ -203,6 +212,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         _outbox.Enqueued -= Wake;
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
+        _globalChunks.Dispose();
         _stop?.Dispose();
     }
 
@@ -259,7 +269,8 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         long session = Interlocked.Read(ref _sessions);
         try
         {
-            await _connection.PublishAsync(entry.Topic, entry.Payload, MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+            // Over Gateway:Cloud:Chunking:MaxPayloadBytes it goes as chunks; either way it stays queued until the cloud acknowledges the whole.
+            await ChunkedPublisher.PublishAsync(_connection, entry.Topic, entry.Payload, MqttQos.AtLeastOnce, retain: false, _options.Chunking.MaxPayloadBytes, _logger, cancellationToken).ConfigureAwait(false);
         }
         catch (MqttPublishRejectedException ex)
         {

@@ -58,6 +58,7 @@ public sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOp
         }
 
         errors.AddRange(RetryOptionsValidator.Problems(o.Retry, $"{s}:Retry"));
+        errors.AddRange(EdgeFL.Messaging.Chunking.ChunkingOptions.Problems(o.Chunking, $"{s}:Chunking"));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

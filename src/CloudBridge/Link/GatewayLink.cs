@@ -9,6 +9,7 @@ using EdgeFL.Core.Wire;
 using System.Diagnostics.Metrics;
 using EdgeFL.Hosting;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Chunking;
 using EdgeFL.Messaging.Retry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,9 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     private readonly ResiliencePipeline _retry;
     private MqttConnection? _connection;
 
+    // Chunked uploads (PROTOCOL.md 6.4) are reassembled here, within Cloud:Chunking's bounds, before admission.
+    private readonly ChunkAssembler _uploadChunks;
+
     private readonly Observability.CloudFleet? _fleet;
 
     public GatewayLink(IOptions<CloudAggregatorOptions> options, CloudBrokerAccess access, CloudAggregator aggregator, ModelSigner signer, ILoggerFactory loggers, IMeterFactory meters, Observability.CloudFleet? fleet = null)
@@ -59,6 +63,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         _logger = loggers.CreateLogger<GatewayLink>();
         _topics = new TopicScheme(_options.TopicPrefix);
         _meters = meters;
+        _uploadChunks = new ChunkAssembler(_options.Chunking, _options.MaxUploadBytes, _logger, aggregator.Metrics.Meter, "edgefl.cloud");
 
         // Any failure of a global model's publish is tried again: never the end of the aggregator.
         _retry = RetryPolicy.Create(_options.Retry, _logger, "cloud: publishing a global model", retryOn: static _ => true);
@@ -66,6 +71,9 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
 
     /// <summary>Raised after an upload was folded in (the aggregation loop checks for complete rounds).</summary>
     public event Action? UploadAccepted;
+
+    /// <summary>Reassembles chunked uploads (its counters: <see cref="ChunkAssembler.Metrics"/>).</summary>
+    public ChunkAssembler UploadChunks => _uploadChunks;
 
     /// <summary>The embedded broker, when this process hosts one (tests read its counters).</summary>
     public EmbeddedBroker? Broker { get; private set; }
@@ -115,7 +123,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
 
         // A retained global model on the broker (from before a restart) wins over an older seed.
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
-        await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, cancellationToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, _uploadChunks.Wrap(OnUploadAsync), cancellationToken).ConfigureAwait(false);
         if (_fleet is { } fleet)
         {
             // The gateways' fleet reports, for the dashboard: QoS 0, the next one replaces a lost one.
@@ -139,12 +147,13 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     /// <summary>
     /// Publishes a global model, signed and retained (every gateway that connects later finds it), retrying
     /// (Cloud:Retry) until it is out or the aggregator stops; <paramref name="heartbeat"/> is fed while it waits.
+    /// Over Cloud:Chunking:MaxPayloadBytes it goes as chunks, which are not retained (PROTOCOL.md 6.4).
     /// </summary>
     public async Task PublishAsync(ModelMessage global, LoopHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         byte[] payload = _signer.Encode(global);
         var publish = _retry.ExecuteAsync(
-            async ct => await _connection!.PublishAsync(_topics.CloudGlobalModel, payload, MqttQos.AtLeastOnce, retain: true, ct).ConfigureAwait(false),
+            async ct => await ChunkedPublisher.PublishAsync(_connection!, _topics.CloudGlobalModel, payload, MqttQos.AtLeastOnce, retain: true, _options.Chunking.MaxPayloadBytes, _logger, ct).ConfigureAwait(false),
             cancellationToken);
         await heartbeat.TickWhile(publish.AsTask(), cancellationToken).ConfigureAwait(false);
     }
@@ -169,6 +178,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         _ownKey.Dispose();
+        _uploadChunks.Dispose();
     }
 
     private Task OnRetainedGlobalAsync(InboundMessage message, CancellationToken cancellationToken)

@@ -25,6 +25,13 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
             errors.Add($"{s}:Port must be 1-65535 (was {o.Port})");
         }
 
+        if (!Messaging.MqttProtocolNames.TryParse(o.ProtocolVersion, out _))
+        {
+            errors.Add($"{s}:ProtocolVersion must be {Messaging.MqttProtocolNames.Allowed} (was '{o.ProtocolVersion}')");
+        }
+
+        Messaging.BrokerEndpoint.ParseAll(o.Endpoints, $"{s}:Endpoints", errors);
+
         if (o.ReceiveMaximum is < 1 or > ushort.MaxValue)
         {
             errors.Add($"{s}:ReceiveMaximum must be 1-65535 (was {o.ReceiveMaximum})");

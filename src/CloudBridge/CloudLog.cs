@@ -52,4 +52,10 @@ internal static partial class CloudLog
 
     [LoggerMessage(3130, LogLevel.Warning, "Cloud: the server optimizer starts from an empty state: {Reason}")]
     public static partial void OptimizerStateDiscarded(ILogger logger, string reason);
+
+    [LoggerMessage(7121, LogLevel.Information, "Cloud sent the global model of round {Round} to {GatewayId}, which asked for it (holding round {Held}; -1: none)")]
+    public static partial void GlobalAnswered(ILogger logger, long round, string gatewayId, long held);
+
+    [LoggerMessage(7122, LogLevel.Warning, "Cloud could not send the global model {GatewayId} asked for: {Error}; it asks again on its next connect")]
+    public static partial void GlobalAnswerNotSent(ILogger logger, string gatewayId, string error);
 }

@@ -45,6 +45,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private (string UploadId, TaskCompletionSource<UploadAck> Ack)? _awaiting;
     private readonly ResiliencePipeline _sendRetry;
     private readonly ChunkAssembler _globalChunks;
+    private readonly GlobalModelRequester _globalRequests;
 
     /// <summary>
     /// Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken. The
@@ -63,25 +64,34 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
         _sendRetry = RetryPolicy.Create(options.Retry, logger, $"Uplink of {gatewayId}: sending the outbox's oldest message", static _ => true);
         string? password = EdgeFL.Messaging.Security.SecretFile.Resolve(options.Password, options.PasswordFile, CloudUplinkOptions.Section + ":PasswordFile");
+        var protocol = MqttProtocolNames.Parse(options.ProtocolVersion, CloudUplinkOptions.Section + ":ProtocolVersion");
         _connection = new MqttConnection(
             new MqttConnectionOptions
             {
                 Host = options.Host,
                 Port = options.Port,
+                Endpoints = BrokerEndpoint.ParseAll(options.Endpoints, CloudUplinkOptions.Section + ":Endpoints"),
+                Protocol = protocol,
                 ClientId = string.IsNullOrEmpty(options.ClientId) ? $"{gatewayId}-uplink" : options.ClientId,
                 Username = password is null ? options.Username : options.Username ?? gatewayId,
                 Password = password,
                 Tls = options.Tls,
                 SocketBufferBytes = options.SocketBufferBytes,
-                CleanStart = false,
+                // MQTT 3.1.1 has no session expiry: a persistent session would be kept for ever (and on a clustered
+                // RabbitMQ its queue is bound to one node). Nothing needs it: the head upload is sent again on every new
+                // session and the global model is asked for on every connect.
+                CleanStart = protocol != MqttProtocol.V5,
                 SessionExpirySeconds = options.SessionExpirySeconds,
             },
             logger);
-        _connection.OnConnected(_ =>
+        _globalRequests = new GlobalModelRequester(_connection, topics, gatewayId, () => LatestGlobal?.Round, logger);
+        _connection.OnConnected(async ct =>
         {
             Interlocked.Increment(ref _sessions);
             Wake();
-            return Task.CompletedTask;
+
+            // Whatever the broker retains (nothing, or only on another node), the cloud answers with its current global model.
+            await _globalRequests.RequestAsync(ct).ConfigureAwait(false);
         });
     }
 
@@ -100,6 +110,12 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     /// <summary>True while connected to the cloud broker.</summary>
     public bool IsConnected => _connection.IsConnected;
 
+    /// <summary>The cloud broker endpoint the uplink uses now (or tries next).</summary>
+    public BrokerEndpoint Endpoint => _connection.CurrentEndpoint;
+
+    /// <summary>Global model requests sent to the cloud (one per connect).</summary>
+    public long GlobalRequests => _globalRequests.Sent;
+
     /// <inheritdoc />
     public ModelMessage? LatestGlobal
     {
@@ -110,6 +126,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, _globalChunks.Wrap(OnGlobalAsync), cancellationToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.CloudGlobalFor(_gatewayId), MqttQos.AtLeastOnce, _globalChunks.Wrap(OnGlobalAsync), cancellationToken).ConfigureAwait(false);
         if (_options.AckTimeout > TimeSpan.Zero)
         {
             await _connection.SubscribeAsync(_topics.CloudAck(_gatewayId), MqttQos.AtLeastOnce, OnAckAsync, cancellationToken).ConfigureAwait(false);

@@ -45,6 +45,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     private readonly IMeterFactory _meters;
     private readonly ResiliencePipeline _retry;
     private MqttConnection? _connection;
+    private readonly GlobalModelAnswers _answers;
 
     // Chunked uploads (PROTOCOL.md 6.4) are reassembled here, within Cloud:Chunking's bounds, before admission.
     private readonly ChunkAssembler _uploadChunks;
@@ -64,6 +65,8 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         _topics = new TopicScheme(_options.TopicPrefix);
         _meters = meters;
         _uploadChunks = new ChunkAssembler(_options.Chunking, _options.MaxUploadBytes, _logger, aggregator.Metrics.Meter, "edgefl.cloud");
+
+        _answers = new GlobalModelAnswers(_topics, () => _aggregator.Global, signer, _options.Chunking.MaxPayloadBytes, _logger);
 
         // Any failure of a global model's publish is tried again: never the end of the aggregator.
         _retry = RetryPolicy.Create(_options.Retry, _logger, "cloud: publishing a global model", retryOn: static _ => true);
@@ -124,6 +127,9 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         // A retained global model on the broker (from before a restart) wins over an older seed.
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, _uploadChunks.Wrap(OnUploadAsync), cancellationToken).ConfigureAwait(false);
+
+        // Gateways ask for the current global model on every connect: correctness does not rest on RETAIN.
+        await _connection.SubscribeAsync(_topics.CloudGlobalRequestFilter, MqttQos.AtLeastOnce, _answers.OnRequestAsync, cancellationToken).ConfigureAwait(false);
         if (_fleet is { } fleet)
         {
             // The gateways' fleet reports, for the dashboard: QoS 0, the next one replaces a lost one.
@@ -139,7 +145,11 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
         await _connection.StartAsync(cancellationToken).ConfigureAwait(false);
         _ = Task.Run(() => SendAcksAsync(_stopping.Token), CancellationToken.None);
+        _ = Task.Run(() => _answers.RunAsync(_connection, _stopping.Token), CancellationToken.None);
     }
+
+    /// <summary>Global models sent to gateways that asked for one.</summary>
+    public long GlobalAnswers => _answers.Answered;
 
     /// <summary>Waits until the aggregator's own client is connected.</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken) => _connection!.WaitConnectedAsync(cancellationToken);

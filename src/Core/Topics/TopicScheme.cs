@@ -66,6 +66,28 @@ public sealed class TopicScheme
     /// <summary>Retained global model the cloud aggregator publishes.</summary>
     public string CloudGlobalModel => $"{Prefix}/{CloudSegment}/global";
 
+    /// <summary>A gateway asking the cloud for its current global model (on every connect; nothing relies on RETAIN).</summary>
+    public string CloudGlobalRequest(string gatewayId) => $"{Prefix}/{CloudSegment}/global-requests/{Check(gatewayId)}";
+
+    /// <summary>Filter matching every gateway's global model requests.</summary>
+    public string CloudGlobalRequestFilter => $"{Prefix}/{CloudSegment}/global-requests/+";
+
+    /// <summary>The cloud's answer to one gateway's request: the current global model, for that gateway only.</summary>
+    public string CloudGlobalFor(string gatewayId) => $"{Prefix}/{CloudSegment}/models/{Check(gatewayId)}";
+
+    /// <summary>The gateway id in a global model request topic, or null.</summary>
+    public string? GatewayIdFromGlobalRequest(string topic)
+    {
+        string head = $"{Prefix}/{CloudSegment}/global-requests/";
+        if (!topic.StartsWith(head, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var id = topic.AsSpan(head.Length);
+        return id.IsEmpty || id.Contains('/') ? null : id.ToString();
+    }
+
     /// <summary>
     /// The device id in a topic of the form <c>{prefix}/{gateway}/devices/{device}/{leaf}</c>, or null.
     /// </summary>

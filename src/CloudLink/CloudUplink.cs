@@ -43,6 +43,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private long _sessions;
     private (string UploadId, TaskCompletionSource<UploadAck> Ack)? _awaiting;
     private readonly ResiliencePipeline _sendRetry;
+    private int _presence = (int)GatewayPresence.Online;
 
     /// <summary>Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken.</summary>
     public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ModelVerifier verifier, ILogger logger)
@@ -69,13 +70,14 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
                 SocketBufferBytes = options.SocketBufferBytes,
                 CleanStart = false,
                 SessionExpirySeconds = options.SessionExpirySeconds,
+                Will = new LastWill(topics.CloudGatewayStatus(gatewayId), GatewayPresenceCodec.Encode(GatewayPresence.Offline), Retain: false),
             },
             logger);
-        _connection.OnConnected(_ =>
+        _connection.OnConnected(async ct =>
         {
             Interlocked.Increment(ref _sessions);
             Wake();
-            return Task.CompletedTask;
+            await AnnouncePresenceAsync(ct).ConfigureAwait(false);
         });
     }
 
@@ -107,6 +109,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         }
 
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Volatile.Write(ref _presence, (int)GatewayPresence.Online);
         await _connection.StartAsync(_stop.Token).ConfigureAwait(false);
         _sender = Task.Run(() => RunSenderAsync(_stop.Token), CancellationToken.None);
     }
@@ -182,8 +185,37 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task AnnounceAsync(GatewayPresence presence, CancellationToken cancellationToken = default)
+    {
+        Volatile.Write(ref _presence, (int)presence);
+        return AnnouncePresenceAsync(cancellationToken);
+    }
+
+    /// <summary>Tests: drops the link without a DISCONNECT, as a crash would (the broker publishes the last will).</summary>
+    internal Task DropLinkAsync(CancellationToken cancellationToken = default) => _connection.GoOfflineAsync(cancellationToken);
+
+    /// <summary>Publishes the presence last announced (online until told otherwise); best effort, a reconnect sends it again.</summary>
+    private async Task AnnouncePresenceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var presence = (GatewayPresence)Volatile.Read(ref _presence);
+            await _connection.PublishAsync(_topics.CloudGatewayStatus(_gatewayId), GatewayPresenceCodec.Encode(presence), MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MqttNotConnectedException or MqttPublishRejectedException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        // A clean DISCONNECT does not publish the last will: say it here, so the cloud does not wait for this gateway.
+        if (_stop is { IsCancellationRequested: false } && _connection.IsConnected)
+        {
+            await AnnounceAsync(GatewayPresence.Offline, cancellationToken).ConfigureAwait(false);
+        }
+
         if (_stop is not null)
         {
             await _stop.CancelAsync().ConfigureAwait(false);

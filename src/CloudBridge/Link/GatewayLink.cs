@@ -64,7 +64,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         _retry = RetryPolicy.Create(_options.Retry, _logger, "cloud: publishing a global model", retryOn: static _ => true);
     }
 
-    /// <summary>Raised after an upload was folded in (the aggregation loop checks for complete rounds).</summary>
+    /// <summary>Raised after an upload was folded in, or a gateway said it will not upload (the aggregation loop checks for complete rounds).</summary>
     public event Action? UploadAccepted;
 
     /// <summary>The embedded broker, when this process hosts one (tests read its counters).</summary>
@@ -116,6 +116,8 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         // A retained global model on the broker (from before a restart) wins over an older seed.
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
         await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, cancellationToken).ConfigureAwait(false);
+        // Gateways' presence (online, idle, or offline as a last will): a sync does not wait for one that will not upload.
+        await _connection.SubscribeAsync(_topics.CloudGatewayStatusFilter, MqttQos.AtLeastOnce, OnPresenceAsync, cancellationToken).ConfigureAwait(false);
         if (_fleet is { } fleet)
         {
             // The gateways' fleet reports, for the dashboard: QoS 0, the next one replaces a lost one.
@@ -191,6 +193,18 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         _retainedSeen.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    private Task OnPresenceAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (_topics.GatewayIdFromStatus(message.Topic) is { } gatewayId
+            && GatewayPresenceCodec.TryDecode(message.Payload, out var presence)
+            && _aggregator.OnPresence(gatewayId, presence))
+        {
+            UploadAccepted?.Invoke();
+        }
+
         return Task.CompletedTask;
     }
 

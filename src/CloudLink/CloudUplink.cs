@@ -46,6 +46,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private readonly ResiliencePipeline _sendRetry;
     private readonly ChunkAssembler _globalChunks;
     private readonly GlobalModelRequester _globalRequests;
+    private int _presence = (int)GatewayPresence.Online;
 
     /// <summary>
     /// Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken. The
@@ -82,6 +83,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
                 // session and the global model is asked for on every connect.
                 CleanStart = protocol != MqttProtocol.V5,
                 SessionExpirySeconds = options.SessionExpirySeconds,
+                Will = new LastWill(topics.CloudGatewayStatus(gatewayId), GatewayPresenceCodec.Encode(GatewayPresence.Offline), Retain: false),
             },
             logger);
         _globalRequests = new GlobalModelRequester(_connection, topics, gatewayId, () => LatestGlobal?.Round, logger);
@@ -92,6 +94,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
 
             // Whatever the broker retains (nothing, or only on another node), the cloud answers with its current global model.
             await _globalRequests.RequestAsync(ct).ConfigureAwait(false);
+            await AnnouncePresenceAsync(ct).ConfigureAwait(false);
         });
     }
 
@@ -133,6 +136,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         }
 
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Volatile.Write(ref _presence, (int)GatewayPresence.Online);
         await _connection.StartAsync(_stop.Token).ConfigureAwait(false);
         _sender = Task.Run(() => RunSenderAsync(_stop.Token), CancellationToken.None);
     }
@@ -208,8 +212,37 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task AnnounceAsync(GatewayPresence presence, CancellationToken cancellationToken = default)
+    {
+        Volatile.Write(ref _presence, (int)presence);
+        return AnnouncePresenceAsync(cancellationToken);
+    }
+
+    /// <summary>Tests: drops the link without a DISCONNECT, as a crash would (the broker publishes the last will).</summary>
+    internal Task DropLinkAsync(CancellationToken cancellationToken = default) => _connection.GoOfflineAsync(cancellationToken);
+
+    /// <summary>Publishes the presence last announced (online until told otherwise); best effort, a reconnect sends it again.</summary>
+    private async Task AnnouncePresenceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var presence = (GatewayPresence)Volatile.Read(ref _presence);
+            await _connection.PublishAsync(_topics.CloudGatewayStatus(_gatewayId), GatewayPresenceCodec.Encode(presence), MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MqttNotConnectedException or MqttPublishRejectedException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        // A clean DISCONNECT does not publish the last will: say it here, so the cloud does not wait for this gateway.
+        if (_stop is { IsCancellationRequested: false } && _connection.IsConnected)
+        {
+            await AnnounceAsync(GatewayPresence.Offline, cancellationToken).ConfigureAwait(false);
+        }
+
         if (_stop is not null)
         {
             await _stop.CancelAsync().ConfigureAwait(false);

@@ -93,6 +93,8 @@ internal static class DemoArguments
                 "--epochs" => o with { Epochs = Int(1) },
                 "--batch-size" => o with { BatchSize = Int(1) },
                 "--lr" => o with { LearningRate = Real(1e-9, 10) },
+                "--lr-decay-rounds" => o with { DecayRounds = Int(0) },
+                "--lr-final" => o with { FinalLearningRateFactor = Real(0, 1) },
                 "--train-samples" => o with { TrainSamples = Int(0) },
                 "--test-samples" => o with { TestSamples = Int(0) },
                 "--training-slots" => o with { TrainingSlots = Int(1) },

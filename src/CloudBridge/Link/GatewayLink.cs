@@ -72,7 +72,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         _retry = RetryPolicy.Create(_options.Retry, _logger, "cloud: publishing a global model", retryOn: static _ => true);
     }
 
-    /// <summary>Raised after an upload was folded in (the aggregation loop checks for complete rounds).</summary>
+    /// <summary>Raised after an upload was folded in, or a gateway said it will not upload (the aggregation loop checks for complete rounds).</summary>
     public event Action? UploadAccepted;
 
     /// <summary>Reassembles chunked uploads (its counters: <see cref="ChunkAssembler.Metrics"/>).</summary>
@@ -130,6 +130,8 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
 
         // Gateways ask for the current global model on every connect: correctness does not rest on RETAIN.
         await _connection.SubscribeAsync(_topics.CloudGlobalRequestFilter, MqttQos.AtLeastOnce, _answers.OnRequestAsync, cancellationToken).ConfigureAwait(false);
+        // Gateways' presence (online, idle, or offline as a last will): a sync does not wait for one that will not upload.
+        await _connection.SubscribeAsync(_topics.CloudGatewayStatusFilter, MqttQos.AtLeastOnce, OnPresenceAsync, cancellationToken).ConfigureAwait(false);
         if (_fleet is { } fleet)
         {
             // The gateways' fleet reports, for the dashboard: QoS 0, the next one replaces a lost one.
@@ -211,6 +213,18 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         _retainedSeen.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    private Task OnPresenceAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (_topics.GatewayIdFromStatus(message.Topic) is { } gatewayId
+            && GatewayPresenceCodec.TryDecode(message.Payload, out var presence)
+            && _aggregator.OnPresence(gatewayId, presence))
+        {
+            UploadAccepted?.Invoke();
+        }
+
         return Task.CompletedTask;
     }
 

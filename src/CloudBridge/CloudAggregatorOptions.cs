@@ -48,6 +48,12 @@ internal sealed class CloudAggregatorOptions
     /// </summary>
     public string CredentialsPath { get; set; } = EdgeFL.Hosting.CredentialFiles.DefaultCloudPath();
 
+    /// <summary>
+    /// Open connections the embedded broker takes at most (gateways, and the aggregator's own two); one over
+    /// it is closed as it is accepted. Size it above the fleet: each gateway holds one connection.
+    /// </summary>
+    public int MaxConnections { get; set; } = 1024;
+
     /// <summary>The embedded broker's TLS listener for gateways.</summary>
     public EdgeFL.Messaging.Security.BrokerTlsOptions Tls { get; set; } = new();
 

@@ -46,6 +46,11 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
                 errors.Add(e.Message);
             }
 
+            if (o.MaxConnections < 2)
+            {
+                errors.Add($"{s}:MaxConnections must be at least 2 (the aggregator's own connections; was {o.MaxConnections})");
+            }
+
             if (!o.AllowAnonymous && string.IsNullOrWhiteSpace(o.CredentialsPath))
             {
                 errors.Add($"{s}:CredentialsPath must be set unless {s}:AllowAnonymous is true");

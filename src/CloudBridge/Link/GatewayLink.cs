@@ -44,6 +44,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     private readonly IMeterFactory _meters;
     private readonly ResiliencePipeline _retry;
     private MqttConnection? _connection;
+    private bool _takingUploads;
 
     private readonly Observability.CloudFleet? _fleet;
 
@@ -88,10 +89,17 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         Broker = new EmbeddedBroker(
-            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls },
+            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls, MaxConnections = _options.MaxConnections },
             _loggers.CreateLogger<EmbeddedBroker>(),
             policy,
             meters: _meters);
+
+        // Uploads are taken in the broker's receive path, on each gateway's connection, before its PUBACK (as a
+        // gateway takes its devices' updates): no copy queued for the aggregator's client (which held every
+        // upload of a sync: O(gateways x model)), and concurrent uploads share the journal's commits. They go
+        // no further. Until the aggregator has its model (ConnectAsync) they are dropped unacknowledged, as a
+        // broker without the aggregator's session would: each gateway sends again after its ack timeout.
+        Broker.AddLocalConsumer(_topics.CloudUploadFilter, TakeUpload, forward: false, _options.MaxUploadBytes);
         try
         {
             await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -115,7 +123,15 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
 
         // A retained global model on the broker (from before a restart) wins over an older seed.
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
-        await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, cancellationToken).ConfigureAwait(false);
+        if (Broker is null)
+        {
+            await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _takingUploads = true;
+        }
+
         if (_fleet is { } fleet)
         {
             // The gateways' fleet reports, for the dashboard: QoS 0, the next one replaces a lost one.
@@ -194,11 +210,27 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    private ConsumerVerdict TakeUpload(InboundMessage message)
+    {
+        if (Volatile.Read(ref _takingUploads))
+        {
+            OnUpload(message);
+        }
+
+        return ConsumerVerdict.Taken();
+    }
+
     private Task OnUploadAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        OnUpload(message);
+        return Task.CompletedTask;
+    }
+
+    private void OnUpload(InboundMessage message)
     {
         if (_topics.GatewayIdFromUpload(message.Topic) is not { } gatewayId)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         if (_aggregator.OnUpload(gatewayId, message.Payload, out var ack) == AdmissionOutcome.Accepted)
@@ -210,8 +242,6 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         {
             _acks.Writer.TryWrite(ack);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>

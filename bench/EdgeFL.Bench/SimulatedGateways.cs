@@ -9,9 +9,9 @@ namespace EdgeFL.Bench;
 
 /// <summary>
 /// N light gateways for the cloud-sync figure: one MQTT connection each (the project's <see cref="MqttConnection"/>,
-/// 1 MiB socket buffers, persistent session off), subscribed to its acknowledgement topic only. Each sends a
-/// pre-encoded <c>upload</c> when told and counts the cloud's acknowledgements; the same connections move the
-/// baseline's bytes to a plain subscriber.
+/// 1 MiB socket buffers, persistent session off), subscribed to its acknowledgement topic and to the global model.
+/// Each sends a pre-encoded <c>upload</c> when told and counts the cloud's acknowledgements and the global models of
+/// the awaited round received; the same connections move the baseline's bytes to a plain subscriber.
 /// </summary>
 internal sealed class SimulatedGateways : IAsyncDisposable
 {
@@ -21,6 +21,9 @@ internal sealed class SimulatedGateways : IAsyncDisposable
     private int _expectedAcks;
     private int _applied;
     private int _refused;
+    private long _awaitedRound = long.MaxValue;
+    private int _globals;
+    private TaskCompletionSource _allGlobals = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SimulatedGateways()
     {
@@ -49,6 +52,7 @@ internal sealed class SimulatedGateways : IAsyncDisposable
             string id = Id(g);
             var connection = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = id + "-uplink" }, NullLogger.Instance);
             await connection.SubscribeAsync(gateways._topics.CloudAck(id), MqttQos.AtLeastOnce, (m, _) => gateways.OnAck(m.Payload), cancellationToken).ConfigureAwait(false);
+            await connection.SubscribeAsync(gateways._topics.CloudGlobalModel, MqttQos.AtLeastOnce, (m, _) => gateways.OnGlobal(m.Payload), cancellationToken).ConfigureAwait(false);
             await connection.StartAsync(cancellationToken).ConfigureAwait(false);
             gateways._connections.Add(connection);
             if (g % 50 == 49)
@@ -65,9 +69,15 @@ internal sealed class SimulatedGateways : IAsyncDisposable
         return gateways;
     }
 
-    /// <summary>Resets the acknowledgement count; <see cref="AllAcked"/> completes after <paramref name="count"/> more.</summary>
-    public void ExpectAcks(int count)
+    /// <summary>Completes when every gateway has received the global model of <see cref="ExpectAcks"/>'s round (or a later one).</summary>
+    public Task AllHaveGlobal => _allGlobals.Task;
+
+    /// <summary>Resets the counts; <see cref="AllAcked"/> completes after <paramref name="count"/> more acknowledgements, <see cref="AllHaveGlobal"/> when every gateway has the global model of <paramref name="round"/>.</summary>
+    public void ExpectAcks(int count, long round)
     {
+        Volatile.Write(ref _globals, 0);
+        _allGlobals = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _awaitedRound, round);
         _expectedAcks = count;
         Volatile.Write(ref _applied, 0);
         Volatile.Write(ref _refused, 0);
@@ -87,6 +97,18 @@ internal sealed class SimulatedGateways : IAsyncDisposable
             {
                 _allAcked.TrySetResult();
             }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnGlobal(ReadOnlySequence<byte> payload)
+    {
+        if (WireCodec.TryDecodeModel(payload, DecodeLimits.Default with { MaxPayloadBytes = long.MaxValue }, out var model, out _)
+            && model!.Round == Interlocked.Read(ref _awaitedRound)
+            && Interlocked.Increment(ref _globals) == _connections.Count)
+        {
+            _allGlobals.TrySetResult();
         }
 
         return Task.CompletedTask;

@@ -123,6 +123,16 @@ internal sealed class CloudAggregatorOptions
     /// </summary>
     public uint SessionExpirySeconds { get; set; } = 7 * 24 * 3600;
 
+    /// <summary>
+    /// The region tier (docs/SCALING.md): this aggregator's own uplink to a higher-tier aggregator (<c>Cloud:Uplink</c>,
+    /// the same keys as a gateway's <c>Gateway:Cloud</c>). When enabled, each sync round's average goes up as an
+    /// upload under <see cref="RegionId"/>, and the higher tier's global model is what this aggregator publishes.
+    /// </summary>
+    public CloudLink.CloudUplinkOptions Uplink { get; set; } = new();
+
+    /// <summary>The id this aggregator uploads under on the higher tier (a gateway id there); required with <c>Cloud:Uplink:Enabled</c>.</summary>
+    public string? RegionId { get; set; }
+
     /// <summary>Socket buffer size of the aggregator's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 

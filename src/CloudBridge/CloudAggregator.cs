@@ -24,10 +24,14 @@ internal sealed class CloudAggregator : RoundBook
     private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
     private readonly CloudStateStore? _store;
     private readonly ServerOptimizer _optimizer;
+    private readonly Region.IRegionUplink? _region;
     private ModelMessage? _global;
     private readonly Link.GatewayPresenceBook _presence = new();
 
-    public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null, CloudMetrics? metrics = null)
+    // A region: the round of the last global model taken from the tier above (-1: none yet).
+    private long _upperRound = -1;
+
+    public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null, CloudMetrics? metrics = null, Region.IRegionUplink? region = null)
         : base(RulesFor(options), GatewayUploadDecoder.For(DecodeLimits.Default with { MaxPayloadBytes = options.MaxUploadBytes }), store?.RoundJournal, new CloudAdmissionLog(metrics ??= new CloudMetrics(), logger, options.MaxUploadNorm, time), time)
     {
         _store = store is { Durable: true } ? store : null;
@@ -35,6 +39,16 @@ internal sealed class CloudAggregator : RoundBook
         _logger = logger;
         _metrics = metrics;
         _optimizer = new ServerOptimizer(options.ServerOptimizer);
+        _region = region;
+    }
+
+    /// <summary>True for a region: each sync round's average goes to the tier above, whose global model is this tier's.</summary>
+    public bool IsRegion => _region is not null;
+
+    /// <summary>A region: true when the current global model is the last one taken from the tier above (not this tier's own average).</summary>
+    public bool HoldsUpperModel
+    {
+        get { lock (Sync) { return _global is not null && _global.Round == _upperRound; } }
     }
 
     /// <summary>Steps the server optimizer has taken since its state was empty (restored across restarts).</summary>
@@ -114,6 +128,7 @@ internal sealed class CloudAggregator : RoundBook
         try
         {
             (global, pending) = _store.Load();
+            _upperRound = _store.LoadUpperRound();
             if (global is not null && UpdateValidator.ValidateAdoptable(global, null) is { IsAccepted: false } unfit)
             {
                 throw new InvalidDataException($"the saved global model is unfit: {unfit}");
@@ -268,6 +283,7 @@ internal sealed class CloudAggregator : RoundBook
     public IReadOnlyList<(ModelMessage Global, int Gateways)> CloseDue()
     {
         var published = new List<(ModelMessage, int)>();
+        bool forwarded = false;
         lock (Sync)
         {
             foreach (var (number, pending) in _pending.ToArray())
@@ -324,11 +340,70 @@ internal sealed class CloudAggregator : RoundBook
                     _pending.Remove(older);
                 }
 
-                _store?.SaveGlobal(_global, OptimizerState());
+                var closed = _global;
+                if (_region is not null && pending.Count > 0)
+                {
+                    // A region: the average goes up in the transaction that saves the round (both or neither after a crash).
+                    if (_store is not null)
+                    {
+                        _store.SaveGlobal(closed, OptimizerState(), (c, tx) => _region.Enqueue(c, tx, closed));
+                    }
+                    else
+                    {
+                        _region.EnqueueAlone(closed);
+                    }
+
+                    forwarded = true;
+                }
+                else
+                {
+                    _store?.SaveGlobal(closed, OptimizerState());
+                }
             }
         }
 
+        if (forwarded)
+        {
+            _region!.Committed();
+        }
+
         return published;
+    }
+
+    /// <summary>
+    /// A region: takes the tier above's global model as this tier's current one when it is newer than the last one
+    /// taken and not older than this tier's own round (the region's average of that round is replaced by it), and fit.
+    /// Pending sync rounds at or below it are superseded, as by any newer global model.
+    /// </summary>
+    public ValidationResult AdoptUpper(ModelMessage upper)
+    {
+        lock (Sync)
+        {
+            if (upper.Round <= _upperRound || (_global is not null && upper.Round < _global.Round))
+            {
+                return ValidationResult.Reject(RejectReason.WrongRound, $"round {upper.Round} is older than this tier's round {_global?.Round} or than the last model taken from above ({_upperRound})");
+            }
+
+            var check = UpdateValidator.ValidateAdoptable(upper, _global?.Model);
+            if (!check.IsAccepted)
+            {
+                return check;
+            }
+
+            _global = upper with { Model = upper.Model.Detach() };
+            _upperRound = upper.Round;
+            _optimizer.Restore(_global.Model, null, 0);
+            foreach (long older in _pending.Keys.Where(k => k <= upper.Round).ToArray())
+            {
+                var superseded = _pending[older];
+                Abandon(superseded);
+                _applied.ExceptWith(superseded.AdmittedIds);
+                _pending.Remove(older);
+            }
+
+            _store?.SaveUpper(_global);
+            return check;
+        }
     }
 
     /// <summary>

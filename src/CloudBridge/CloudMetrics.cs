@@ -18,6 +18,7 @@ internal sealed class CloudMetrics
     private readonly Tally _globalsPublished;
     private readonly Tally _roundsCapped;
     private readonly Tally _closedWithoutAbsent;
+    private readonly ReasonTally _upperRejected;
 
     /// <summary>The cloud's counters; with <paramref name="meters"/> (the host's) they are also instruments, without one only read in-process.</summary>
     public CloudMetrics(IMeterFactory? meters = null)
@@ -30,6 +31,7 @@ internal sealed class CloudMetrics
         _globalsPublished = new Tally(Meter, "edgefl.cloud.global_models.published", "{model}", "Global models produced by closing a sync round.");
         _closedWithoutAbsent = new Tally(Meter, "edgefl.cloud.syncs.closed_without_absent", "{round}", "Sync rounds closed before Cloud:SyncDeadline without the expected gateways known not to upload (offline, idle, last will).");
         _roundsCapped = new Tally(Meter, "edgefl.cloud.uploads.round_capped", "{upload}", "Uploads naming a round beyond the global round + Cloud:MaxRoundLead, folded into that round instead.");
+        _upperRejected = new ReasonTally(Meter, "edgefl.cloud.upper_global_models.rejected", "{model}", "A region: global models from the tier above refused, by reason (signature, size, decoding).");
     }
 
     /// <summary>The meter the counters are published on; null when made without a meter factory.</summary>
@@ -84,4 +86,10 @@ internal sealed class CloudMetrics
 
     /// <summary>Counts an upload whose round was capped at the global round + Cloud:MaxRoundLead.</summary>
     public void CountRoundCapped() => _roundsCapped.Add();
+
+    /// <summary>A region: a global model of the tier above refused (<paramref name="reason"/>: Unsigned, BadSignature, ...).</summary>
+    public void CountUpperGlobalRejected(string reason) => _upperRejected.Add(reason);
+
+    /// <summary>A region: global models of the tier above refused, by reason.</summary>
+    public IReadOnlyDictionary<string, long> UpperGlobalsRejected => _upperRejected.ByReason;
 }

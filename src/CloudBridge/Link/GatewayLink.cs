@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using EdgeFL.CloudBridge.Security;
 using EdgeFL.Core.Messages;
@@ -49,6 +50,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
 
     // Chunked uploads (PROTOCOL.md 6.4) are reassembled here, within Cloud:Chunking's bounds, before admission.
     private readonly ChunkAssembler _uploadChunks;
+    private bool _takingUploads;
 
     private readonly Observability.CloudFleet? _fleet;
 
@@ -99,10 +101,17 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         Broker = new EmbeddedBroker(
-            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls },
+            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls, MaxConnections = _options.MaxConnections },
             _loggers.CreateLogger<EmbeddedBroker>(),
             policy,
             meters: _meters);
+
+        // Uploads are taken in the broker's receive path, on each gateway's connection, before its PUBACK (as a
+        // gateway takes its devices' updates): no copy queued for the aggregator's client (which held every
+        // upload of a sync: O(gateways x model)), and concurrent uploads share the journal's commits. They go
+        // no further. Until the aggregator has its model (ConnectAsync) they are dropped unacknowledged, as a
+        // broker without the aggregator's session would: each gateway sends again after its ack timeout.
+        Broker.AddLocalConsumer(_topics.CloudUploadFilter, TakeUpload, forward: false, _options.MaxUploadBytes);
         try
         {
             await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -126,12 +135,20 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
 
         // A retained global model on the broker (from before a restart) wins over an older seed.
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
-        await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, _uploadChunks.Wrap(OnUploadAsync), cancellationToken).ConfigureAwait(false);
 
         // Gateways ask for the current global model on every connect: correctness does not rest on RETAIN.
         await _connection.SubscribeAsync(_topics.CloudGlobalRequestFilter, MqttQos.AtLeastOnce, _answers.OnRequestAsync, cancellationToken).ConfigureAwait(false);
         // Gateways' presence (online, idle, or offline as a last will): a sync does not wait for one that will not upload.
         await _connection.SubscribeAsync(_topics.CloudGatewayStatusFilter, MqttQos.AtLeastOnce, OnPresenceAsync, cancellationToken).ConfigureAwait(false);
+        if (Broker is null)
+        {
+            await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, _uploadChunks.Wrap(OnUploadAsync), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _takingUploads = true;
+        }
+
         if (_fleet is { } fleet)
         {
             // The gateways' fleet reports, for the dashboard: QoS 0, the next one replaces a lost one.
@@ -228,11 +245,34 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    private ConsumerVerdict TakeUpload(InboundMessage message)
+    {
+        if (Volatile.Read(ref _takingUploads))
+        {
+            if (!ChunkCodec.IsChunk(message.Payload))
+            {
+                OnUpload(message);
+            }
+            else if (_uploadChunks.Take(message.Topic, message.Payload) is { } whole)
+            {
+                OnUpload(new InboundMessage(message.Topic, new ReadOnlySequence<byte>(whole), Retain: false));
+            }
+        }
+
+        return ConsumerVerdict.Taken();
+    }
+
     private Task OnUploadAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        OnUpload(message);
+        return Task.CompletedTask;
+    }
+
+    private void OnUpload(InboundMessage message)
     {
         if (_topics.GatewayIdFromUpload(message.Topic) is not { } gatewayId)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         if (_aggregator.OnUpload(gatewayId, message.Payload, out var ack) == AdmissionOutcome.Accepted)
@@ -244,8 +284,6 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         {
             _acks.Writer.TryWrite(ack);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -15,10 +15,9 @@ internal static class DemoArguments
         EdgeFL demo: devices, gateways and a cloud on embedded MQTT brokers over loopback, learning Fashion-MNIST.
 
         Usage: dotnet run --project src/Simulator -c Release -- [flags]
-               dotnet run --project src/Simulator -c Release -- init-model --out FILE [--model mlp|mobilenet] [--seed N]
 
-        Signing keys, certificates, credentials and inspecting files: the operator's CLI,
-        dotnet run --project src/Cli -- --help (keygen, make-certs, provision-device, inspect, ...).
+        Initial model files, signing keys, certificates, credentials and inspecting files: the operator's CLI,
+        dotnet run --project src/Cli -- --help (init-model, keygen, make-certs, provision-device, inspect, ...).
 
           --devices N          sensor devices (default 20)
           --gateways N         gateways (default 4)
@@ -94,6 +93,8 @@ internal static class DemoArguments
                 "--epochs" => o with { Epochs = Int(1) },
                 "--batch-size" => o with { BatchSize = Int(1) },
                 "--lr" => o with { LearningRate = Real(1e-9, 10) },
+                "--lr-decay-rounds" => o with { DecayRounds = Int(0) },
+                "--lr-final" => o with { FinalLearningRateFactor = Real(0, 1) },
                 "--train-samples" => o with { TrainSamples = Int(0) },
                 "--test-samples" => o with { TestSamples = Int(0) },
                 "--training-slots" => o with { TrainingSlots = Int(1) },

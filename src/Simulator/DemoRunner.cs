@@ -92,7 +92,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             $"{models.Describe()}, " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
             $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}, " +
-            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.EffectiveServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}, beta1 {o.EffectiveServerBeta1}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}");
+            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.EffectiveServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}, beta1 {o.EffectiveServerBeta1}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}, local lr {o.LearningRate}{(o.DecayRounds > 0 ? $" cosine to x{o.FinalLearningRateFactor} over {o.DecayRounds} rounds" : "")}");
         Say(_header);
         var hostile = ChooseHostile();
 
@@ -212,7 +212,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             var trainer = new DeviceTrainer(
                 models.CreateBackend(),
                 train.Subset(shards[d]),
-                new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, ProximalMu = o.ProximalMu, Seed = (o.Seed * 1000) + d },
+                new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, DecayRounds = o.DecayRounds, FinalLearningRateFactor = o.FinalLearningRateFactor, Epochs = o.Epochs, ProximalMu = o.ProximalMu, Seed = (o.Seed * 1000) + d },
                 fleet.Slots);
             fleet.Trainers.Add(trainer);
             string deviceId = DeviceId(d);

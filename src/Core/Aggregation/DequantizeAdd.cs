@@ -76,9 +76,9 @@ internal static unsafe class DequantizeAdd
     /// <summary>
     /// <c>acc[i] = fma(q_g[i] - zp_g, factor_g, acc[i])</c> for each g in order, the inputs and the sums advancing
     /// together, so the sums are read and written once for the whole group; each element is computed exactly
-    /// as by <see cref="Run"/> once per input.
+    /// as by <see cref="Run"/> once per input. <paramref name="fresh"/>: the sums count as zeros (written, not read).
     /// </summary>
-    internal static void RunGroup(ReadOnlySpan<nint> inputs, ReadOnlySpan<float> factors, ReadOnlySpan<int> zeroPoints, float* acc, int n)
+    internal static void RunGroup(ReadOnlySpan<nint> inputs, ReadOnlySpan<float> factors, ReadOnlySpan<int> zeroPoints, float* acc, int n, bool fresh = false)
     {
         int count = inputs.Length;
         byte** q = stackalloc byte*[count];
@@ -100,8 +100,8 @@ internal static unsafe class DequantizeAdd
 
             for (; i <= n - 32; i += 32)
             {
-                Vector512<float> a0 = Vector512.Load(acc + i);
-                Vector512<float> a1 = Vector512.Load(acc + i + 16);
+                Vector512<float> a0 = fresh ? Vector512<float>.Zero : Vector512.Load(acc + i);
+                Vector512<float> a1 = fresh ? Vector512<float>.Zero : Vector512.Load(acc + i + 16);
                 for (int g = 0; g < count; g++)
                 {
                     Vector256<byte> b = Vector256.Load(q[g] + i);
@@ -125,8 +125,8 @@ internal static unsafe class DequantizeAdd
 
             for (; i <= n - 16; i += 16)
             {
-                Vector256<float> a0 = Vector256.Load(acc + i);
-                Vector256<float> a1 = Vector256.Load(acc + i + 8);
+                Vector256<float> a0 = fresh ? Vector256<float>.Zero : Vector256.Load(acc + i);
+                Vector256<float> a1 = fresh ? Vector256<float>.Zero : Vector256.Load(acc + i + 8);
                 for (int g = 0; g < count; g++)
                 {
                     a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Avx2.ConvertToVector256Int32(q[g] + i) - z[g]), f[g], a0);
@@ -149,10 +149,10 @@ internal static unsafe class DequantizeAdd
 
             for (; i <= n - 16; i += 16)
             {
-                Vector128<float> a0 = Vector128.Load(acc + i);
-                Vector128<float> a1 = Vector128.Load(acc + i + 4);
-                Vector128<float> a2 = Vector128.Load(acc + i + 8);
-                Vector128<float> a3 = Vector128.Load(acc + i + 12);
+                Vector128<float> a0 = fresh ? Vector128<float>.Zero : Vector128.Load(acc + i);
+                Vector128<float> a1 = fresh ? Vector128<float>.Zero : Vector128.Load(acc + i + 4);
+                Vector128<float> a2 = fresh ? Vector128<float>.Zero : Vector128.Load(acc + i + 8);
+                Vector128<float> a3 = fresh ? Vector128<float>.Zero : Vector128.Load(acc + i + 12);
                 for (int g = 0; g < count; g++)
                 {
                     (Vector128<ushort> lo, Vector128<ushort> hi) = Vector128.Widen(Vector128.Load(q[g] + i));
@@ -173,7 +173,7 @@ internal static unsafe class DequantizeAdd
 
         for (; i < n; i++)
         {
-            float a = acc[i];
+            float a = fresh ? 0f : acc[i];
             for (int g = 0; g < count; g++)
             {
                 a = MathF.FusedMultiplyAdd(q[g][i] - zeroPoints[g], factors[g], a);

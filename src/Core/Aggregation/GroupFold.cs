@@ -26,8 +26,11 @@ internal static unsafe class GroupFold
     /// <summary>The shortest slice a core gets: smaller tensors are summed on one core (the handoff would cost more).</summary>
     internal const int MinSliceElements = 32 * 1024;
 
-    /// <summary>Folds <paramref name="terms"/> (at most <see cref="MaxGroup"/>, each as long as the sums) into <paramref name="acc"/> on up to <paramref name="maxThreads"/> cores.</summary>
-    internal static void Run(ReadOnlySpan<FoldTerm> terms, float[] acc, int maxThreads)
+    /// <summary>
+    /// Folds <paramref name="terms"/> (at most <see cref="MaxGroup"/>, each as long as the sums) into <paramref name="acc"/> on up to
+    /// <paramref name="maxThreads"/> cores; <paramref name="fresh"/>: the sums count as zeros whatever they hold (they are written, not read).
+    /// </summary>
+    internal static void Run(ReadOnlySpan<FoldTerm> terms, float[] acc, int maxThreads, bool fresh = false)
     {
         if (terms.Length is 0 or > MaxGroup)
         {
@@ -62,7 +65,7 @@ internal static unsafe class GroupFold
                 int parts = Math.Min(maxThreads, acc.Length / MinSliceElements);
                 if (parts < 2)
                 {
-                    RunSlice(inputs, factors, zeroPoints, quantized, (float*)at, 0, acc.Length, nonTemporal);
+                    RunSlice(inputs, factors, zeroPoints, quantized, (float*)at, 0, acc.Length, nonTemporal, fresh);
                     return;
                 }
 
@@ -75,7 +78,7 @@ internal static unsafe class GroupFold
                     int n = Math.Min(slice, length - start);
                     if (n > 0)
                     {
-                        RunSlice(inputs, factors, zeroPoints, quantized, (float*)at, start, n, nonTemporal);
+                        RunSlice(inputs, factors, zeroPoints, quantized, (float*)at, start, n, nonTemporal, fresh);
                     }
                 });
             }
@@ -90,7 +93,7 @@ internal static unsafe class GroupFold
     }
 
     /// <summary>Elements [start, start + n) of the sums, the terms applied in runs of the same kind, in order.</summary>
-    private static void RunSlice(nint[] inputs, float[] factors, int[] zeroPoints, bool[] quantized, float* acc, int start, int n, bool nonTemporal)
+    private static void RunSlice(nint[] inputs, float[] factors, int[] zeroPoints, bool[] quantized, float* acc, int start, int n, bool nonTemporal, bool fresh)
     {
         Span<nint> slice = stackalloc nint[inputs.Length];
         int g = 0;
@@ -109,11 +112,11 @@ internal static unsafe class GroupFold
                     slice[q - g] = inputs[q] + start;
                 }
 
-                DequantizeAdd.RunGroup(slice[..(end - g)], factors.AsSpan(g, end - g), zeroPoints.AsSpan(g, end - g), acc + start, n);
+                DequantizeAdd.RunGroup(slice[..(end - g)], factors.AsSpan(g, end - g), zeroPoints.AsSpan(g, end - g), acc + start, n, fresh && g == 0);
             }
             else
             {
-                FloatRun(inputs.AsSpan(g, end - g), start, factors.AsSpan(g, end - g), acc + start, n, nonTemporal);
+                FloatRun(inputs.AsSpan(g, end - g), start, factors.AsSpan(g, end - g), acc + start, n, nonTemporal, fresh && g == 0);
             }
 
             g = end;
@@ -121,7 +124,7 @@ internal static unsafe class GroupFold
     }
 
     /// <summary><c>acc[i] = fma(x_g[offset + i], w_g, acc[i])</c> for each g in order, all streams advancing together.</summary>
-    private static void FloatRun(ReadOnlySpan<nint> inputs, int offset, ReadOnlySpan<float> weights, float* acc, int n, bool nonTemporal)
+    private static void FloatRun(ReadOnlySpan<nint> inputs, int offset, ReadOnlySpan<float> weights, float* acc, int n, bool nonTemporal, bool fresh)
     {
         int count = inputs.Length;
         float** x = stackalloc float*[count];
@@ -134,7 +137,7 @@ internal static unsafe class GroupFold
         if (Vector512.IsHardwareAccelerated && n >= 64)
         {
             // Scalar steps until the sums are 64-byte aligned: no stored vector splits a cache line.
-            i = Peel(x, weights, acc, n, 64);
+            i = Peel(x, weights, acc, n, 64, fresh);
             var w = stackalloc Vector512<float>[count];
             for (int g = 0; g < count; g++)
             {
@@ -143,8 +146,8 @@ internal static unsafe class GroupFold
 
             for (; i <= n - 32; i += 32)
             {
-                Vector512<float> a0 = Vector512.Load(acc + i);
-                Vector512<float> a1 = Vector512.Load(acc + i + 16);
+                Vector512<float> a0 = fresh ? Vector512<float>.Zero : Vector512.Load(acc + i);
+                Vector512<float> a1 = fresh ? Vector512<float>.Zero : Vector512.Load(acc + i + 16);
                 for (int g = 0; g < count; g++)
                 {
                     a0 = Vector512.FusedMultiplyAdd(Vector512.Load(x[g] + i), w[g], a0);
@@ -165,7 +168,7 @@ internal static unsafe class GroupFold
         }
         else if (Vector256.IsHardwareAccelerated && n >= 32)
         {
-            i = Peel(x, weights, acc, n, 32);
+            i = Peel(x, weights, acc, n, 32, fresh);
             var w = stackalloc Vector256<float>[count];
             for (int g = 0; g < count; g++)
             {
@@ -174,8 +177,8 @@ internal static unsafe class GroupFold
 
             for (; i <= n - 16; i += 16)
             {
-                Vector256<float> a0 = Vector256.Load(acc + i);
-                Vector256<float> a1 = Vector256.Load(acc + i + 8);
+                Vector256<float> a0 = fresh ? Vector256<float>.Zero : Vector256.Load(acc + i);
+                Vector256<float> a1 = fresh ? Vector256<float>.Zero : Vector256.Load(acc + i + 8);
                 for (int g = 0; g < count; g++)
                 {
                     a0 = Vector256.FusedMultiplyAdd(Vector256.Load(x[g] + i), w[g], a0);
@@ -196,7 +199,7 @@ internal static unsafe class GroupFold
         }
         else if (Vector128.IsHardwareAccelerated && n >= 16)
         {
-            i = Peel(x, weights, acc, n, 16);
+            i = Peel(x, weights, acc, n, 16, fresh);
             var w = stackalloc Vector128<float>[count];
             for (int g = 0; g < count; g++)
             {
@@ -205,8 +208,8 @@ internal static unsafe class GroupFold
 
             for (; i <= n - 8; i += 8)
             {
-                Vector128<float> a0 = Vector128.Load(acc + i);
-                Vector128<float> a1 = Vector128.Load(acc + i + 4);
+                Vector128<float> a0 = fresh ? Vector128<float>.Zero : Vector128.Load(acc + i);
+                Vector128<float> a1 = fresh ? Vector128<float>.Zero : Vector128.Load(acc + i + 4);
                 for (int g = 0; g < count; g++)
                 {
                     a0 = Vector128.FusedMultiplyAdd(Vector128.Load(x[g] + i), w[g], a0);
@@ -223,11 +226,11 @@ internal static unsafe class GroupFold
             Sse.StoreFence(); // non-temporal stores are weakly ordered: make them visible before the sums are read again
         }
 
-        Scalar(x, weights, acc, i, n);
+        Scalar(x, weights, acc, i, n, fresh);
     }
 
     /// <summary>Scalar steps from 0 until <paramref name="acc"/> + i is <paramref name="alignment"/>-byte aligned (or n is reached); returns i.</summary>
-    private static int Peel(float** x, ReadOnlySpan<float> weights, float* acc, int n, int alignment)
+    private static int Peel(float** x, ReadOnlySpan<float> weights, float* acc, int n, int alignment, bool fresh)
     {
         int misaligned = (int)((nuint)acc & (nuint)(alignment - 1));
         if (misaligned % sizeof(float) != 0)
@@ -236,16 +239,16 @@ internal static unsafe class GroupFold
         }
 
         int peel = misaligned == 0 ? 0 : Math.Min(n, (alignment - misaligned) / sizeof(float));
-        Scalar(x, weights, acc, 0, peel);
+        Scalar(x, weights, acc, 0, peel, fresh);
         return peel;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Scalar(float** x, ReadOnlySpan<float> weights, float* acc, int from, int to)
+    private static void Scalar(float** x, ReadOnlySpan<float> weights, float* acc, int from, int to, bool fresh)
     {
         for (int i = from; i < to; i++)
         {
-            float a = acc[i];
+            float a = fresh ? 0f : acc[i];
             for (int g = 0; g < weights.Length; g++)
             {
                 a = MathF.FusedMultiplyAdd(x[g][i], weights[g], a);

@@ -18,6 +18,7 @@ public sealed class WeightedAverageAccumulator
 {
     private readonly float[]?[] floatSums;
     private readonly double[]?[] intSums;
+    private readonly bool[] zeroed; // per float tensor: its sums count as zeros (cleared lazily: the first fold writes them)
     private readonly int maxThreads = Environment.ProcessorCount;
     private double referenceWeight; // weight owed to Layout's values by scaled adds
 
@@ -29,6 +30,7 @@ public sealed class WeightedAverageAccumulator
         int n = layout.Tensors.Count;
         floatSums = new float[n][];
         intSums = new double[n][];
+        zeroed = new bool[n];
         for (int i = 0; i < n; i++)
         {
             NamedTensor t = layout.Tensors[i];
@@ -146,6 +148,12 @@ public sealed class WeightedAverageAccumulator
             int[] shape = (int[])layout.Shape.Clone();
             if (floatSums[i] is { } sums)
             {
+                if (zeroed[i])
+                {
+                    Array.Clear(sums);
+                    zeroed[i] = false;
+                }
+
                 var bytes = new byte[sums.Length * sizeof(float)];
                 Span<float> mean = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
                 TensorPrimitives.Multiply(sums, inverse, mean);
@@ -189,13 +197,8 @@ public sealed class WeightedAverageAccumulator
             Layout = reference;
         }
 
-        foreach (float[]? s in floatSums)
-        {
-            if (s is not null)
-            {
-                Array.Clear(s);
-            }
-        }
+        // The float sums are not cleared here: the next fold writes them without reading them.
+        Array.Fill(zeroed, true);
 
         foreach (double[]? s in intSums)
         {
@@ -267,7 +270,8 @@ public sealed class WeightedAverageAccumulator
                         : new FoldTerm(t.Data, Quantized: false, factors[g], 0);
                 }
 
-                GroupFold.Run(terms, sums, maxThreads);
+                GroupFold.Run(terms, sums, maxThreads, fresh: zeroed[i]);
+                zeroed[i] = false;
             }
             else
             {

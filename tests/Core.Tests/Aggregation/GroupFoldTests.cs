@@ -148,4 +148,24 @@ public class GroupFoldTests
         Assert.Throws<ArgumentOutOfRangeException>(() => GroupFold.Run(nine, new float[4], 1));
         Assert.Throws<ArgumentException>(() => GroupFold.Run([FloatTerm(rng, 3, 1, 0)], new float[4], 1));
     }
+
+    [Theory]
+    [InlineData(5, 1)]
+    [InlineData(1001, 2)]
+    [InlineData((2 * GroupFold.MinSliceElements) + 3, 2)]
+    public void Fresh_TreatsTheSumsAsZeros_WhateverTheyHold(int length, int threads)
+    {
+        var rng = new Random(length);
+        FoldTerm[] terms =
+        [
+            ByteTerm(rng, length, 0.3f, 17, 0),
+            FloatTerm(rng, length, 2f, 1),
+            FloatTerm(rng, length, -0.5f, 0),
+        ];
+        float[] garbage = Enumerable.Range(0, length).Select(_ => float.NaN).ToArray();
+
+        GroupFold.Run(terms, garbage, threads, fresh: true);
+
+        Assert.Equal(Scalar(new float[length], terms), garbage);
+    }
 }

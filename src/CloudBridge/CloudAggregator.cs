@@ -26,6 +26,7 @@ internal sealed class CloudAggregator : RoundBook
     private readonly ServerOptimizer _optimizer;
     private readonly Region.IRegionUplink? _region;
     private ModelMessage? _global;
+    private readonly Link.GatewayPresenceBook _presence = new();
 
     // A region: the round of the last global model taken from the tier above (-1: none yet).
     private long _upperRound = -1;
@@ -180,6 +181,18 @@ internal sealed class CloudAggregator : RoundBook
 
     private ServerOptimizerState OptimizerState() => new(_optimizer.Kind.ToString(), _global!.Round, _optimizer.Steps, _optimizer.State());
 
+    /// <summary>Records a gateway's presence ({prefix}/cloud/status/{gw}); true when a pending sync may now be complete.</summary>
+    public bool OnPresence(string gatewayId, GatewayPresence presence)
+    {
+        bool changed = _presence.Set(gatewayId, presence);
+        if (changed)
+        {
+            CloudLog.GatewayPresence(_logger, gatewayId, presence.ToString().ToLowerInvariant());
+        }
+
+        return changed && presence != GatewayPresence.Online;
+    }
+
     public AdmissionOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload) => OnUpload(topicGatewayId, payload, out _);
 
     /// <summary>
@@ -280,6 +293,12 @@ internal sealed class CloudAggregator : RoundBook
                 if (!complete && !late)
                 {
                     continue;
+                }
+
+                if (complete && pending.Accepted.Count < _options.ExpectedGateways)
+                {
+                    _metrics.CountClosedWithoutAbsent();
+                    CloudLog.SyncClosedWithoutAbsent(_logger, number, pending.Accepted.Count, _options.ExpectedGateways, Absent(pending));
                 }
 
                 // Finite uploads can still overflow float32 once weighted and summed: such an aggregate is
@@ -387,5 +406,14 @@ internal sealed class CloudAggregator : RoundBook
         }
     }
 
-    private bool IsComplete(AggregationRound pending) => _options.ExpectedGateways > 0 && pending.Accepted.Count >= _options.ExpectedGateways;
+    /// <summary>
+    /// All expected gateways are in; or at least one is, and every other expected gateway is known not to upload
+    /// (offline, idle, or its last will): the sync does not wait out Cloud:SyncDeadline for them.
+    /// </summary>
+    private bool IsComplete(AggregationRound pending) =>
+        _options.ExpectedGateways > 0 && pending.Accepted.Count > 0
+        && pending.Accepted.Count + _presence.AbsentExcept(pending.Accepted) >= _options.ExpectedGateways;
+
+    /// <summary>Under the lock: the expected gateways a closing sync does without, when it closes before its deadline.</summary>
+    private int Absent(AggregationRound pending) => _presence.AbsentExcept(pending.Accepted);
 }

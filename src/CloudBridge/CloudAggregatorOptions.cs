@@ -21,6 +21,18 @@ internal sealed class CloudAggregatorOptions
     /// <summary>Broker port (embedded: listen here; external: connect here).</summary>
     public int Port { get; set; } = 1884;
 
+    /// <summary>
+    /// External broker endpoints as <c>host:port</c>, tried in turn (the nodes of a clustered broker); empty
+    /// (default): <see cref="Host"/>:<see cref="Port"/>. Not used with the embedded broker.
+    /// </summary>
+    public List<string> Endpoints { get; set; } = [];
+
+    /// <summary>
+    /// MQTT version of the aggregator's client on an external broker: <c>5</c> (default) or <c>3.1.1</c>
+    /// (docs/PROTOCOL.md, "MQTT 3.1.1"). The embedded broker speaks both; the aggregator's own client there uses 5.
+    /// </summary>
+    public string ProtocolVersion { get; set; } = "5";
+
     /// <summary>The aggregator's MQTT client id.</summary>
     public string ClientId { get; set; } = "cloud-aggregator";
 
@@ -142,4 +154,7 @@ internal sealed class CloudAggregatorOptions
     /// in the aggregator's memory. 1-65535; the embedded broker (MQTTnet) does not apply it.
     /// </summary>
     public int ReceiveMaximum { get; set; } = 4;
+
+    /// <summary>Chunked transfer (<c>Cloud:Chunking</c>): global models over <c>MaxPayloadBytes</c> go out in chunks; chunked uploads are reassembled within these bounds.</summary>
+    public Messaging.Chunking.ChunkingOptions Chunking { get; set; } = new();
 }

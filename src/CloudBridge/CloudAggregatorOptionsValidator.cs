@@ -25,6 +25,13 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
             errors.Add($"{s}:Port must be 1-65535 (was {o.Port})");
         }
 
+        if (!Messaging.MqttProtocolNames.TryParse(o.ProtocolVersion, out _))
+        {
+            errors.Add($"{s}:ProtocolVersion must be {Messaging.MqttProtocolNames.Allowed} (was '{o.ProtocolVersion}')");
+        }
+
+        Messaging.BrokerEndpoint.ParseAll(o.Endpoints, $"{s}:Endpoints", errors);
+
         if (o.ReceiveMaximum is < 1 or > ushort.MaxValue)
         {
             errors.Add($"{s}:ReceiveMaximum must be 1-65535 (was {o.ReceiveMaximum})");
@@ -101,6 +108,7 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
         errors.AddRange(o.ServerOptimizer.Problems($"{s}:ServerOptimizer"));
         errors.AddRange(Messaging.Retry.RetryOptionsValidator.Problems(o.Retry, $"{s}:Retry"));
+        errors.AddRange(Messaging.Chunking.ChunkingOptions.Problems(o.Chunking, $"{s}:Chunking"));
         errors.AddRange(Core.Validation.UpdateNormBound.Problems(o.MaxUploadNorm, o.UploadNormPolicy, $"{s}:MaxUploadNorm", $"{s}:UploadNormPolicy"));
         if (SigningKeyFiles.SignerProblem(o.Signing.PrivateKeyPath, $"{s}:Signing:PrivateKeyPath", o.StateDirectory != StateDatabase.InMemory, $"{s}:StateDirectory") is { } signing)
         {

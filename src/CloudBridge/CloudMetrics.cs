@@ -17,6 +17,7 @@ internal sealed class CloudMetrics
     private readonly Tally _aggregatesRefused;
     private readonly Tally _globalsPublished;
     private readonly Tally _roundsCapped;
+    private readonly Tally _closedWithoutAbsent;
     private readonly ReasonTally _upperRejected;
 
     /// <summary>The cloud's counters; with <paramref name="meters"/> (the host's) they are also instruments, without one only read in-process.</summary>
@@ -28,6 +29,7 @@ internal sealed class CloudMetrics
         _clipped = new Tally(Meter, "edgefl.cloud.uploads.clipped", "{upload}", "Accepted uploads whose change was scaled down to Cloud:MaxUploadNorm.");
         _aggregatesRefused = new Tally(Meter, "edgefl.cloud.aggregates.refused", "{round}", "Sync rounds whose aggregate was not finite and was replaced by the previous global model.");
         _globalsPublished = new Tally(Meter, "edgefl.cloud.global_models.published", "{model}", "Global models produced by closing a sync round.");
+        _closedWithoutAbsent = new Tally(Meter, "edgefl.cloud.syncs.closed_without_absent", "{round}", "Sync rounds closed before Cloud:SyncDeadline without the expected gateways known not to upload (offline, idle, last will).");
         _roundsCapped = new Tally(Meter, "edgefl.cloud.uploads.round_capped", "{upload}", "Uploads naming a round beyond the global round + Cloud:MaxRoundLead, folded into that round instead.");
         _upperRejected = new ReasonTally(Meter, "edgefl.cloud.upper_global_models.rejected", "{model}", "A region: global models from the tier above refused, by reason (signature, size, decoding).");
     }
@@ -75,6 +77,12 @@ internal sealed class CloudMetrics
     /// <summary>A round closed.</summary>
     /// <remarks>At the cloud a round closing is a global model produced.</remarks>
     public void CountRound() => _globalsPublished.Add();
+
+    /// <summary>Sync rounds closed early without the gateways known not to upload.</summary>
+    public long ClosedWithoutAbsent => _closedWithoutAbsent.Value;
+
+    /// <summary>Counts a sync round closed early without the gateways known not to upload.</summary>
+    public void CountClosedWithoutAbsent() => _closedWithoutAbsent.Add();
 
     /// <summary>Counts an upload whose round was capped at the global round + Cloud:MaxRoundLead.</summary>
     public void CountRoundCapped() => _roundsCapped.Add();

@@ -35,6 +35,13 @@ public sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOp
             errors.Add($"{s}:Port must be 1-65535 (was {o.Port})");
         }
 
+        if (!EdgeFL.Messaging.MqttProtocolNames.TryParse(o.ProtocolVersion, out _))
+        {
+            errors.Add($"{s}:ProtocolVersion must be {EdgeFL.Messaging.MqttProtocolNames.Allowed} (was '{o.ProtocolVersion}')");
+        }
+
+        EdgeFL.Messaging.BrokerEndpoint.ParseAll(o.Endpoints, $"{s}:Endpoints", errors);
+
         if (o.AckTimeout < TimeSpan.Zero || o.AckTimeout > TimeSpan.FromDays(1))
         {
             errors.Add($"{s}:AckTimeout must be between 0 (the broker's PUBACK counts as delivery) and 1 day (was {o.AckTimeout})");
@@ -65,6 +72,7 @@ public sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOp
         }
 
         errors.AddRange(RetryOptionsValidator.Problems(o.Retry, $"{s}:Retry"));
+        errors.AddRange(EdgeFL.Messaging.Chunking.ChunkingOptions.Problems(o.Chunking, $"{s}:Chunking"));
         return errors;
     }
 }

@@ -15,10 +15,9 @@ internal static class DemoArguments
         EdgeFL demo: devices, gateways and a cloud on embedded MQTT brokers over loopback, learning Fashion-MNIST.
 
         Usage: dotnet run --project src/Simulator -c Release -- [flags]
-               dotnet run --project src/Simulator -c Release -- init-model --out FILE [--model mlp|mobilenet] [--seed N]
 
-        Signing keys, certificates, credentials and inspecting files: the operator's CLI,
-        dotnet run --project src/Cli -- --help (keygen, make-certs, provision-device, inspect, ...).
+        Initial model files, signing keys, certificates, credentials and inspecting files: the operator's CLI,
+        dotnet run --project src/Cli -- --help (init-model, keygen, make-certs, provision-device, inspect, ...).
 
           --devices N          sensor devices (default 20)
           --gateways N         gateways (default 4)
@@ -59,7 +58,8 @@ internal static class DemoArguments
           --prox-mu F          FedProx's proximal coefficient mu on every device (default 0: off)
           --report DIR         write the HTML report and PNG plots there (default edgefl-report; '' for none)
           --ceiling auto|train|none|F  the centralized ceiling on the accuracy plot: the bench's figure for the
-                               default configuration (auto, default), trained here on the run's data (train), none, or F
+                               default configuration (auto, default), trained here on the run's data with
+                               --trainer's backend (train), none, or F
           --dashboard PORT     serve the cloud's live dashboard on http://127.0.0.1:PORT/dashboard/ during the run
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line
@@ -96,6 +96,8 @@ internal static class DemoArguments
                 "--epochs" => o with { Epochs = Int(1) },
                 "--batch-size" => o with { BatchSize = Int(1) },
                 "--lr" => o with { LearningRate = Real(1e-9, 10) },
+                "--lr-decay-rounds" => o with { DecayRounds = Int(0) },
+                "--lr-final" => o with { FinalLearningRateFactor = Real(0, 1) },
                 "--train-samples" => o with { TrainSamples = Int(0) },
                 "--test-samples" => o with { TestSamples = Int(0) },
                 "--training-slots" => o with { TrainingSlots = Int(1) },

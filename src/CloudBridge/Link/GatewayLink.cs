@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using EdgeFL.CloudBridge.Security;
 using EdgeFL.Core.Messages;
@@ -9,6 +10,7 @@ using EdgeFL.Core.Wire;
 using System.Diagnostics.Metrics;
 using EdgeFL.Hosting;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Chunking;
 using EdgeFL.Messaging.Retry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -44,6 +46,10 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     private readonly IMeterFactory _meters;
     private readonly ResiliencePipeline _retry;
     private MqttConnection? _connection;
+    private readonly GlobalModelAnswers _answers;
+
+    // Chunked uploads (PROTOCOL.md 6.4) are reassembled here, within Cloud:Chunking's bounds, before admission.
+    private readonly ChunkAssembler _uploadChunks;
     private bool _takingUploads;
 
     private readonly Observability.CloudFleet? _fleet;
@@ -60,13 +66,19 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         _logger = loggers.CreateLogger<GatewayLink>();
         _topics = new TopicScheme(_options.TopicPrefix);
         _meters = meters;
+        _uploadChunks = new ChunkAssembler(_options.Chunking, _options.MaxUploadBytes, _logger, aggregator.Metrics.Meter, "edgefl.cloud");
+
+        _answers = new GlobalModelAnswers(_topics, () => _aggregator.Global, signer, _options.Chunking.MaxPayloadBytes, _logger);
 
         // Any failure of a global model's publish is tried again: never the end of the aggregator.
         _retry = RetryPolicy.Create(_options.Retry, _logger, "cloud: publishing a global model", retryOn: static _ => true);
     }
 
-    /// <summary>Raised after an upload was folded in (the aggregation loop checks for complete rounds).</summary>
+    /// <summary>Raised after an upload was folded in, or a gateway said it will not upload (the aggregation loop checks for complete rounds).</summary>
     public event Action? UploadAccepted;
+
+    /// <summary>Reassembles chunked uploads (its counters: <see cref="ChunkAssembler.Metrics"/>).</summary>
+    public ChunkAssembler UploadChunks => _uploadChunks;
 
     /// <summary>The embedded broker, when this process hosts one (tests read its counters).</summary>
     public EmbeddedBroker? Broker { get; private set; }
@@ -123,9 +135,14 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
 
         // A retained global model on the broker (from before a restart) wins over an older seed.
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
+
+        // Gateways ask for the current global model on every connect: correctness does not rest on RETAIN.
+        await _connection.SubscribeAsync(_topics.CloudGlobalRequestFilter, MqttQos.AtLeastOnce, _answers.OnRequestAsync, cancellationToken).ConfigureAwait(false);
+        // Gateways' presence (online, idle, or offline as a last will): a sync does not wait for one that will not upload.
+        await _connection.SubscribeAsync(_topics.CloudGatewayStatusFilter, MqttQos.AtLeastOnce, OnPresenceAsync, cancellationToken).ConfigureAwait(false);
         if (Broker is null)
         {
-            await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, cancellationToken).ConfigureAwait(false);
+            await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, _uploadChunks.Wrap(OnUploadAsync), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -147,7 +164,11 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
         await _connection.StartAsync(cancellationToken).ConfigureAwait(false);
         _ = Task.Run(() => SendAcksAsync(_stopping.Token), CancellationToken.None);
+        _ = Task.Run(() => _answers.RunAsync(_connection, _stopping.Token), CancellationToken.None);
     }
+
+    /// <summary>Global models sent to gateways that asked for one.</summary>
+    public long GlobalAnswers => _answers.Answered;
 
     /// <summary>Waits until the aggregator's own client is connected.</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken) => _connection!.WaitConnectedAsync(cancellationToken);
@@ -155,12 +176,13 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     /// <summary>
     /// Publishes a global model, signed and retained (every gateway that connects later finds it), retrying
     /// (Cloud:Retry) until it is out or the aggregator stops; <paramref name="heartbeat"/> is fed while it waits.
+    /// Over Cloud:Chunking:MaxPayloadBytes it goes as chunks, which are not retained (PROTOCOL.md 6.4).
     /// </summary>
     public async Task PublishAsync(ModelMessage global, LoopHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         byte[] payload = _signer.Encode(global);
         var publish = _retry.ExecuteAsync(
-            async ct => await _connection!.PublishAsync(_topics.CloudGlobalModel, payload, MqttQos.AtLeastOnce, retain: true, ct).ConfigureAwait(false),
+            async ct => await ChunkedPublisher.PublishAsync(_connection!, _topics.CloudGlobalModel, payload, MqttQos.AtLeastOnce, retain: true, _options.Chunking.MaxPayloadBytes, _logger, ct).ConfigureAwait(false),
             cancellationToken);
         await heartbeat.TickWhile(publish.AsTask(), cancellationToken).ConfigureAwait(false);
     }
@@ -185,6 +207,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         _ownKey.Dispose();
+        _uploadChunks.Dispose();
     }
 
     private Task OnRetainedGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
@@ -210,11 +233,30 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    private Task OnPresenceAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (_topics.GatewayIdFromStatus(message.Topic) is { } gatewayId
+            && GatewayPresenceCodec.TryDecode(message.Payload, out var presence)
+            && _aggregator.OnPresence(gatewayId, presence))
+        {
+            UploadAccepted?.Invoke();
+        }
+
+        return Task.CompletedTask;
+    }
+
     private ConsumerVerdict TakeUpload(InboundMessage message)
     {
         if (Volatile.Read(ref _takingUploads))
         {
-            OnUpload(message);
+            if (!ChunkCodec.IsChunk(message.Payload))
+            {
+                OnUpload(message);
+            }
+            else if (_uploadChunks.Take(message.Topic, message.Payload) is { } whole)
+            {
+                OnUpload(new InboundMessage(message.Topic, new ReadOnlySequence<byte>(whole), Retain: false));
+            }
         }
 
         return ConsumerVerdict.Taken();

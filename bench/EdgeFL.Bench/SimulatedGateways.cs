@@ -29,6 +29,15 @@ internal sealed class SimulatedGateways : IAsyncDisposable
     {
     }
 
+    /// <summary>The baseline's model-sized message from one plain client to every gateway.</summary>
+    public const string BaselineDownTopic = "bench/baseline-down";
+
+    private int _baselineDown;
+    private readonly TaskCompletionSource _allBaselineDown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when every gateway has received one message on <see cref="BaselineDownTopic"/>.</summary>
+    public Task AllHaveBaselineDown => _allBaselineDown.Task;
+
     /// <summary>The id of simulated gateway <paramref name="index"/>.</summary>
     public static string Id(int index) => $"sgw{index:D5}";
 
@@ -53,6 +62,7 @@ internal sealed class SimulatedGateways : IAsyncDisposable
             var connection = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = id + "-uplink" }, NullLogger.Instance);
             await connection.SubscribeAsync(gateways._topics.CloudAck(id), MqttQos.AtLeastOnce, (m, _) => gateways.OnAck(m.Payload), cancellationToken).ConfigureAwait(false);
             await connection.SubscribeAsync(gateways._topics.CloudGlobalModel, MqttQos.AtLeastOnce, (m, _) => gateways.OnGlobal(m.Payload), cancellationToken).ConfigureAwait(false);
+            await connection.SubscribeAsync(BaselineDownTopic, MqttQos.AtLeastOnce, (_, _) => gateways.OnBaselineDown(), cancellationToken).ConfigureAwait(false);
             await connection.StartAsync(cancellationToken).ConfigureAwait(false);
             gateways._connections.Add(connection);
             if (g % 50 == 49)
@@ -109,6 +119,16 @@ internal sealed class SimulatedGateways : IAsyncDisposable
             && Interlocked.Increment(ref _globals) == _connections.Count)
         {
             _allGlobals.TrySetResult();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task OnBaselineDown()
+    {
+        if (Interlocked.Increment(ref _baselineDown) == _connections.Count)
+        {
+            _allBaselineDown.TrySetResult();
         }
 
         return Task.CompletedTask;

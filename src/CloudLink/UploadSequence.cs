@@ -5,7 +5,7 @@ namespace EdgeFL.CloudLink;
 
 /// <summary>
 /// The upload ids of one uplink's state file (a gateway's gateway.db, a region's cloud.db): <c>{id}:{incarnation}:{seq}</c>
-/// (docs/PROTOCOL.md, "Upload ids"), both numbers kept in the file's key-value table.
+/// (docs/PROTOCOL.md section 6.3, `upload_id`; section 14 for regions), both numbers kept in the file's key-value table.
 /// </summary>
 public static class UploadSequence
 {

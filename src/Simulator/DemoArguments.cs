@@ -21,6 +21,7 @@ internal static class DemoArguments
 
           --devices N          sensor devices (default 20)
           --gateways N         gateways (default 4)
+          --regions N          region aggregators between the gateways and the global one (default 0: none)
           --rounds N           rounds per gateway (default 50)
           --sync-every N       cloud sync every N rounds (default 5)
           --model mlp|mobilenet  model (default mlp)
@@ -83,6 +84,7 @@ internal static class DemoArguments
             {
                 "--devices" => o with { Devices = Int(1) },
                 "--gateways" => o with { Gateways = Int(1) },
+                "--regions" => o with { Regions = Int(0) },
                 "--rounds" => o with { Rounds = Int(1) },
                 "--sync-every" => o with { SyncEvery = Int(1) },
                 "--model" => o with { Model = ParseModel(Value()) },
@@ -136,6 +138,16 @@ internal static class DemoArguments
         if (o.Gateways > o.Devices)
         {
             throw new ArgumentException($"--gateways ({o.Gateways}) must not exceed --devices ({o.Devices})");
+        }
+
+        if (o.Regions > o.Gateways)
+        {
+            throw new ArgumentException($"--regions ({o.Regions}) must not exceed --gateways ({o.Gateways})");
+        }
+
+        if (o.Regions > 0 && o.ExternalBroker is not null)
+        {
+            throw new ArgumentException("--regions runs each region on its own embedded broker: it cannot be combined with --external-broker");
         }
 
         if (o.ExternalBroker is { } broker)

@@ -15,6 +15,9 @@ internal sealed record DemoOptions
     /// <summary>Gateways; devices are spread evenly over them.</summary>
     public int Gateways { get; init; } = 4;
 
+    /// <summary>Region aggregators between the gateways and the global one (0: the gateways talk to the one cloud); gateways are spread evenly over them.</summary>
+    public int Regions { get; init; }
+
     /// <summary>Rounds each gateway runs.</summary>
     public int Rounds { get; init; } = 50;
 

@@ -89,7 +89,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         using var models = new DemoModels(o.Trainer, o.Model, o.Seed);
         _models = models;
         var initial = new ModelMessage(modelId, 0, "cloud", 0, DateTimeOffset.UtcNow, models.Initial);
-        _header = $"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
+        _header = $"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways{(o.Regions > 0 ? $" in {o.Regions} regions" : "")}, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
             $"{models.Describe()}, " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
             $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}, " +
@@ -179,6 +179,21 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         var (cloudHost, cloudTlsPort) = (cloudPorts.Host, cloudPorts.TlsPort);
         fleet.Accuracy = cloud.Services.GetRequiredService<GlobalAccuracy>();
 
+        // With --regions: a region aggregator per group of gateways, each uploading to the global one (docs/SCALING.md).
+        var regions = new List<(string Id, string Host, int Port)>();
+        for (int r = 0; r < o.Regions; r++)
+        {
+            string regionId = $"region-{r + 1}";
+            int expected = Enumerable.Range(0, o.Gateways).Count(g => RegionOf(g) == r);
+            var (region, ports) = await FreePorts.StartAsync(
+                PickPorts,
+                p => BuildRegion(regionId, p.Host, p.Port, expected, cloudHost, cloudTlsPort, fleet.Keys, fleet.Loggers, security, p.TlsPort),
+                retry: embedded,
+                fleet.Stop.Token).ConfigureAwait(false);
+            fleet.Hosts.Add(region);
+            regions.Add((regionId, ports.Host, ports.TlsPort));
+        }
+
         // Each gateway's first round waits for its devices that start online, so that round 1 is
         // every such device's round whatever the order in which they connect.
         var profiles = Profiles;
@@ -189,7 +204,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             int startOnline = Enumerable.Range(0, o.Devices).Count(d => GatewayOf(d) == g && profiles[d].Connected);
             var (host, ports) = await FreePorts.StartAsync(
                 PickPorts,
-                p => BuildGateway(gatewayId, p.Host, p.Port, embedded, cloudHost, cloudTlsPort, fleet.Keys, fleet.Progress, fleet.Loggers, security, p.TlsPort, startOnline),
+                p => BuildGateway(gatewayId, p.Host, p.Port, embedded, o.Regions > 0 ? regions[RegionOf(g)] : ("cloud", cloudHost, cloudTlsPort), fleet.Keys, fleet.Progress, fleet.Loggers, security, p.TlsPort, startOnline),
                 retry: embedded,
                 fleet.Stop.Token).ConfigureAwait(false);
             fleet.Hosts.Add(host);
@@ -268,7 +283,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             Say($"warning: the global model of round {lastSync} was not published; reporting the latest one");
         }
 
-        var gatewayMetrics = fleet.Hosts.Skip(1).Select(h => h.Services.GetRequiredService<GatewayMetrics>()).ToList();
+        var gatewayMetrics = fleet.Hosts.Skip(1 + o.Regions).Select(h => h.Services.GetRequiredService<GatewayMetrics>()).ToList();
         LateFolded = gatewayMetrics.Sum(m => m.LateFolded);
         foreach (var (reason, count) in gatewayMetrics.SelectMany(m => m.RejectedByReason))
         {
@@ -372,7 +387,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
                 }
 
                 Say(string.Create(CultureInfo.InvariantCulture,
-                    $"  cloud sync after round {global.Round}: {gateways} gateways, {global.TotalSamples} samples, global model accuracy {accuracy:F4} on {test.Count} test images"));
+                    $"  cloud sync after round {global.Round}: {gateways} {(options.Regions > 0 ? "regions" : "gateways")}, {global.TotalSamples} samples, global model accuracy {accuracy:F4} on {test.Count} test images"));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -434,7 +449,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Cloud:StateDirectory"] = ":memory:",
             ["Cloud:Host"] = host,
             ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Cloud:ExpectedGateways"] = options.Gateways.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:ExpectedGateways"] = (options.Regions > 0 ? options.Regions : options.Gateways).ToString(CultureInfo.InvariantCulture),
             ["Cloud:SyncDeadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
             ["Cloud:Signing:PrivateKeyPath"] = keys.PrivateKey("cloud"),
             ["Cloud:Aggregation:Strategy"] = options.CloudAggregation ?? options.Aggregation,
@@ -465,7 +480,49 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         return builder.Build();
     }
 
+    /// <summary>
+    /// A region aggregator: a cloud aggregator for its gateways (plain averaging, in memory, its own signing key) with an
+    /// uplink to the global one, whose key it trusts; it uploads under its id, provisioned on the global broker like a gateway.
+    /// </summary>
+    private IHost BuildRegion(string regionId, string host, int port, int expectedGateways, string cloudHost, int cloudPort, DemoKeys keys, ILoggerFactory loggers, DemoSecurity? security, int tlsPort)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var settings = new Dictionary<string, string?>
+        {
+            ["Cloud:StateDirectory"] = ":memory:",
+            ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:ClientId"] = regionId + "-aggregator",
+            ["Cloud:ExpectedGateways"] = expectedGateways.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:SyncDeadline"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
+            ["Cloud:Signing:PrivateKeyPath"] = keys.PrivateKey(regionId),
+            ["Cloud:Signing:UplinkPublicKeyPath"] = keys.PublicKey("cloud"),
+            ["Cloud:Aggregation:Strategy"] = options.CloudAggregation ?? options.Aggregation,
+            ["Cloud:Aggregation:TrimFraction"] = options.TrimFraction.ToString(CultureInfo.InvariantCulture),
+            ["Cloud:RegionId"] = regionId,
+            ["Cloud:Uplink:Enabled"] = "true",
+            ["Cloud:Uplink:Host"] = cloudHost,
+            ["Cloud:Uplink:Port"] = cloudPort.ToString(CultureInfo.InvariantCulture),
+            ["Observability:Enabled"] = "false",
+        };
+        if (security is not null)
+        {
+            // One credential file for every cloud-tier broker: the global one knows the regions, each region its gateways.
+            settings["Cloud:CredentialsPath"] = security.CloudCredentialsPath;
+            security.AddListenerTls(settings, "Cloud:Tls", tlsPort);
+            settings["Cloud:Uplink:Password"] = security.ProvisionGateway(regionId);
+            security.AddClientTls(settings, "Cloud:Uplink:Tls");
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton(loggers);
+        // No seed: a region starts from the global tier's model.
+        builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
+        return builder.Build();
+    }
+
     private int GatewayOf(int device) => device * options.Gateways / options.Devices;
+
+    private int RegionOf(int gateway) => gateway * options.Regions / options.Gateways;
 
     /// <summary>Each device's simulated hardware, and whether it starts online (seeded; made once per run).</summary>
     private DeviceProfile[] Profiles => _profiles ??= DeviceProfiles();
@@ -490,7 +547,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         return profiles;
     }
 
-    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, string cloudHost, int cloudPort, DemoKeys keys, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort, int startOnline)
+    private IHost BuildGateway(string gatewayId, string brokerHost, int brokerPort, bool embedded, (string Key, string Host, int Port) cloud, DemoKeys keys, DemoProgress progress, ILoggerFactory loggers, DemoSecurity? security, int tlsPort, int startOnline)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var settings = new Dictionary<string, string?>
@@ -511,10 +568,11 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             ["Gateway:Rounds:WaitForDevices"] = startOnline.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Rounds:WaitForDevicesTimeout"] = options.RoundDeadline.ToString("c", CultureInfo.InvariantCulture),
             ["Gateway:Cloud:Enabled"] = "true",
-            ["Gateway:Cloud:Host"] = cloudHost,
-            ["Gateway:Cloud:Port"] = cloudPort.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Cloud:Host"] = cloud.Host,
+            ["Gateway:Cloud:Port"] = cloud.Port.ToString(CultureInfo.InvariantCulture),
             ["Gateway:Signing:PrivateKeyPath"] = keys.PrivateKey(gatewayId),
-            ["Gateway:Signing:CloudPublicKeyPath"] = keys.PublicKey("cloud"),
+            // The cloud's key, or with --regions its region's: the gateway trusts the tier it syncs with.
+            ["Gateway:Signing:CloudPublicKeyPath"] = keys.PublicKey(cloud.Key),
             ["Gateway:Selection:Mode"] = options.Selection.ToString(),
             // Simulated training seconds (the tutorial's cost model), not wall time: the budget is in the same unit.
             ["Gateway:Selection:TrainingBudget"] = DemoTrainingBudget.ToString("c", CultureInfo.InvariantCulture),

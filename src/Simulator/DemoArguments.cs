@@ -60,7 +60,7 @@ internal static class DemoArguments
           --prox-mu F          FedProx's proximal coefficient mu on every device (default 0: off)
           --report DIR         write the HTML report and PNG plots there (default edgefl-report; '' for none)
           --ceiling auto|train|none|F  the centralized ceiling on the accuracy plot: the bench's figure for the
-                               default configuration (auto, default), trained here on the run's data (train), none, or F
+                               MLP at --lr 0.01 (auto, default), trained here on the run's data (train), none, or F
           --dashboard PORT     serve the cloud's live dashboard on http://127.0.0.1:PORT/dashboard/ during the run
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line

@@ -23,7 +23,7 @@ internal static class DemoArguments
           --gateways N         gateways (default 4)
           --regions N          region aggregators between the gateways and the global one (default 0: none)
           --rounds N           rounds per gateway (default 50)
-          --sync-every N       cloud sync every N rounds (default 5)
+          --sync-every N       cloud sync every N rounds (default 1 for mlp, 5 for mobilenet)
           --model mlp|mobilenet  model (default mlp)
           --trainer torch|managed  the devices' training backend: TorchSharp or managed code (default torch)
           --quantize           devices send 8-bit quantized updates
@@ -32,7 +32,9 @@ internal static class DemoArguments
           --alpha F            Dirichlet label-skew concentration (default 0.5)
           --epochs N           local epochs per round (default 1)
           --batch-size N       mini-batch size (default 16)
-          --lr F               learning rate (default 0.01)
+          --lr F               the devices' learning rate (default 0.02 for mlp, 0.01 for mobilenet)
+          --lr-decay-rounds N  cosine decay of the learning rate over N rounds (default 0: constant)
+          --lr-final F         where the decay ends, as a fraction of --lr (default 0.1)
           --train-samples N    use only N training samples (default: all 60,000)
           --test-samples N     score on only N test images (default: all 10,000)
           --training-slots N   devices training at once (default: cores)
@@ -58,7 +60,7 @@ internal static class DemoArguments
           --prox-mu F          FedProx's proximal coefficient mu on every device (default 0: off)
           --report DIR         write the HTML report and PNG plots there (default edgefl-report; '' for none)
           --ceiling auto|train|none|F  the centralized ceiling on the accuracy plot: the bench's figure for the
-                               default configuration (auto, default), trained here on the run's data with
+                               MLP at --lr 0.01 (auto, default), trained here on the run's data with
                                --trainer's backend (train), none, or F
           --dashboard PORT     serve the cloud's live dashboard on http://127.0.0.1:PORT/dashboard/ during the run
           --verbose            show the services' logs (information and up)

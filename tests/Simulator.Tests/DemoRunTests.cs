@@ -116,7 +116,7 @@ public sealed class DemoRunTests : IDisposable
     public void Arguments_AreParsed_AndBadOnesNamed()
     {
         var o = DemoArguments.Parse(["--devices", "8", "--gateways", "2", "--rounds", "3", "--sync-every", "1", "--model", "mobilenet", "--quantize", "--seed", "5"]);
-        Assert.Equal((8, 2, 3, 1, EdgeFL.Training.Models.ModelKind.MobileNet, true, 5), (o.Devices, o.Gateways, o.Rounds, o.SyncEvery, o.Model, o.Quantize, o.Seed));
+        Assert.Equal((8, 2, 3, 1, EdgeFL.Training.Models.ModelKind.MobileNet, true, 5), (o.Devices, o.Gateways, o.Rounds, o.EffectiveSyncEvery, o.Model, o.Quantize, o.Seed));
         Assert.Contains("--devices", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--devices", "zero"])).Message, StringComparison.Ordinal);
         Assert.Contains("--model", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--model", "resnet"])).Message, StringComparison.Ordinal);
         Assert.Contains("--gateways", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--devices", "2", "--gateways", "3"])).Message, StringComparison.Ordinal);

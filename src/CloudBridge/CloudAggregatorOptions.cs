@@ -21,6 +21,18 @@ internal sealed class CloudAggregatorOptions
     /// <summary>Broker port (embedded: listen here; external: connect here).</summary>
     public int Port { get; set; } = 1884;
 
+    /// <summary>
+    /// External broker endpoints as <c>host:port</c>, tried in turn (the nodes of a clustered broker); empty
+    /// (default): <see cref="Host"/>:<see cref="Port"/>. Not used with the embedded broker.
+    /// </summary>
+    public List<string> Endpoints { get; set; } = [];
+
+    /// <summary>
+    /// MQTT version of the aggregator's client on an external broker: <c>5</c> (default) or <c>3.1.1</c>
+    /// (docs/PROTOCOL.md, "MQTT 3.1.1"). The embedded broker speaks both; the aggregator's own client there uses 5.
+    /// </summary>
+    public string ProtocolVersion { get; set; } = "5";
+
     /// <summary>The aggregator's MQTT client id.</summary>
     public string ClientId { get; set; } = "cloud-aggregator";
 
@@ -47,6 +59,12 @@ internal sealed class CloudAggregatorOptions
     /// Default: cloud-credentials.json in the configuration directory (/etc/edgefl).
     /// </summary>
     public string CredentialsPath { get; set; } = EdgeFL.Hosting.CredentialFiles.DefaultCloudPath();
+
+    /// <summary>
+    /// Open connections the embedded broker takes at most (gateways, and the aggregator's own two); one over
+    /// it is closed as it is accepted. Size it above the fleet: each gateway holds one connection.
+    /// </summary>
+    public int MaxConnections { get; set; } = 1024;
 
     /// <summary>The embedded broker's TLS listener for gateways.</summary>
     public EdgeFL.Messaging.Security.BrokerTlsOptions Tls { get; set; } = new();
@@ -116,6 +134,16 @@ internal sealed class CloudAggregatorOptions
     /// for it) while the aggregator is down; it connects with clean start off.
     /// </summary>
     public uint SessionExpirySeconds { get; set; } = 7 * 24 * 3600;
+
+    /// <summary>
+    /// The region tier (docs/SCALING.md): this aggregator's own uplink to a higher-tier aggregator (<c>Cloud:Uplink</c>,
+    /// the same keys as a gateway's <c>Gateway:Cloud</c>). When enabled, each sync round's average goes up as an
+    /// upload under <see cref="RegionId"/>, and the higher tier's global model is what this aggregator publishes.
+    /// </summary>
+    public CloudLink.CloudUplinkOptions Uplink { get; set; } = new();
+
+    /// <summary>The id this aggregator uploads under on the higher tier (a gateway id there); required with <c>Cloud:Uplink:Enabled</c>.</summary>
+    public string? RegionId { get; set; }
 
     /// <summary>Socket buffer size of the aggregator's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;

@@ -44,6 +44,8 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private (string UploadId, TaskCompletionSource<UploadAck> Ack)? _awaiting;
     private readonly ResiliencePipeline _sendRetry;
     private readonly ChunkAssembler _globalChunks;
+    private readonly GlobalModelRequester _globalRequests;
+    private int _presence = (int)GatewayPresence.Online;
 
     /// <summary>
     /// Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken. The
@@ -62,24 +64,35 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         _limits = DecodeLimits.Default with { MaxPayloadBytes = options.MaxModelBytes };
         _sendRetry = RetryPolicy.Create(options.Retry, logger, $"Uplink of {gatewayId}: sending the outbox's oldest message", static _ => true);
         string? password = EdgeFL.Messaging.Security.SecretFile.Resolve(options.Password, options.PasswordFile, CloudUplinkOptions.Section + ":PasswordFile");
+        var protocol = MqttProtocolNames.Parse(options.ProtocolVersion, CloudUplinkOptions.Section + ":ProtocolVersion");
         _connection = new MqttConnection(
             new MqttConnectionOptions
             {
                 Host = options.Host,
                 Port = options.Port,
+                Endpoints = BrokerEndpoint.ParseAll(options.Endpoints, CloudUplinkOptions.Section + ":Endpoints"),
+                Protocol = protocol,
                 ClientId = string.IsNullOrEmpty(options.ClientId) ? $"{gatewayId}-uplink" : options.ClientId,
                 Username = password is null ? options.Username : options.Username ?? gatewayId,
                 Password = password,
                 Tls = options.Tls,
                 SocketBufferBytes = options.SocketBufferBytes,
-                CleanStart = false,
+                // MQTT 3.1.1 has no session expiry: a persistent session would be kept for ever (and on a clustered
+                // RabbitMQ its queue is bound to one node). Nothing needs it: the head upload is sent again on every new
+                // session and the global model is asked for on every connect.
+                CleanStart = protocol != MqttProtocol.V5,
                 SessionExpirySeconds = options.SessionExpirySeconds,
+                Will = new LastWill(topics.CloudGatewayStatus(gatewayId), GatewayPresenceCodec.Encode(GatewayPresence.Offline), Retain: false),
             },
             logger);
-        _connection.OnConnected(_ =>
+        _globalRequests = new GlobalModelRequester(_connection, topics, gatewayId, () => LatestGlobal?.Round, logger);
+        _connection.OnConnected(async ct =>
         {
             Wake();
-            return Task.CompletedTask;
+
+            // Whatever the broker retains (nothing, or only on another node), the cloud answers with its current global model.
+            await _globalRequests.RequestAsync(ct).ConfigureAwait(false);
+            await AnnouncePresenceAsync(ct).ConfigureAwait(false);
         });
     }
 
@@ -98,6 +111,12 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     /// <summary>True while connected to the cloud broker.</summary>
     public bool IsConnected => _connection.IsConnected;
 
+    /// <summary>The cloud broker endpoint the uplink uses now (or tries next).</summary>
+    public BrokerEndpoint Endpoint => _connection.CurrentEndpoint;
+
+    /// <summary>Global model requests sent to the cloud (one per connect).</summary>
+    public long GlobalRequests => _globalRequests.Sent;
+
     /// <inheritdoc />
     public ModelMessage? LatestGlobal
     {
@@ -108,12 +127,14 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, _globalChunks.Wrap(OnGlobalAsync), cancellationToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.CloudGlobalFor(_gatewayId), MqttQos.AtLeastOnce, _globalChunks.Wrap(OnGlobalAsync), cancellationToken).ConfigureAwait(false);
         if (_options.AckTimeout > TimeSpan.Zero)
         {
             await _connection.SubscribeAsync(_topics.CloudAck(_gatewayId), MqttQos.AtLeastOnce, OnAckAsync, cancellationToken).ConfigureAwait(false);
         }
 
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Volatile.Write(ref _presence, (int)GatewayPresence.Online);
         await _connection.StartAsync(_stop.Token).ConfigureAwait(false);
         _sender = Task.Run(() => RunSenderAsync(_stop.Token), CancellationToken.None);
     }
@@ -189,8 +210,37 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task AnnounceAsync(GatewayPresence presence, CancellationToken cancellationToken = default)
+    {
+        Volatile.Write(ref _presence, (int)presence);
+        return AnnouncePresenceAsync(cancellationToken);
+    }
+
+    /// <summary>Tests: drops the link without a DISCONNECT, as a crash would (the broker publishes the last will).</summary>
+    internal Task DropLinkAsync(CancellationToken cancellationToken = default) => _connection.GoOfflineAsync(cancellationToken);
+
+    /// <summary>Publishes the presence last announced (online until told otherwise); best effort, a reconnect sends it again.</summary>
+    private async Task AnnouncePresenceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var presence = (GatewayPresence)Volatile.Read(ref _presence);
+            await _connection.PublishAsync(_topics.CloudGatewayStatus(_gatewayId), GatewayPresenceCodec.Encode(presence), MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MqttNotConnectedException or MqttPublishRejectedException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        // A clean DISCONNECT does not publish the last will: say it here, so the cloud does not wait for this gateway.
+        if (_stop is { IsCancellationRequested: false } && _connection.IsConnected)
+        {
+            await AnnounceAsync(GatewayPresence.Offline, cancellationToken).ConfigureAwait(false);
+        }
+
         if (_stop is not null)
         {
             await _stop.CancelAsync().ConfigureAwait(false);

@@ -15,6 +15,19 @@ public sealed class CloudUplinkOptions
     /// <summary>Cloud broker port.</summary>
     public int Port { get; set; } = 1884;
 
+    /// <summary>
+    /// Cloud broker endpoints as <c>host:port</c>, tried in turn (the nodes of a clustered broker): after a
+    /// failed connect the uplink moves to the next one. Empty (default): <see cref="Host"/>:<see cref="Port"/>.
+    /// </summary>
+    public List<string> Endpoints { get; set; } = [];
+
+    /// <summary>
+    /// MQTT version of the uplink: <c>5</c> (default) or <c>3.1.1</c>. On 3.1.1 the uplink connects with a
+    /// clean session (no session expiry exists to bound a persistent one) and sends no MQTT 5 properties
+    /// (docs/PROTOCOL.md, "MQTT 3.1.1").
+    /// </summary>
+    public string ProtocolVersion { get; set; } = "5";
+
     /// <summary>Client id on the cloud broker; defaults to <c>{GatewayId}-uplink</c>.</summary>
     public string? ClientId { get; set; }
 

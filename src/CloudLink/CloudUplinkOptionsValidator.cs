@@ -16,7 +16,14 @@ public sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOp
             return ValidateOptionsResult.Success;
         }
 
-        const string s = CloudUplinkOptions.Section;
+        var errors = Problems(o, CloudUplinkOptions.Section);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>What is wrong with <paramref name="o"/>, each message naming its key under <paramref name="s"/> (a gateway's <c>Gateway:Cloud</c>, a region's <c>Cloud:Uplink</c>).</summary>
+    public static List<string> Problems(CloudUplinkOptions o, string s)
+    {
+        ArgumentNullException.ThrowIfNull(o);
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(o.Host))
         {
@@ -27,6 +34,13 @@ public sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOp
         {
             errors.Add($"{s}:Port must be 1-65535 (was {o.Port})");
         }
+
+        if (!EdgeFL.Messaging.MqttProtocolNames.TryParse(o.ProtocolVersion, out _))
+        {
+            errors.Add($"{s}:ProtocolVersion must be {EdgeFL.Messaging.MqttProtocolNames.Allowed} (was '{o.ProtocolVersion}')");
+        }
+
+        EdgeFL.Messaging.BrokerEndpoint.ParseAll(o.Endpoints, $"{s}:Endpoints", errors);
 
         if (o.AckTimeout < TimeSpan.Zero || o.AckTimeout > TimeSpan.FromDays(1))
         {
@@ -59,6 +73,6 @@ public sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOp
 
         errors.AddRange(RetryOptionsValidator.Problems(o.Retry, $"{s}:Retry"));
         errors.AddRange(EdgeFL.Messaging.Chunking.ChunkingOptions.Problems(o.Chunking, $"{s}:Chunking"));
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        return errors;
     }
 }

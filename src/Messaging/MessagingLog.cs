@@ -31,6 +31,9 @@ internal static partial class MessagingLog
     [LoggerMessage(1009, LogLevel.Debug, "MQTT {ClientId}: ping failed: {Error}")]
     public static partial void PingFailed(ILogger logger, string clientId, string error);
 
+    [LoggerMessage(7101, LogLevel.Debug, "MQTT {ClientId}: could not reach {From}; the next attempt goes to {To}")]
+    public static partial void EndpointSwitched(ILogger logger, string clientId, string from, string to);
+
     [LoggerMessage(1101, LogLevel.Information, "Embedded MQTT broker listening on {Address}:{Port}")]
     public static partial void BrokerStarted(ILogger logger, string address, int port);
 

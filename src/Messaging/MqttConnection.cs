@@ -35,6 +35,7 @@ public sealed class MqttConnection : IAsyncDisposable
     private TaskCompletionSource _connectedSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _offline;
     private long _connects;
+    private int _endpointIndex;
 
     /// <summary>Creates a connection; nothing happens until <see cref="StartAsync"/>.</summary>
     public MqttConnection(MqttConnectionOptions options, ILogger logger)
@@ -63,6 +64,16 @@ public sealed class MqttConnection : IAsyncDisposable
 
     /// <summary>Sets the receive budget's size (e.g. to one update of the model being trained); no effect without a budget.</summary>
     public void ResizeReceiveBudget(long bytes) => _meteredTransport?.Budget.Resize(bytes);
+
+    /// <summary>The broker endpoint this connection uses now, or tries next (<see cref="MqttConnectionOptions.Endpoints"/>).</summary>
+    public BrokerEndpoint CurrentEndpoint
+    {
+        get
+        {
+            var endpoints = _options.EffectiveEndpoints;
+            return endpoints[Volatile.Read(ref _endpointIndex) % endpoints.Count];
+        }
+    }
 
     /// <summary>The client id this connection uses.</summary>
     public string ClientId => _options.ClientId;
@@ -300,6 +311,7 @@ public sealed class MqttConnection : IAsyncDisposable
     private async Task<bool> TryConnectAsync(CancellationToken cancellationToken)
     {
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var endpoint = CurrentEndpoint;
         try
         {
             if (_offline || _client.IsConnected)
@@ -309,15 +321,17 @@ public sealed class MqttConnection : IAsyncDisposable
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.ConnectTimeout);
+            endpoint = CurrentEndpoint;
             var result = await _client.ConnectAsync(BuildClientOptions(), timeout.Token).ConfigureAwait(false);
             if (result.ResultCode != MqttClientConnectResultCode.Success)
             {
-                MessagingLog.ConnectRefused(_logger, ClientId, _options.Host, _options.Port, result.ResultCode.ToString());
+                MessagingLog.ConnectRefused(_logger, ClientId, endpoint.Host, endpoint.Port, result.ResultCode.ToString());
+                NextEndpoint();
                 return false;
             }
 
             Interlocked.Increment(ref _connects);
-            MessagingLog.Connected(_logger, ClientId, _options.Host, _options.Port, result.IsSessionPresent);
+            MessagingLog.Connected(_logger, ClientId, endpoint.Host, endpoint.Port, result.IsSessionPresent);
             Subscription[] subscriptions;
             Func<CancellationToken, Task>[] callbacks;
             lock (_gate)
@@ -352,7 +366,8 @@ public sealed class MqttConnection : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            MessagingLog.ConnectFailed(_logger, ClientId, _options.Host, _options.Port, ex.Message);
+            MessagingLog.ConnectFailed(_logger, ClientId, endpoint.Host, endpoint.Port, ex.Message);
+            NextEndpoint();
             return false;
         }
         finally
@@ -458,6 +473,18 @@ public sealed class MqttConnection : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>After a failed connect: the next attempt goes to the next endpoint (a dead cluster node is left behind).</summary>
+    private void NextEndpoint()
+    {
+        int count = _options.EffectiveEndpoints.Count;
+        if (count > 1)
+        {
+            var from = CurrentEndpoint;
+            Interlocked.Increment(ref _endpointIndex);
+            MessagingLog.EndpointSwitched(_logger, ClientId, from.ToString(), CurrentEndpoint.ToString());
+        }
+    }
+
     private void Wake()
     {
         try
@@ -482,15 +509,23 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <summary>The options MQTTnet gets on each connect (exposed for tests of the socket settings).</summary>
     internal MqttClientOptions BuildClientOptions()
     {
+        var endpoint = CurrentEndpoint;
+        bool v5 = _options.Protocol == MqttProtocol.V5;
         var builder = new MqttClientOptionsBuilder()
             // WithEndPoint resets the TCP options, so it must come before WithTcpServer.
-            .WithEndPoint(new DnsEndPoint(_options.Host, _options.Port))
+            .WithEndPoint(new DnsEndPoint(endpoint.Host, endpoint.Port))
             .WithTcpServer(o => o.BufferSize = _options.SocketBufferBytes)
             .WithClientId(_options.ClientId)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithProtocolVersion(v5 ? MqttProtocolVersion.V500 : MqttProtocolVersion.V311)
             .WithCleanStart(_options.CleanStart)
-            .WithSessionExpiryInterval(_options.SessionExpirySeconds)
             .WithTimeout(_options.ConnectTimeout);
+
+        // MQTT 3.1.1 has no properties: MQTTnet refuses to connect with any set (docs/PROTOCOL.md says what stands in for each).
+        if (v5)
+        {
+            builder.WithSessionExpiryInterval(_options.SessionExpirySeconds);
+        }
+
         builder = _options.KeepAlive == TimeSpan.Zero ? builder.WithNoKeepAlive() : builder.WithKeepAlivePeriod(_options.KeepAlive);
         if (_options.Username is not null)
         {
@@ -499,15 +534,15 @@ public sealed class MqttConnection : IAsyncDisposable
 
         if (_options.Tls.Enabled)
         {
-            builder.WithTlsOptions(BuildTlsOptions(_options.Tls, _options.Host));
+            builder.WithTlsOptions(BuildTlsOptions(_options.Tls, endpoint.Host));
         }
 
-        if (_options.ReceiveMaximum > 0)
+        if (v5 && _options.ReceiveMaximum > 0)
         {
             builder.WithReceiveMaximum(_options.ReceiveMaximum);
         }
 
-        if (_options.MaximumPacketBytes > 0)
+        if (v5 && _options.MaximumPacketBytes > 0)
         {
             builder.WithMaximumPacketSize(_options.MaximumPacketBytes);
         }

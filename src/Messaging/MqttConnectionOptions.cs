@@ -9,6 +9,19 @@ public sealed class MqttConnectionOptions
     /// <summary>Broker TCP port.</summary>
     public int Port { get; set; } = 1883;
 
+    /// <summary>
+    /// Brokers to connect to, in order (e.g. the nodes of a cluster); empty means <see cref="Host"/>:<see cref="Port"/>.
+    /// After a failed connect the next one is tried (with the reconnect backoff); a connection stays on the
+    /// endpoint it reached until that one fails.
+    /// </summary>
+    public IReadOnlyList<BrokerEndpoint> Endpoints { get; set; } = [];
+
+    /// <summary>The MQTT version spoken: 5 (default) or 3.1.1, which sends no MQTT 5 properties (docs/PROTOCOL.md).</summary>
+    public MqttProtocol Protocol { get; set; } = MqttProtocol.V5;
+
+    /// <summary>The endpoints tried in turn: <see cref="Endpoints"/>, or <see cref="Host"/>:<see cref="Port"/> alone.</summary>
+    public IReadOnlyList<BrokerEndpoint> EffectiveEndpoints => Endpoints.Count > 0 ? Endpoints : [new BrokerEndpoint(Host, Port)];
+
     /// <summary>MQTT client id; must be unique per broker.</summary>
     public string ClientId { get; set; } = "";
 
@@ -84,6 +97,14 @@ public sealed class MqttConnectionOptions
         if (Port is <= 0 or > 65535)
         {
             throw new InvalidOperationException($"{section}:Port must be 1-65535 (was {Port})");
+        }
+
+        foreach (var endpoint in Endpoints)
+        {
+            if (string.IsNullOrWhiteSpace(endpoint.Host) || endpoint.Port is <= 0 or > 65535)
+            {
+                throw new InvalidOperationException($"{section}:Endpoints: '{endpoint}' is not host:port with a port of 1-65535");
+            }
         }
 
         if (string.IsNullOrWhiteSpace(ClientId) || ClientId.Length > 128)

@@ -57,7 +57,8 @@ internal static class DemoArguments
           --prox-mu F          FedProx's proximal coefficient mu on every device (default 0: off)
           --report DIR         write the HTML report and PNG plots there (default edgefl-report; '' for none)
           --ceiling auto|train|none|F  the centralized ceiling on the accuracy plot: the bench's figure for the
-                               default configuration (auto, default), trained here on the run's data (train), none, or F
+                               default configuration (auto, default), trained here on the run's data with
+                               --trainer's backend (train), none, or F
           --dashboard PORT     serve the cloud's live dashboard on http://127.0.0.1:PORT/dashboard/ during the run
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line
@@ -93,6 +94,8 @@ internal static class DemoArguments
                 "--epochs" => o with { Epochs = Int(1) },
                 "--batch-size" => o with { BatchSize = Int(1) },
                 "--lr" => o with { LearningRate = Real(1e-9, 10) },
+                "--lr-decay-rounds" => o with { DecayRounds = Int(0) },
+                "--lr-final" => o with { FinalLearningRateFactor = Real(0, 1) },
                 "--train-samples" => o with { TrainSamples = Int(0) },
                 "--test-samples" => o with { TestSamples = Int(0) },
                 "--training-slots" => o with { TrainingSlots = Int(1) },

@@ -48,6 +48,12 @@ internal sealed record DemoOptions
     /// <summary>SGD learning rate.</summary>
     public double LearningRate { get; init; } = 0.01;
 
+    /// <summary>Devices' cosine learning-rate decay over this many rounds (<c>Device:Training:DecayRounds</c>); 0 is a constant learning rate.</summary>
+    public int DecayRounds { get; init; }
+
+    /// <summary>The fraction of the learning rate the decay ends at (<c>Device:Training:FinalLearningRateFactor</c>).</summary>
+    public double FinalLearningRateFactor { get; init; } = 0.1;
+
     /// <summary>Training samples used in all (0 = the whole training set), for quick runs.</summary>
     public int TrainSamples { get; init; }
 

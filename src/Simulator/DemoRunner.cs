@@ -87,12 +87,13 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
 
         string modelId = ModelIdPrefix + (o.Model == ModelKind.Mlp ? "mlp" : "mobilenet");
         using var models = new DemoModels(o.Trainer, o.Model, o.Seed);
+        _models = models;
         var initial = new ModelMessage(modelId, 0, "cloud", 0, DateTimeOffset.UtcNow, models.Initial);
         _header = $"EdgeFL demo: {o.Devices} devices, {o.Gateways} gateways, {o.Rounds} rounds, cloud sync every {o.SyncEvery}, " +
             $"{models.Describe()}, " +
             $"{(o.Quantize ? "8-bit" : "float32")} updates, {train.Count} training / {test.Count} test samples, Dirichlet({o.Alpha}), seed {o.Seed}, " +
             $"selection {o.Selection.ToString().ToLowerInvariant()}, aggregation {DescribeAggregation()}, " +
-            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.EffectiveServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}, beta1 {o.EffectiveServerBeta1}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}");
+            string.Create(CultureInfo.InvariantCulture, $"server optimizer {o.EffectiveServerOptimizer.ToString().ToLowerInvariant()} (lr {o.EffectiveServerLearningRate}, beta1 {o.EffectiveServerBeta1}){(o.ProximalMu > 0 ? $", FedProx mu {o.ProximalMu}" : "")}, local lr {o.LearningRate}{(o.DecayRounds > 0 ? $" cosine to x{o.FinalLearningRateFactor} over {o.DecayRounds} rounds" : "")}");
         Say(_header);
         var hostile = ChooseHostile();
 
@@ -212,7 +213,7 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
             var trainer = new DeviceTrainer(
                 models.CreateBackend(),
                 train.Subset(shards[d]),
-                new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Epochs, ProximalMu = o.ProximalMu, Seed = (o.Seed * 1000) + d },
+                new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, DecayRounds = o.DecayRounds, FinalLearningRateFactor = o.FinalLearningRateFactor, Epochs = o.Epochs, ProximalMu = o.ProximalMu, Seed = (o.Seed * 1000) + d },
                 fleet.Slots);
             fleet.Trainers.Add(trainer);
             string deviceId = DeviceId(d);
@@ -310,6 +311,8 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
         Say($"report written to {ReportPage} (plots: {Path.Combine(options.ReportDirectory, "*.png")})");
     }
 
+    private DemoModels? _models;
+
     /// <summary>The centralized ceiling for the accuracy plot, per <c>--ceiling</c>.</summary>
     private CentralizedCeiling? Ceiling(CancellationToken cancellationToken)
     {
@@ -329,13 +332,13 @@ internal sealed class DemoRunner(DemoOptions options, TextWriter output)
                 var data = FashionMnist.Load(o.DataDirectory, cancellationToken);
                 var train = o.TrainSamples > 0 ? data.Train.Take(Math.Min(o.TrainSamples, data.Train.Count)) : data.Train;
                 var test = o.TestSamples > 0 ? data.Test.Take(Math.Min(o.TestSamples, data.Test.Count)) : data.Test;
-                TorchRuntime.Configure(1);
-                using (var model = ModelFactory.Create(o.Model, o.Seed))
+                // The same model, initial weights and trainer (--trainer) as the devices', on all the data at once.
+                using (var backend = _models!.CreateBackend())
                 {
-                    LocalTrainer.Train(model, train, new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Rounds * o.Epochs, Seed = o.Seed }, cancellationToken);
-                    double accuracy = Evaluator.Accuracy(model, test);
-                    Say(string.Create(CultureInfo.InvariantCulture, $"centralized ceiling: {accuracy:F4} ({o.Rounds * o.Epochs} epochs on {train.Count} images, {sw.Elapsed.TotalSeconds:F0} s)"));
-                    return new CentralizedCeiling(accuracy, string.Create(CultureInfo.InvariantCulture, $"trained here: {o.Rounds * o.Epochs} epochs on {train.Count} images"));
+                    var run = backend.Train(_models.Initial, train, new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Rounds * o.Epochs, Seed = o.Seed }, cancellationToken);
+                    double accuracy = _models.Accuracy(run.Model, test);
+                    Say(string.Create(CultureInfo.InvariantCulture, $"centralized ceiling: {accuracy:F4} ({o.Rounds * o.Epochs} epochs on {train.Count} images, trainer {backend.Name}, {sw.Elapsed.TotalSeconds:F0} s)"));
+                    return new CentralizedCeiling(accuracy, string.Create(CultureInfo.InvariantCulture, $"trained here: {o.Rounds * o.Epochs} epochs on {train.Count} images, trainer {backend.Name}"));
                 }
 
             default:

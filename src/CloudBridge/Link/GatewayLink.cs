@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using EdgeFL.CloudBridge.Security;
 using EdgeFL.Core.Messages;
@@ -45,9 +46,11 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     private readonly IMeterFactory _meters;
     private readonly ResiliencePipeline _retry;
     private MqttConnection? _connection;
+    private readonly GlobalModelAnswers _answers;
 
     // Chunked uploads (PROTOCOL.md 6.4) are reassembled here, within Cloud:Chunking's bounds, before admission.
     private readonly ChunkAssembler _uploadChunks;
+    private bool _takingUploads;
 
     private readonly Observability.CloudFleet? _fleet;
 
@@ -65,11 +68,13 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         _meters = meters;
         _uploadChunks = new ChunkAssembler(_options.Chunking, _options.MaxUploadBytes, _logger, aggregator.Metrics.Meter, "edgefl.cloud");
 
+        _answers = new GlobalModelAnswers(_topics, () => _aggregator.Global, signer, _options.Chunking.MaxPayloadBytes, _logger);
+
         // Any failure of a global model's publish is tried again: never the end of the aggregator.
         _retry = RetryPolicy.Create(_options.Retry, _logger, "cloud: publishing a global model", retryOn: static _ => true);
     }
 
-    /// <summary>Raised after an upload was folded in (the aggregation loop checks for complete rounds).</summary>
+    /// <summary>Raised after an upload was folded in, or a gateway said it will not upload (the aggregation loop checks for complete rounds).</summary>
     public event Action? UploadAccepted;
 
     /// <summary>Reassembles chunked uploads (its counters: <see cref="ChunkAssembler.Metrics"/>).</summary>
@@ -96,10 +101,17 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         Broker = new EmbeddedBroker(
-            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls },
+            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls, MaxConnections = _options.MaxConnections },
             _loggers.CreateLogger<EmbeddedBroker>(),
             policy,
             meters: _meters);
+
+        // Uploads are taken in the broker's receive path, on each gateway's connection, before its PUBACK (as a
+        // gateway takes its devices' updates): no copy queued for the aggregator's client (which held every
+        // upload of a sync: O(gateways x model)), and concurrent uploads share the journal's commits. They go
+        // no further. Until the aggregator has its model (ConnectAsync) they are dropped unacknowledged, as a
+        // broker without the aggregator's session would: each gateway sends again after its ack timeout.
+        Broker.AddLocalConsumer(_topics.CloudUploadFilter, TakeUpload, forward: false, _options.MaxUploadBytes);
         try
         {
             await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -123,7 +135,20 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
 
         // A retained global model on the broker (from before a restart) wins over an older seed.
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
-        await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, _uploadChunks.Wrap(OnUploadAsync), cancellationToken).ConfigureAwait(false);
+
+        // Gateways ask for the current global model on every connect: correctness does not rest on RETAIN.
+        await _connection.SubscribeAsync(_topics.CloudGlobalRequestFilter, MqttQos.AtLeastOnce, _answers.OnRequestAsync, cancellationToken).ConfigureAwait(false);
+        // Gateways' presence (online, idle, or offline as a last will): a sync does not wait for one that will not upload.
+        await _connection.SubscribeAsync(_topics.CloudGatewayStatusFilter, MqttQos.AtLeastOnce, OnPresenceAsync, cancellationToken).ConfigureAwait(false);
+        if (Broker is null)
+        {
+            await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, _uploadChunks.Wrap(OnUploadAsync), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _takingUploads = true;
+        }
+
         if (_fleet is { } fleet)
         {
             // The gateways' fleet reports, for the dashboard: QoS 0, the next one replaces a lost one.
@@ -139,7 +164,11 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
         await _connection.StartAsync(cancellationToken).ConfigureAwait(false);
         _ = Task.Run(() => SendAcksAsync(_stopping.Token), CancellationToken.None);
+        _ = Task.Run(() => _answers.RunAsync(_connection, _stopping.Token), CancellationToken.None);
     }
+
+    /// <summary>Global models sent to gateways that asked for one.</summary>
+    public long GlobalAnswers => _answers.Answered;
 
     /// <summary>Waits until the aggregator's own client is connected.</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken) => _connection!.WaitConnectedAsync(cancellationToken);
@@ -204,11 +233,46 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    private Task OnPresenceAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (_topics.GatewayIdFromStatus(message.Topic) is { } gatewayId
+            && GatewayPresenceCodec.TryDecode(message.Payload, out var presence)
+            && _aggregator.OnPresence(gatewayId, presence))
+        {
+            UploadAccepted?.Invoke();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private ConsumerVerdict TakeUpload(InboundMessage message)
+    {
+        if (Volatile.Read(ref _takingUploads))
+        {
+            if (!ChunkCodec.IsChunk(message.Payload))
+            {
+                OnUpload(message);
+            }
+            else if (_uploadChunks.Take(message.Topic, message.Payload) is { } whole)
+            {
+                OnUpload(new InboundMessage(message.Topic, new ReadOnlySequence<byte>(whole), Retain: false));
+            }
+        }
+
+        return ConsumerVerdict.Taken();
+    }
+
     private Task OnUploadAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        OnUpload(message);
+        return Task.CompletedTask;
+    }
+
+    private void OnUpload(InboundMessage message)
     {
         if (_topics.GatewayIdFromUpload(message.Topic) is not { } gatewayId)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         if (_aggregator.OnUpload(gatewayId, message.Payload, out var ack) == AdmissionOutcome.Accepted)
@@ -220,8 +284,6 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         {
             _acks.Writer.TryWrite(ack);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -48,5 +48,7 @@ internal sealed class CloudBrokerAccess
         Tls = _options.EmbeddedBroker ? new MqttTlsOptions() : _options.ClientTls,
         SocketBufferBytes = _options.SocketBufferBytes,
         ReceiveMaximum = (ushort)_options.ReceiveMaximum,
+        Endpoints = _options.EmbeddedBroker ? [] : BrokerEndpoint.ParseAll(_options.Endpoints, CloudAggregatorOptions.Section + ":Endpoints"),
+        Protocol = _options.EmbeddedBroker ? MqttProtocol.V5 : MqttProtocolNames.Parse(_options.ProtocolVersion, CloudAggregatorOptions.Section + ":ProtocolVersion"),
     };
 }

@@ -63,8 +63,49 @@ public sealed class TopicScheme
     /// <summary>The cloud's end-to-end acknowledgements of one gateway's uploads.</summary>
     public string CloudAck(string gatewayId) => $"{Prefix}/{CloudSegment}/acks/{Check(gatewayId)}";
 
+    /// <summary>A gateway's presence at the cloud (<see cref="Messages.GatewayPresence"/>: online, idle, or offline as its last will; QoS 1, not retained).</summary>
+    public string CloudGatewayStatus(string gatewayId) => $"{Prefix}/{CloudSegment}/status/{Check(gatewayId)}";
+
+    /// <summary>Filter matching every gateway's presence.</summary>
+    public string CloudGatewayStatusFilter => $"{Prefix}/{CloudSegment}/status/+";
+
+    /// <summary>The gateway id in a presence topic, or null.</summary>
+    public string? GatewayIdFromStatus(string topic)
+    {
+        string head = $"{Prefix}/{CloudSegment}/status/";
+        if (!topic.StartsWith(head, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var id = topic.AsSpan(head.Length);
+        return id.IsEmpty || id.Contains('/') ? null : id.ToString();
+    }
+
     /// <summary>Retained global model the cloud aggregator publishes.</summary>
     public string CloudGlobalModel => $"{Prefix}/{CloudSegment}/global";
+
+    /// <summary>A gateway asking the cloud for its current global model (on every connect; nothing relies on RETAIN).</summary>
+    public string CloudGlobalRequest(string gatewayId) => $"{Prefix}/{CloudSegment}/global-requests/{Check(gatewayId)}";
+
+    /// <summary>Filter matching every gateway's global model requests.</summary>
+    public string CloudGlobalRequestFilter => $"{Prefix}/{CloudSegment}/global-requests/+";
+
+    /// <summary>The cloud's answer to one gateway's request: the current global model, for that gateway only.</summary>
+    public string CloudGlobalFor(string gatewayId) => $"{Prefix}/{CloudSegment}/models/{Check(gatewayId)}";
+
+    /// <summary>The gateway id in a global model request topic, or null.</summary>
+    public string? GatewayIdFromGlobalRequest(string topic)
+    {
+        string head = $"{Prefix}/{CloudSegment}/global-requests/";
+        if (!topic.StartsWith(head, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var id = topic.AsSpan(head.Length);
+        return id.IsEmpty || id.Contains('/') ? null : id.ToString();
+    }
 
     /// <summary>
     /// The device id in a topic of the form <c>{prefix}/{gateway}/devices/{device}/{leaf}</c>, or null.

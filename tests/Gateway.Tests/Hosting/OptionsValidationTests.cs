@@ -43,6 +43,8 @@ public sealed class OptionsValidationTests : IDisposable
         { o => o.PasswordFile = "/nonexistent/password", "Gateway:Cloud:PasswordFile" },
         { o => o.Retry.MaxDelay = TimeSpan.FromMilliseconds(1), "Gateway:Cloud:Retry:MaxDelay" },
         { o => o.Retry.FirstDelay = TimeSpan.Zero, "Gateway:Cloud:Retry:FirstDelay" },
+        { o => o.ProtocolVersion = "4", "Gateway:Cloud:ProtocolVersion" },
+        { o => o.Endpoints = ["127.0.0.1:1884", "cloud-b"], "Gateway:Cloud:Endpoints:1" },
     };
 
     [Theory]

@@ -28,6 +28,7 @@ var suites = new (string Name, string What, Func<Report, bool, Task> Run)[]
     ("signing", "sign / verify a 4 MB model message (ECDSA P-256, SHA-256) vs encode, SHA-256 and decode", SigningBench.RunAsync),
     ("admission", "updates admitted per second, 200 devices, journaled: journal outside vs inside the round lock", AdmissionBench.RunAsync),
     ("mqtt", "one gateway round over MQTT vs two in-process MQTTnet clients (and mosquitto_pub/mosquitto_sub) moving the same bytes through the same broker", MqttRoundBench.RunAsync),
+    ("chunk", "a 6 MB message in chunks through mosquitto capped at 128 KiB vs one message and vs plain 127 KiB messages", ChunkBench.RunAsync),
     ("cloud", "one cloud sync of N gateways (real cloud aggregator process) vs N clients -> 1 subscriber, same bytes; cloud peak RSS, CPU per upload", CloudSyncBench.RunAsync),
     ("footprint", "gateway process RSS, start-up time, publish size", FootprintBench.RunAsync),
     ("training", "training steps/s, managed backend vs TorchSharp (MLP, CNN; 1 thread, all cores); managed matrix products vs OpenBLAS", TrainingBench.RunAsync),

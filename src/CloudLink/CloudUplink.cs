@@ -41,7 +41,6 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private ModelMessage? _latest;
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _gatewayId;
-    private long _sessions;
     private (string UploadId, TaskCompletionSource<UploadAck> Ack)? _awaiting;
     private readonly ResiliencePipeline _sendRetry;
     private readonly ChunkAssembler _globalChunks;
@@ -89,7 +88,6 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         _globalRequests = new GlobalModelRequester(_connection, topics, gatewayId, () => LatestGlobal?.Round, logger);
         _connection.OnConnected(async ct =>
         {
-            Interlocked.Increment(ref _sessions);
             Wake();
 
             // Whatever the broker retains (nothing, or only on another node), the cloud answers with its current global model.
@@ -316,7 +314,9 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         }
 
         var awaiting = ExpectAck(entry);
-        long session = Interlocked.Read(ref _sessions);
+        // The connection's own count, which moves at the CONNACK: a send begun between a CONNACK and the on-connected
+        // callback must not count that session as a new one and go again (for a chunked upload, the whole model twice).
+        long session = _connection.ConnectCount;
         try
         {
             // Over Gateway:Cloud:Chunking:MaxPayloadBytes it goes as chunks; either way it stays queued until the cloud acknowledges the whole.
@@ -398,7 +398,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
                 return;
             }
 
-            if (waited >= _options.AckTimeout || Interlocked.Read(ref _sessions) != session)
+            if (waited >= _options.AckTimeout || _connection.ConnectCount != session)
             {
                 lock (_lock)
                 {

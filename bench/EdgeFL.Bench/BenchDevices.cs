@@ -27,6 +27,34 @@ internal sealed class BenchDevices : IAsyncDisposable
 
     public int ModelsReceived => _modelsReceived;
 
+    /// <summary>Per round: when the first and the last device received its model, and when the last update was acknowledged (Stopwatch timestamps).</summary>
+    public ConcurrentDictionary<long, RoundTimes> Times { get; } = new();
+
+    /// <summary>Stopwatch timestamps of one round as the devices saw it.</summary>
+    internal sealed class RoundTimes
+    {
+        public long FirstModel = long.MaxValue;
+        public long LastModel;
+        public long LastAck;
+
+        public void Model(long now)
+        {
+            lock (this)
+            {
+                FirstModel = Math.Min(FirstModel, now);
+                LastModel = Math.Max(LastModel, now);
+            }
+        }
+
+        public void Ack(long now)
+        {
+            lock (this)
+            {
+                LastAck = Math.Max(LastAck, now);
+            }
+        }
+    }
+
     /// <summary>Updates published and acknowledged by the broker (PUBACK).</summary>
     public int UpdatesAcknowledged => Volatile.Read(ref _updatesAcknowledged);
 
@@ -60,6 +88,8 @@ internal sealed class BenchDevices : IAsyncDisposable
                 }
 
                 Interlocked.Increment(ref devices._modelsReceived);
+                RoundTimes times = devices.Times.GetOrAdd(model.Round, _ => new RoundTimes());
+                times.Model(System.Diagnostics.Stopwatch.GetTimestamp());
                 long seenRound;
                 while ((seenRound = Interlocked.Read(ref devices._highestRound)) < model.Round && Interlocked.CompareExchange(ref devices._highestRound, model.Round, seenRound) != seenRound)
                 {
@@ -67,6 +97,7 @@ internal sealed class BenchDevices : IAsyncDisposable
                 if (payloadFor(index, model.Round) is { } payload)
                 {
                     await conn.PublishAsync(updateTopic, payload, MqttQos.AtLeastOnce, false, ct).ConfigureAwait(false);
+                    times.Ack(System.Diagnostics.Stopwatch.GetTimestamp());
                     Interlocked.Increment(ref devices._updatesAcknowledged);
                 }
             }, cancellationToken).ConfigureAwait(false);

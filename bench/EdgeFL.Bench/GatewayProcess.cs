@@ -44,8 +44,11 @@ internal sealed class GatewayProcess : IDisposable
         get { lock (_output) { return _output.ToString(); } }
     }
 
-    /// <summary>Starts the gateway with <paramref name="args"/> (configuration keys) and extra environment variables.</summary>
-    public static GatewayProcess Start(string gatewayDll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts the gateway with <paramref name="args"/> (configuration keys) and extra environment variables; another
+    /// service (the cloud aggregator) is started the same way with its own <paramref name="stateDirectoryKey"/>.
+    /// </summary>
+    public static GatewayProcess Start(string gatewayDll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string stateDirectoryKey = "Gateway:StateDirectory")
     {
         string socketDir = Directory.CreateTempSubdirectory("edgefl-bench-notify-").FullName;
         string socketPath = Path.Combine(socketDir, "notify.sock");
@@ -61,7 +64,7 @@ internal sealed class GatewayProcess : IDisposable
             RedirectStandardError = true,
         };
         psi.ArgumentList.Add(gatewayDll);
-        psi.ArgumentList.Add($"--Gateway:StateDirectory={stateDir}");
+        psi.ArgumentList.Add($"--{stateDirectoryKey}={stateDir}");
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
@@ -116,6 +119,9 @@ internal sealed class GatewayProcess : IDisposable
             throw new TimeoutException($"the gateway did not say READY=1 within {timeout.TotalSeconds:F0} s (exited: {_process.HasExited}):\n{Output}");
         }
     }
+
+    /// <summary>The process's state folder (fresh, deleted on dispose).</summary>
+    public string StateDirectory => _stateDir;
 
     /// <summary>VmRSS and VmHWM (peak RSS) of the gateway process, bytes.</summary>
     public (long Rss, long Hwm) Memory() => Measure.Memory(_process.Id);

@@ -67,7 +67,7 @@ internal static class LearningBench
             updates += r.Participants * update;
             total += r.Participants * update;
             total += (o.Devices - r.Offline) * modelMessage;
-            if (r.Round % o.SyncEvery == 0)
+            if (r.Round % o.EffectiveSyncEvery == 0)
             {
                 total += o.Gateways * (upload + modelMessage);
             }
@@ -84,7 +84,7 @@ internal static class LearningBench
         var train = o.TrainSamples > 0 ? data.Train.Take(Math.Min(o.TrainSamples, data.Train.Count)) : data.Train;
         var test = o.TestSamples > 0 ? data.Test.Take(Math.Min(o.TestSamples, data.Test.Count)) : data.Test;
         using EdgeModel model = ModelFactory.Create(o.Model, o.Seed);
-        LocalTrainer.Train(model, train, new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.LearningRate, Epochs = o.Rounds * o.Epochs, Seed = o.Seed });
+        LocalTrainer.Train(model, train, new TrainerOptions { BatchSize = o.BatchSize, LearningRate = o.EffectiveLearningRate, Epochs = o.Rounds * o.Epochs, Seed = o.Seed });
         double accuracy = Evaluator.Accuracy(model, test);
         seconds = sw.Elapsed.TotalSeconds;
         return accuracy;

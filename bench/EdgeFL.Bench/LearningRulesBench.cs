@@ -15,8 +15,11 @@ namespace EdgeFL.Bench;
 /// </summary>
 internal static class LearningRulesBench
 {
-    /// <summary>The rules compared: a name, the cloud's server optimizer and its learning rate (null: the demo's default), FedProx's mu, momentum.</summary>
-    public sealed record Rule(string Name, ServerOptimizerKind Kind, double? ServerLr, double ProxMu, double? Beta1 = null);
+    /// <summary>
+    /// The rules compared: a name, the cloud's server optimizer and its learning rate (null: the demo's default), FedProx's mu,
+    /// momentum, and optionally the sync interval and the devices' learning rate (null: the demo's defaults).
+    /// </summary>
+    public sealed record Rule(string Name, ServerOptimizerKind Kind, double? ServerLr, double ProxMu, double? Beta1 = null, int? SyncEvery = null, double? LocalLr = null);
 
     /// <summary>What the command line asked for (--rules, --seeds, --alphas, --parallel, --out).</summary>
     public sealed record Grid(IReadOnlyList<Rule> Rules, IReadOnlyList<int> Seeds, IReadOnlyList<double> Alphas, int Parallel, string OutputPrefix);
@@ -34,6 +37,9 @@ internal static class LearningRulesBench
         new("fedyogi-lr0.03", ServerOptimizerKind.FedYogi, 0.03, 0),
         new("fedprox-0.01", ServerOptimizerKind.FedAvg, null, 0.01),
         new("fedprox-0.1", ServerOptimizerKind.FedAvg, null, 0.1),
+        new("fedavgm-b0.5-s5-lr0.01", ServerOptimizerKind.FedAvgM, 1.0, 0, 0.5, 5, 0.01),
+        new("fedavgm-b0.5-s2-lr0.02", ServerOptimizerKind.FedAvgM, 1.0, 0, 0.5, 2, 0.02),
+        new("fedavgm-b0.5-s1-lr0.02", ServerOptimizerKind.FedAvgM, 1.0, 0, 0.5, 1, 0.02),
     ];
 
     public static Grid Parse(IReadOnlyList<string> args)
@@ -133,6 +139,8 @@ internal static class LearningRulesBench
             ServerLearningRate = rule.ServerLr,
             ServerBeta1 = rule.Beta1,
             ProximalMu = rule.ProxMu,
+            SyncEvery = rule.SyncEvery ?? baseOptions.SyncEvery,
+            LearningRate = rule.LocalLr ?? baseOptions.LearningRate,
             CsvPath = csv,
         };
         var runner = new DemoRunner(options, TextWriter.Null);

@@ -22,12 +22,13 @@ for (int i = 0; i < args.Length; i++)
 var grid = LearningRulesBench.Parse(args);
 var suites = new (string Name, string What, Func<Report, bool, Task> Run)[]
 {
-    ("aggregation", "streaming weighted sum vs scalar loop, TorchSharp and memory copy; q8", AggregationBench.RunAsync),
+    ("aggregation", "streaming weighted sum (grouped and per update) vs TorchSharp's fused add, its unfused add, a memory copy and a scalar loop, 1 thread and all cores; q8", AggregationBench.RunAsync),
     ("robust", "median, trimmed mean, norm clipping vs streaming FedAvg", RobustBench.RunAsync),
     ("codec", "WireCodec encode/decode of 1e6 floats vs memory copy; allocations (BenchmarkDotNet)", CodecBench.RunAsync),
     ("signing", "sign / verify a 4 MB model message (ECDSA P-256, SHA-256) vs encode, SHA-256 and decode", SigningBench.RunAsync),
     ("admission", "updates admitted per second, 200 devices, journaled: journal outside vs inside the round lock", AdmissionBench.RunAsync),
-    ("mqtt", "one gateway round over MQTT vs mosquitto_pub/mosquitto_sub moving the same bytes", MqttRoundBench.RunAsync),
+    ("mqtt", "one gateway round over MQTT vs two in-process MQTTnet clients (and mosquitto_pub/mosquitto_sub) moving the same bytes through the same broker", MqttRoundBench.RunAsync),
+    ("cloud", "one cloud sync of N gateways (real cloud aggregator process) vs N clients -> 1 subscriber, same bytes; cloud peak RSS, CPU per upload", CloudSyncBench.RunAsync),
     ("footprint", "gateway process RSS, start-up time, publish size", FootprintBench.RunAsync),
     ("training", "training steps/s, managed backend vs TorchSharp (MLP, CNN; 1 thread, all cores); managed matrix products vs OpenBLAS", TrainingBench.RunAsync),
     ("device", "device inference latency (managed vs TorchSharp), device process time to first update and peak RSS per backend", DeviceBench.RunAsync),

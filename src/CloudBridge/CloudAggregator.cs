@@ -24,9 +24,14 @@ internal sealed class CloudAggregator : RoundBook
     private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
     private readonly CloudStateStore? _store;
     private readonly ServerOptimizer _optimizer;
+    private readonly Region.IRegionUplink? _region;
     private ModelMessage? _global;
+    private readonly Link.GatewayPresenceBook _presence = new();
 
-    public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null, CloudMetrics? metrics = null)
+    // A region: the round of the last global model taken from the tier above (-1: none yet).
+    private long _upperRound = -1;
+
+    public CloudAggregator(CloudAggregatorOptions options, ILogger logger, TimeProvider time, CloudStateStore? store = null, CloudMetrics? metrics = null, Region.IRegionUplink? region = null)
         : base(RulesFor(options), GatewayUploadDecoder.For(DecodeLimits.Default with { MaxPayloadBytes = options.MaxUploadBytes }), store?.RoundJournal, new CloudAdmissionLog(metrics ??= new CloudMetrics(), logger, options.MaxUploadNorm, time), time)
     {
         _store = store is { Durable: true } ? store : null;
@@ -34,6 +39,16 @@ internal sealed class CloudAggregator : RoundBook
         _logger = logger;
         _metrics = metrics;
         _optimizer = new ServerOptimizer(options.ServerOptimizer);
+        _region = region;
+    }
+
+    /// <summary>True for a region: each sync round's average goes to the tier above, whose global model is this tier's.</summary>
+    public bool IsRegion => _region is not null;
+
+    /// <summary>A region: true when the current global model is the last one taken from the tier above (not this tier's own average).</summary>
+    public bool HoldsUpperModel
+    {
+        get { lock (Sync) { return _global is not null && _global.Round == _upperRound; } }
     }
 
     /// <summary>Steps the server optimizer has taken since its state was empty (restored across restarts).</summary>
@@ -113,6 +128,7 @@ internal sealed class CloudAggregator : RoundBook
         try
         {
             (global, pending) = _store.Load();
+            _upperRound = _store.LoadUpperRound();
             if (global is not null && UpdateValidator.ValidateAdoptable(global, null) is { IsAccepted: false } unfit)
             {
                 throw new InvalidDataException($"the saved global model is unfit: {unfit}");
@@ -164,6 +180,18 @@ internal sealed class CloudAggregator : RoundBook
     }
 
     private ServerOptimizerState OptimizerState() => new(_optimizer.Kind.ToString(), _global!.Round, _optimizer.Steps, _optimizer.State());
+
+    /// <summary>Records a gateway's presence ({prefix}/cloud/status/{gw}); true when a pending sync may now be complete.</summary>
+    public bool OnPresence(string gatewayId, GatewayPresence presence)
+    {
+        bool changed = _presence.Set(gatewayId, presence);
+        if (changed)
+        {
+            CloudLog.GatewayPresence(_logger, gatewayId, presence.ToString().ToLowerInvariant());
+        }
+
+        return changed && presence != GatewayPresence.Online;
+    }
 
     public AdmissionOutcome OnUpload(string topicGatewayId, ReadOnlySequence<byte> payload) => OnUpload(topicGatewayId, payload, out _);
 
@@ -255,6 +283,7 @@ internal sealed class CloudAggregator : RoundBook
     public IReadOnlyList<(ModelMessage Global, int Gateways)> CloseDue()
     {
         var published = new List<(ModelMessage, int)>();
+        bool forwarded = false;
         lock (Sync)
         {
             foreach (var (number, pending) in _pending.ToArray())
@@ -264,6 +293,12 @@ internal sealed class CloudAggregator : RoundBook
                 if (!complete && !late)
                 {
                     continue;
+                }
+
+                if (complete && pending.Accepted.Count < _options.ExpectedGateways)
+                {
+                    _metrics.CountClosedWithoutAbsent();
+                    CloudLog.SyncClosedWithoutAbsent(_logger, number, pending.Accepted.Count, _options.ExpectedGateways, Absent(pending));
                 }
 
                 // Finite uploads can still overflow float32 once weighted and summed: such an aggregate is
@@ -305,12 +340,80 @@ internal sealed class CloudAggregator : RoundBook
                     _pending.Remove(older);
                 }
 
-                _store?.SaveGlobal(_global, OptimizerState());
+                var closed = _global;
+                if (_region is not null && pending.Count > 0)
+                {
+                    // A region: the average goes up in the transaction that saves the round (both or neither after a crash).
+                    if (_store is not null)
+                    {
+                        _store.SaveGlobal(closed, OptimizerState(), (c, tx) => _region.Enqueue(c, tx, closed));
+                    }
+                    else
+                    {
+                        _region.EnqueueAlone(closed);
+                    }
+
+                    forwarded = true;
+                }
+                else
+                {
+                    _store?.SaveGlobal(closed, OptimizerState());
+                }
             }
+        }
+
+        if (forwarded)
+        {
+            _region!.Committed();
         }
 
         return published;
     }
 
-    private bool IsComplete(AggregationRound pending) => _options.ExpectedGateways > 0 && pending.Accepted.Count >= _options.ExpectedGateways;
+    /// <summary>
+    /// A region: takes the tier above's global model as this tier's current one when it is newer than the last one
+    /// taken and not older than this tier's own round (the region's average of that round is replaced by it), and fit.
+    /// Pending sync rounds at or below it are superseded, as by any newer global model.
+    /// </summary>
+    public ValidationResult AdoptUpper(ModelMessage upper)
+    {
+        lock (Sync)
+        {
+            if (upper.Round <= _upperRound || (_global is not null && upper.Round < _global.Round))
+            {
+                return ValidationResult.Reject(RejectReason.WrongRound, $"round {upper.Round} is older than this tier's round {_global?.Round} or than the last model taken from above ({_upperRound})");
+            }
+
+            var check = UpdateValidator.ValidateAdoptable(upper, _global?.Model);
+            if (!check.IsAccepted)
+            {
+                return check;
+            }
+
+            _global = upper with { Model = upper.Model.Detach() };
+            _upperRound = upper.Round;
+            _optimizer.Restore(_global.Model, null, 0);
+            foreach (long older in _pending.Keys.Where(k => k <= upper.Round).ToArray())
+            {
+                var superseded = _pending[older];
+                Abandon(superseded);
+                _applied.ExceptWith(superseded.AdmittedIds);
+                _pending.Remove(older);
+            }
+
+            _store?.SaveUpper(_global);
+            return check;
+        }
+    }
+
+    /// <summary>
+    /// All expected gateways are in; or at least one is, and every other expected gateway is known not to upload
+    /// (offline, idle, or its last will): the sync does not wait out Cloud:SyncDeadline for them.
+    /// </summary>
+    private bool IsComplete(AggregationRound pending) =>
+        _options.ExpectedGateways > 0 && pending.Accepted.Count > 0
+        && pending.Accepted.Count + _presence.AbsentExcept(pending.Accepted) >= _options.ExpectedGateways;
+
+    /// <summary>Under the lock: the expected gateways a closing sync does without, when it closes before its deadline.</summary>
+    private int Absent(AggregationRound pending) => _presence.AbsentExcept(pending.Accepted);
 }

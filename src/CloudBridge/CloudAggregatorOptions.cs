@@ -60,6 +60,12 @@ internal sealed class CloudAggregatorOptions
     /// </summary>
     public string CredentialsPath { get; set; } = EdgeFL.Hosting.CredentialFiles.DefaultCloudPath();
 
+    /// <summary>
+    /// Open connections the embedded broker takes at most (gateways, and the aggregator's own two); one over
+    /// it is closed as it is accepted. Size it above the fleet: each gateway holds one connection.
+    /// </summary>
+    public int MaxConnections { get; set; } = 1024;
+
     /// <summary>The embedded broker's TLS listener for gateways.</summary>
     public EdgeFL.Messaging.Security.BrokerTlsOptions Tls { get; set; } = new();
 
@@ -129,6 +135,16 @@ internal sealed class CloudAggregatorOptions
     /// </summary>
     public uint SessionExpirySeconds { get; set; } = 7 * 24 * 3600;
 
+    /// <summary>
+    /// The region tier (docs/SCALING.md): this aggregator's own uplink to a higher-tier aggregator (<c>Cloud:Uplink</c>,
+    /// the same keys as a gateway's <c>Gateway:Cloud</c>). When enabled, each sync round's average goes up as an
+    /// upload under <see cref="RegionId"/>, and the higher tier's global model is what this aggregator publishes.
+    /// </summary>
+    public CloudLink.CloudUplinkOptions Uplink { get; set; } = new();
+
+    /// <summary>The id this aggregator uploads under on the higher tier (a gateway id there); required with <c>Cloud:Uplink:Enabled</c>.</summary>
+    public string? RegionId { get; set; }
+
     /// <summary>Socket buffer size of the aggregator's client connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 
@@ -138,4 +154,7 @@ internal sealed class CloudAggregatorOptions
     /// in the aggregator's memory. 1-65535; the embedded broker (MQTTnet) does not apply it.
     /// </summary>
     public int ReceiveMaximum { get; set; } = 4;
+
+    /// <summary>Chunked transfer (<c>Cloud:Chunking</c>): global models over <c>MaxPayloadBytes</c> go out in chunks; chunked uploads are reassembled within these bounds.</summary>
+    public Messaging.Chunking.ChunkingOptions Chunking { get; set; } = new();
 }

@@ -53,6 +53,11 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
                 errors.Add(e.Message);
             }
 
+            if (o.MaxConnections < 2)
+            {
+                errors.Add($"{s}:MaxConnections must be at least 2 (the aggregator's own connections; was {o.MaxConnections})");
+            }
+
             if (!o.AllowAnonymous && string.IsNullOrWhiteSpace(o.CredentialsPath))
             {
                 errors.Add($"{s}:CredentialsPath must be set unless {s}:AllowAnonymous is true");
@@ -103,6 +108,7 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
         errors.AddRange(o.Aggregation.Problems($"{s}:Aggregation"));
         errors.AddRange(o.ServerOptimizer.Problems($"{s}:ServerOptimizer"));
         errors.AddRange(Messaging.Retry.RetryOptionsValidator.Problems(o.Retry, $"{s}:Retry"));
+        errors.AddRange(Messaging.Chunking.ChunkingOptions.Problems(o.Chunking, $"{s}:Chunking"));
         errors.AddRange(Core.Validation.UpdateNormBound.Problems(o.MaxUploadNorm, o.UploadNormPolicy, $"{s}:MaxUploadNorm", $"{s}:UploadNormPolicy"));
         if (SigningKeyFiles.SignerProblem(o.Signing.PrivateKeyPath, $"{s}:Signing:PrivateKeyPath", o.StateDirectory != StateDatabase.InMemory, $"{s}:StateDirectory") is { } signing)
         {
@@ -119,6 +125,40 @@ internal sealed class CloudAggregatorOptionsValidator : IValidateOptions<CloudAg
             errors.Add($"{s}:MaxRoundLead must be within 1..{Core.Rounds.RoundNumbers.Max}");
         }
 
+        if (o.Uplink.Enabled)
+        {
+            errors.AddRange(RegionProblems(o));
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>A region's keys: its id on the higher tier, that tier's public key, its uplink, plain averaging.</summary>
+    private static IEnumerable<string> RegionProblems(CloudAggregatorOptions o)
+    {
+        const string s = CloudAggregatorOptions.Section;
+        if (!Core.Topics.TopicScheme.IsValidId(o.RegionId))
+        {
+            yield return $"{s}:RegionId '{o.RegionId}' must be set when {s}:Uplink:Enabled is true: 1-128 characters without '/', '+', '#' or whitespace, and not 'cloud'";
+        }
+
+        if (string.IsNullOrEmpty(o.Signing.UplinkPublicKeyPath))
+        {
+            yield return $"{s}:Signing:UplinkPublicKeyPath must be set when {s}:Uplink:Enabled is true: the public key of the tier above, whose global models this region takes";
+        }
+        else if (SigningKeyFiles.VerifierProblem(o.Signing.UplinkPublicKeyPath, $"{s}:Signing:UplinkPublicKeyPath", true, $"{s}:Uplink:Enabled") is { } key)
+        {
+            yield return key;
+        }
+
+        if (o.ServerOptimizer.Kind != Core.Aggregation.ServerOptimizerKind.FedAvg)
+        {
+            yield return $"{s}:ServerOptimizer:Kind must be FedAvg when {s}:Uplink:Enabled is true (was {o.ServerOptimizer.Kind}): a region averages by samples; the top tier steps the server optimizer";
+        }
+
+        foreach (string problem in CloudLink.CloudUplinkOptionsValidator.Problems(o.Uplink, $"{s}:Uplink"))
+        {
+            yield return problem;
+        }
     }
 }

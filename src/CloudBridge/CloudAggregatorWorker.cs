@@ -26,8 +26,10 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     private readonly CloudSeeder _seeder;
     private readonly IEnumerable<ICloudObserver> _observers;
     private readonly CloudLoopHealth _health;
+    private readonly Region.RegionLink? _region;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private long _lastUpperSeen = -1;
 
     public CloudAggregatorWorker(
         IOptions<CloudAggregatorOptions> options,
@@ -36,8 +38,10 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         CloudSeeder seeder,
         IEnumerable<ICloudObserver> observers,
         CloudLoopHealth health,
+        IEnumerable<Region.RegionLink> region,
         ILogger<CloudAggregatorWorker> logger)
     {
+        _region = region.FirstOrDefault();
         _options = options.Value;
         _aggregator = aggregator;
         _gateways = gateways;
@@ -89,20 +93,27 @@ internal sealed class CloudAggregatorWorker : BackgroundService
         while (!stoppingToken.IsCancellationRequested)
         {
             heartbeat.Tick();
-            if (!publishedSeed && _aggregator.Global is { } current)
+            // A region publishes only what came from above: after a restart its saved model may be its own average,
+            // sent up and not yet answered, which is no global model for its gateways.
+            if (!publishedSeed && _aggregator.Global is { } current && (_region is null || _aggregator.HoldsUpperModel))
             {
                 await _gateways.PublishAsync(current, heartbeat, stoppingToken).ConfigureAwait(false);
                 publishedSeed = true;
             }
-            else if (_aggregator.Global is null)
+            else if (_aggregator.Global is null && _region is null)
             {
                 CloudLog.WaitingForModel(_logger, new TopicScheme(_options.TopicPrefix).CloudGlobalModel);
             }
 
             await PublishCompletedAsync(heartbeat, stoppingToken).ConfigureAwait(false);
+            if (_region is not null && await AdoptUpperAsync(heartbeat, stoppingToken).ConfigureAwait(false))
+            {
+                publishedSeed = true;
+            }
+
             try
             {
-                await _wake.WaitAsync(_aggregator.Global is null ? TimeSpan.FromSeconds(5) : Tick, stoppingToken).ConfigureAwait(false);
+                await _wake.WaitAsync(_aggregator.Global is null && _region is null ? TimeSpan.FromSeconds(5) : Tick, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -116,6 +127,12 @@ internal sealed class CloudAggregatorWorker : BackgroundService
     {
         foreach (var (global, gateways) in _aggregator.CloseDue())
         {
+            if (_region is not null)
+            {
+                // A region's average went up to the tier above (RegionLink); what its gateways get is that tier's global model.
+                continue;
+            }
+
             await _gateways.PublishAsync(global, heartbeat, cancellationToken).ConfigureAwait(false);
 
             CloudLog.GlobalPublished(_logger, global.Round, gateways, global.TotalSamples);
@@ -124,6 +141,31 @@ internal sealed class CloudAggregatorWorker : BackgroundService
                 observer.GlobalPublished(global, gateways);
             }
         }
+    }
+
+    /// <summary>A region: takes the tier above's newest global model, if newer, and publishes it (signed by this tier) to the gateways.</summary>
+    private async Task<bool> AdoptUpperAsync(LoopHeartbeat heartbeat, CancellationToken cancellationToken)
+    {
+        if (_region!.LatestGlobal is not { } upper || upper.Round <= _lastUpperSeen)
+        {
+            return false;
+        }
+
+        _lastUpperSeen = upper.Round;
+        var check = _aggregator.AdoptUpper(upper);
+        if (!check.IsAccepted)
+        {
+            if (check.Reason != Core.Validation.RejectReason.WrongRound)
+            {
+                Region.RegionLog.UpperRefused(_logger, _region.RegionId, upper.Round, check.ToString());
+            }
+
+            return false;
+        }
+
+        await _gateways.PublishAsync(_aggregator.Global!, heartbeat, cancellationToken).ConfigureAwait(false);
+        Region.RegionLog.UpperAdopted(_logger, _region.RegionId, upper.Round, upper.TotalSamples);
+        return true;
     }
 
     private void Wake() => _wake.Release();

@@ -58,4 +58,10 @@ internal static partial class CloudLog
 
     [LoggerMessage(7122, LogLevel.Warning, "Cloud could not send the global model {GatewayId} asked for: {Error}; it asks again on its next connect")]
     public static partial void GlobalAnswerNotSent(ILogger logger, string gatewayId, string error);
+
+    [LoggerMessage(7301, LogLevel.Information, "Gateway {GatewayId} is {Presence} (Cloud: a sync does not wait for a gateway that is offline or idle)")]
+    public static partial void GatewayPresence(ILogger logger, string gatewayId, string presence);
+
+    [LoggerMessage(7302, LogLevel.Information, "Sync round {Round} closes with {Uploads} of {Expected} expected gateways: {Absent} said they will not upload (offline, idle or last will)")]
+    public static partial void SyncClosedWithoutAbsent(ILogger logger, long round, int uploads, int expected, int absent);
 }

@@ -17,6 +17,8 @@ internal sealed class CloudMetrics
     private readonly Tally _aggregatesRefused;
     private readonly Tally _globalsPublished;
     private readonly Tally _roundsCapped;
+    private readonly Tally _closedWithoutAbsent;
+    private readonly ReasonTally _upperRejected;
 
     /// <summary>The cloud's counters; with <paramref name="meters"/> (the host's) they are also instruments, without one only read in-process.</summary>
     public CloudMetrics(IMeterFactory? meters = null)
@@ -27,7 +29,9 @@ internal sealed class CloudMetrics
         _clipped = new Tally(Meter, "edgefl.cloud.uploads.clipped", "{upload}", "Accepted uploads whose change was scaled down to Cloud:MaxUploadNorm.");
         _aggregatesRefused = new Tally(Meter, "edgefl.cloud.aggregates.refused", "{round}", "Sync rounds whose aggregate was not finite and was replaced by the previous global model.");
         _globalsPublished = new Tally(Meter, "edgefl.cloud.global_models.published", "{model}", "Global models produced by closing a sync round.");
+        _closedWithoutAbsent = new Tally(Meter, "edgefl.cloud.syncs.closed_without_absent", "{round}", "Sync rounds closed before Cloud:SyncDeadline without the expected gateways known not to upload (offline, idle, last will).");
         _roundsCapped = new Tally(Meter, "edgefl.cloud.uploads.round_capped", "{upload}", "Uploads naming a round beyond the global round + Cloud:MaxRoundLead, folded into that round instead.");
+        _upperRejected = new ReasonTally(Meter, "edgefl.cloud.upper_global_models.rejected", "{model}", "A region: global models from the tier above refused, by reason (signature, size, decoding).");
     }
 
     /// <summary>The meter the counters are published on; null when made without a meter factory.</summary>
@@ -74,6 +78,18 @@ internal sealed class CloudMetrics
     /// <remarks>At the cloud a round closing is a global model produced.</remarks>
     public void CountRound() => _globalsPublished.Add();
 
+    /// <summary>Sync rounds closed early without the gateways known not to upload.</summary>
+    public long ClosedWithoutAbsent => _closedWithoutAbsent.Value;
+
+    /// <summary>Counts a sync round closed early without the gateways known not to upload.</summary>
+    public void CountClosedWithoutAbsent() => _closedWithoutAbsent.Add();
+
     /// <summary>Counts an upload whose round was capped at the global round + Cloud:MaxRoundLead.</summary>
     public void CountRoundCapped() => _roundsCapped.Add();
+
+    /// <summary>A region: a global model of the tier above refused (<paramref name="reason"/>: Unsigned, BadSignature, ...).</summary>
+    public void CountUpperGlobalRejected(string reason) => _upperRejected.Add(reason);
+
+    /// <summary>A region: global models of the tier above refused, by reason.</summary>
+    public IReadOnlyDictionary<string, long> UpperGlobalsRejected => _upperRejected.ByReason;
 }

@@ -25,15 +25,17 @@ internal static class CloudServiceCollectionExtensions
         services.AddSingleton(sp => new CloudMetrics(sp.GetRequiredService<IMeterFactory>()));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IModelSeed>(sp => new FileModelSeed(sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.InitialModelPath));
+        services.AddSingleton(sp => StateDatabase.Open(
+            sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.StatePath,
+            CloudStateStore.Schema,
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger<StateDatabase>()));
         services.AddSingleton(sp => new CloudAggregator(
             sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudAggregator>(),
             sp.GetRequiredService<TimeProvider>(),
-            new CloudStateStore(StateDatabase.Open(
-                sp.GetRequiredService<IOptions<CloudAggregatorOptions>>().Value.StatePath,
-                CloudStateStore.Schema,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger<StateDatabase>())),
-            sp.GetRequiredService<CloudMetrics>()));
+            new CloudStateStore(sp.GetRequiredService<StateDatabase>()),
+            sp.GetRequiredService<CloudMetrics>(),
+            sp.GetService<Region.RegionLink>()));
         services.AddSingleton<Security.CloudBrokerAccess>();
         services.AddSingleton(sp => new Observability.GlobalAccuracy(sp.GetRequiredService<CloudMetrics>()));
         services.AddSingleton(sp => new Observability.CloudFleet(sp.GetRequiredService<CloudMetrics>(), sp.GetRequiredService<TimeProvider>()));
@@ -47,6 +49,13 @@ internal static class CloudServiceCollectionExtensions
 
         // The link's broker listens before the loop starts, and stops after it.
         services.AddHostedService(sp => sp.GetRequiredService<GatewayLink>());
+        if (configuration.GetSection(CloudAggregatorOptions.Section + ":Uplink").GetValue<bool>(nameof(CloudLink.CloudUplinkOptions.Enabled)))
+        {
+            // A region (docs/SCALING.md): its uplink to the tier above, started after its own broker.
+            services.AddSingleton<Region.RegionLink>();
+            services.AddHostedService(sp => sp.GetRequiredService<Region.RegionLink>());
+        }
+
         services.AddHostedService<CloudAggregatorWorker>();
         return services;
     }

@@ -8,4 +8,10 @@ internal sealed class CloudSigningOptions
     /// generated (with <c>cloud.pub</c> beside it) on first start. Set: the file must exist.
     /// </summary>
     public string? PrivateKeyPath { get; set; }
+
+    /// <summary>
+    /// With <c>Cloud:Uplink:Enabled</c> (a region): the higher tier's public key(s), PEM; its global models are taken
+    /// only when one of them signed it (unsigned models are refused).
+    /// </summary>
+    public string? UplinkPublicKeyPath { get; set; }
 }

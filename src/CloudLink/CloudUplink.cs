@@ -6,6 +6,7 @@ using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Core.Wire;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Chunking;
 using EdgeFL.Messaging.Retry;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -43,11 +44,17 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     private long _sessions;
     private (string UploadId, TaskCompletionSource<UploadAck> Ack)? _awaiting;
     private readonly ResiliencePipeline _sendRetry;
+    private readonly ChunkAssembler _globalChunks;
     private readonly GlobalModelRequester _globalRequests;
+    private int _presence = (int)GatewayPresence.Online;
 
-    /// <summary>Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken.</summary>
-    public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ModelVerifier verifier, ILogger logger)
+    /// <summary>
+    /// Creates the uplink for one gateway; <paramref name="verifier"/> decides which global models are taken. The
+    /// chunk counters are instruments of <paramref name="meter"/> (the gateway's) when given.
+    /// </summary>
+    public CloudUplink(CloudUplinkOptions options, string gatewayId, TopicScheme topics, DurableOutbox outbox, ModelVerifier verifier, ILogger logger, System.Diagnostics.Metrics.Meter? meter = null)
     {
+        _globalChunks = new ChunkAssembler(options.Chunking, options.MaxModelBytes, logger, meter, "edgefl.gateway");
         _options = options;
         _gatewayId = gatewayId;
         _verifier = verifier;
@@ -76,6 +83,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
                 // session and the global model is asked for on every connect.
                 CleanStart = protocol != MqttProtocol.V5,
                 SessionExpirySeconds = options.SessionExpirySeconds,
+                Will = new LastWill(topics.CloudGatewayStatus(gatewayId), GatewayPresenceCodec.Encode(GatewayPresence.Offline), Retain: false),
             },
             logger);
         _globalRequests = new GlobalModelRequester(_connection, topics, gatewayId, () => LatestGlobal?.Round, logger);
@@ -86,6 +94,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
 
             // Whatever the broker retains (nothing, or only on another node), the cloud answers with its current global model.
             await _globalRequests.RequestAsync(ct).ConfigureAwait(false);
+            await AnnouncePresenceAsync(ct).ConfigureAwait(false);
         });
     }
 
@@ -94,6 +103,9 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
 
     /// <summary>Uploads delivered since start: acknowledged by the cloud (by the broker when <see cref="CloudUplinkOptions.AckTimeout"/> is zero).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>Reassembles chunked global models (its counters: <see cref="ChunkAssembler.Metrics"/>).</summary>
+    public ChunkAssembler GlobalChunks => _globalChunks;
 
     /// <summary>The outbox this uplink drains.</summary>
     public DurableOutbox Outbox => _outbox;
@@ -116,14 +128,15 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnGlobalAsync, cancellationToken).ConfigureAwait(false);
-        await _connection.SubscribeAsync(_topics.CloudGlobalFor(_gatewayId), MqttQos.AtLeastOnce, OnGlobalAsync, cancellationToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, _globalChunks.Wrap(OnGlobalAsync), cancellationToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.CloudGlobalFor(_gatewayId), MqttQos.AtLeastOnce, _globalChunks.Wrap(OnGlobalAsync), cancellationToken).ConfigureAwait(false);
         if (_options.AckTimeout > TimeSpan.Zero)
         {
             await _connection.SubscribeAsync(_topics.CloudAck(_gatewayId), MqttQos.AtLeastOnce, OnAckAsync, cancellationToken).ConfigureAwait(false);
         }
 
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Volatile.Write(ref _presence, (int)GatewayPresence.Online);
         await _connection.StartAsync(_stop.Token).ConfigureAwait(false);
         _sender = Task.Run(() => RunSenderAsync(_stop.Token), CancellationToken.None);
     }
@@ -199,8 +212,37 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public Task AnnounceAsync(GatewayPresence presence, CancellationToken cancellationToken = default)
+    {
+        Volatile.Write(ref _presence, (int)presence);
+        return AnnouncePresenceAsync(cancellationToken);
+    }
+
+    /// <summary>Tests: drops the link without a DISCONNECT, as a crash would (the broker publishes the last will).</summary>
+    internal Task DropLinkAsync(CancellationToken cancellationToken = default) => _connection.GoOfflineAsync(cancellationToken);
+
+    /// <summary>Publishes the presence last announced (online until told otherwise); best effort, a reconnect sends it again.</summary>
+    private async Task AnnouncePresenceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var presence = (GatewayPresence)Volatile.Read(ref _presence);
+            await _connection.PublishAsync(_topics.CloudGatewayStatus(_gatewayId), GatewayPresenceCodec.Encode(presence), MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MqttNotConnectedException or MqttPublishRejectedException or OperationCanceledException)
+        {
+        }
+    }
+
+    /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        // A clean DISCONNECT does not publish the last will: say it here, so the cloud does not wait for this gateway.
+        if (_stop is { IsCancellationRequested: false } && _connection.IsConnected)
+        {
+            await AnnounceAsync(GatewayPresence.Offline, cancellationToken).ConfigureAwait(false);
+        }
+
         if (_stop is not null)
         {
             await _stop.CancelAsync().ConfigureAwait(false);
@@ -220,6 +262,7 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         _outbox.Enqueued -= Wake;
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
+        _globalChunks.Dispose();
         _stop?.Dispose();
     }
 
@@ -276,7 +319,8 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
         long session = Interlocked.Read(ref _sessions);
         try
         {
-            await _connection.PublishAsync(entry.Topic, entry.Payload, MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+            // Over Gateway:Cloud:Chunking:MaxPayloadBytes it goes as chunks; either way it stays queued until the cloud acknowledges the whole.
+            await ChunkedPublisher.PublishAsync(_connection, entry.Topic, entry.Payload, MqttQos.AtLeastOnce, retain: false, _options.Chunking.MaxPayloadBytes, _logger, cancellationToken).ConfigureAwait(false);
         }
         catch (MqttPublishRejectedException ex)
         {

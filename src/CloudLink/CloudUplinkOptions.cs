@@ -65,4 +65,7 @@ public sealed class CloudUplinkOptions
 
     /// <summary>How the uplink's sender backs off after a failed send (<c>Gateway:Cloud:Retry</c>).</summary>
     public EdgeFL.Messaging.Retry.RetryOptions Retry { get; set; } = new();
+
+    /// <summary>Chunked transfer (<c>Gateway:Cloud:Chunking</c>): uploads over <c>MaxPayloadBytes</c> go out in chunks; chunked global models are reassembled within these bounds.</summary>
+    public EdgeFL.Messaging.Chunking.ChunkingOptions Chunking { get; set; } = new();
 }

@@ -16,7 +16,14 @@ public sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOp
             return ValidateOptionsResult.Success;
         }
 
-        const string s = CloudUplinkOptions.Section;
+        var errors = Problems(o, CloudUplinkOptions.Section);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>What is wrong with <paramref name="o"/>, each message naming its key under <paramref name="s"/> (a gateway's <c>Gateway:Cloud</c>, a region's <c>Cloud:Uplink</c>).</summary>
+    public static List<string> Problems(CloudUplinkOptions o, string s)
+    {
+        ArgumentNullException.ThrowIfNull(o);
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(o.Host))
         {
@@ -65,6 +72,7 @@ public sealed class CloudUplinkOptionsValidator : IValidateOptions<CloudUplinkOp
         }
 
         errors.AddRange(RetryOptionsValidator.Problems(o.Retry, $"{s}:Retry"));
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        errors.AddRange(EdgeFL.Messaging.Chunking.ChunkingOptions.Problems(o.Chunking, $"{s}:Chunking"));
+        return errors;
     }
 }

@@ -23,6 +23,9 @@ public interface ICloudUplink
     /// <summary>Disconnects.</summary>
     Task StopAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Tells the cloud whether to wait for this gateway's uploads ({prefix}/cloud/status/{gw}); sent again on every reconnect.</summary>
+    Task AnnounceAsync(GatewayPresence presence, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     /// <summary>Sends a fleet report for the cloud's dashboard now (QoS 0, not retained, not queued); false when not connected.</summary>
     Task<bool> PublishFleetReportAsync(byte[] report, CancellationToken cancellationToken = default) => Task.FromResult(false);
 }

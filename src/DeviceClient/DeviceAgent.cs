@@ -318,7 +318,7 @@ internal sealed class DeviceAgent : IAsyncDisposable
         LocalTrainingOutcome outcome;
         try
         {
-            outcome = await _trainer.TrainAsync(model.Model, cancellationToken).ConfigureAwait(false);
+            outcome = await _trainer.TrainAsync(model.Model, model.Round, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

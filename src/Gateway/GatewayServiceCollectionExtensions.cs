@@ -75,7 +75,7 @@ internal static class GatewayServiceCollectionExtensions
             {
                 var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
                 var verifier = ModelVerifier.FromFile(gateway.Signing.CloudPublicKeyPath, gateway.Signing.RequireSignedModels);
-                var cloud = new CloudUplink(sp.GetRequiredService<IOptions<CloudUplinkOptions>>().Value, gateway.GatewayId, new TopicScheme(gateway.TopicPrefix), sp.GetRequiredService<DurableOutbox>(), verifier, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudUplink>());
+                var cloud = new CloudUplink(sp.GetRequiredService<IOptions<CloudUplinkOptions>>().Value, gateway.GatewayId, new TopicScheme(gateway.TopicPrefix), sp.GetRequiredService<DurableOutbox>(), verifier, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CloudUplink>(), sp.GetRequiredService<GatewayMetrics>().Meter);
                 cloud.GlobalRejected += sp.GetRequiredService<GatewayMetrics>().CountGlobalRejected;
                 return cloud;
             });

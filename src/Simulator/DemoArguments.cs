@@ -15,15 +15,15 @@ internal static class DemoArguments
         EdgeFL demo: devices, gateways and a cloud on embedded MQTT brokers over loopback, learning Fashion-MNIST.
 
         Usage: dotnet run --project src/Simulator -c Release -- [flags]
-               dotnet run --project src/Simulator -c Release -- init-model --out FILE [--model mlp|mobilenet] [--seed N]
 
-        Signing keys, certificates, credentials and inspecting files: the operator's CLI,
-        dotnet run --project src/Cli -- --help (keygen, make-certs, provision-device, inspect, ...).
+        Initial model files, signing keys, certificates, credentials and inspecting files: the operator's CLI,
+        dotnet run --project src/Cli -- --help (init-model, keygen, make-certs, provision-device, inspect, ...).
 
           --devices N          sensor devices (default 20)
           --gateways N         gateways (default 4)
+          --regions N          region aggregators between the gateways and the global one (default 0: none)
           --rounds N           rounds per gateway (default 50)
-          --sync-every N       cloud sync every N rounds (default 5)
+          --sync-every N       cloud sync every N rounds (default 1 for mlp, 5 for mobilenet)
           --model mlp|mobilenet  model (default mlp)
           --trainer torch|managed  the devices' training backend: TorchSharp or managed code (default torch)
           --quantize           devices send 8-bit quantized updates
@@ -32,7 +32,9 @@ internal static class DemoArguments
           --alpha F            Dirichlet label-skew concentration (default 0.5)
           --epochs N           local epochs per round (default 1)
           --batch-size N       mini-batch size (default 16)
-          --lr F               learning rate (default 0.01)
+          --lr F               the devices' learning rate (default 0.02 for mlp, 0.01 for mobilenet)
+          --lr-decay-rounds N  cosine decay of the learning rate over N rounds (default 0: constant)
+          --lr-final F         where the decay ends, as a fraction of --lr (default 0.1)
           --train-samples N    use only N training samples (default: all 60,000)
           --test-samples N     score on only N test images (default: all 10,000)
           --training-slots N   devices training at once (default: cores)
@@ -58,7 +60,8 @@ internal static class DemoArguments
           --prox-mu F          FedProx's proximal coefficient mu on every device (default 0: off)
           --report DIR         write the HTML report and PNG plots there (default edgefl-report; '' for none)
           --ceiling auto|train|none|F  the centralized ceiling on the accuracy plot: the bench's figure for the
-                               default configuration (auto, default), trained here on the run's data (train), none, or F
+                               MLP at --lr 0.01 (auto, default), trained here on the run's data with
+                               --trainer's backend (train), none, or F
           --dashboard PORT     serve the cloud's live dashboard on http://127.0.0.1:PORT/dashboard/ during the run
           --verbose            show the services' logs (information and up)
           --quiet              print only the final line
@@ -83,6 +86,7 @@ internal static class DemoArguments
             {
                 "--devices" => o with { Devices = Int(1) },
                 "--gateways" => o with { Gateways = Int(1) },
+                "--regions" => o with { Regions = Int(0) },
                 "--rounds" => o with { Rounds = Int(1) },
                 "--sync-every" => o with { SyncEvery = Int(1) },
                 "--model" => o with { Model = ParseModel(Value()) },
@@ -94,6 +98,8 @@ internal static class DemoArguments
                 "--epochs" => o with { Epochs = Int(1) },
                 "--batch-size" => o with { BatchSize = Int(1) },
                 "--lr" => o with { LearningRate = Real(1e-9, 10) },
+                "--lr-decay-rounds" => o with { DecayRounds = Int(0) },
+                "--lr-final" => o with { FinalLearningRateFactor = Real(0, 1) },
                 "--train-samples" => o with { TrainSamples = Int(0) },
                 "--test-samples" => o with { TestSamples = Int(0) },
                 "--training-slots" => o with { TrainingSlots = Int(1) },
@@ -134,6 +140,16 @@ internal static class DemoArguments
         if (o.Gateways > o.Devices)
         {
             throw new ArgumentException($"--gateways ({o.Gateways}) must not exceed --devices ({o.Devices})");
+        }
+
+        if (o.Regions > o.Gateways)
+        {
+            throw new ArgumentException($"--regions ({o.Regions}) must not exceed --gateways ({o.Gateways})");
+        }
+
+        if (o.Regions > 0 && o.ExternalBroker is not null)
+        {
+            throw new ArgumentException("--regions runs each region on its own embedded broker: it cannot be combined with --external-broker");
         }
 
         if (o.ExternalBroker is { } broker)

@@ -32,7 +32,7 @@ internal sealed class DemoFleet : IAsyncDisposable
 
     public ILoggerFactory Loggers { get; }
 
-    /// <summary>The cloud first, then the gateways.</summary>
+    /// <summary>The cloud first, then the regions (with --regions), then the gateways.</summary>
     public List<IHost> Hosts { get; } = [];
 
     public List<DeviceAgent> Agents { get; } = [];

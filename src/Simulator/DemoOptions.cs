@@ -15,11 +15,20 @@ internal sealed record DemoOptions
     /// <summary>Gateways; devices are spread evenly over them.</summary>
     public int Gateways { get; init; } = 4;
 
+    /// <summary>Region aggregators between the gateways and the global one (0: the gateways talk to the one cloud); gateways are spread evenly over them.</summary>
+    public int Regions { get; init; }
+
     /// <summary>Rounds each gateway runs.</summary>
     public int Rounds { get; init; } = 50;
 
-    /// <summary>Cloud sync every this many rounds.</summary>
-    public int SyncEvery { get; init; } = 5;
+    /// <summary>Cloud sync every this many rounds; null: <see cref="EffectiveSyncEvery"/>.</summary>
+    public int? SyncEvery { get; init; }
+
+    /// <summary>
+    /// The sync interval in effect: every round for the MLP (the best mean of docs/PERFORMANCE.md figure 9 at
+    /// Dirichlet 0.1 and 0.5, with <see cref="EffectiveLearningRate"/> 0.02); every 5 rounds for MobileNet (not measured).
+    /// </summary>
+    public int EffectiveSyncEvery => SyncEvery ?? (Model == ModelKind.Mlp ? 1 : 5);
 
     /// <summary>Model architecture.</summary>
     public ModelKind Model { get; init; } = ModelKind.Mlp;
@@ -45,8 +54,17 @@ internal sealed record DemoOptions
     /// <summary>Mini-batch size.</summary>
     public int BatchSize { get; init; } = 16;
 
-    /// <summary>SGD learning rate.</summary>
-    public double LearningRate { get; init; } = 0.01;
+    /// <summary>The devices' SGD learning rate; null: <see cref="EffectiveLearningRate"/>.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>The learning rate in effect: 0.02 for the MLP (figure 9), 0.01 for MobileNet (not measured).</summary>
+    public double EffectiveLearningRate => LearningRate ?? (Model == ModelKind.Mlp ? 0.02 : 0.01);
+
+    /// <summary>Devices' cosine learning-rate decay over this many rounds (<c>Device:Training:DecayRounds</c>); 0 is a constant learning rate.</summary>
+    public int DecayRounds { get; init; }
+
+    /// <summary>The fraction of the learning rate the decay ends at (<c>Device:Training:FinalLearningRateFactor</c>).</summary>
+    public double FinalLearningRateFactor { get; init; } = 0.1;
 
     /// <summary>Training samples used in all (0 = the whole training set), for quick runs.</summary>
     public int TrainSamples { get; init; }

@@ -24,9 +24,11 @@ internal sealed class HostileTrainer(IMemoryAwareTrainer inner, AttackKind attac
 
     public int FitBatchSize(double freeMemoryMb) => inner.FitBatchSize(freeMemoryMb);
 
-    public async Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default)
+    public Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default) => TrainAsync(start, 0, cancellationToken);
+
+    public async Task<LocalTrainingOutcome> TrainAsync(ModelState start, long round, CancellationToken cancellationToken = default)
     {
-        var honest = await inner.TrainAsync(start, cancellationToken).ConfigureAwait(false);
+        var honest = await inner.TrainAsync(start, round, cancellationToken).ConfigureAwait(false);
         return honest with { Model = Poison(Quantizer.Dequantize(start), honest.Model, attack, factor) };
     }
 

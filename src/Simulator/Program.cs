@@ -2,26 +2,7 @@ using System.Globalization;
 using EdgeFL.Simulator;
 using EdgeFL.Training.Data;
 
-if (args.Length > 0 && args[0] == "init-model")
-{
-    if (args.Contains("--help"))
-    {
-        Console.WriteLine(InitModelCommand.Usage);
-        return 0;
-    }
-
-    try
-    {
-        return await InitModelCommand.RunAsync(args[1..], Console.Out).ConfigureAwait(false);
-    }
-    catch (ArgumentException ex)
-    {
-        Console.Error.WriteLine($"error: {ex.Message}");
-        return 2;
-    }
-}
-
-if (args.Length > 0 && args[0] is "keygen" or "make-certs")
+if (args.Length > 0 && args[0] is "init-model" or "keygen" or "make-certs")
 {
     Console.Error.WriteLine($"error: '{args[0]}' moved to the operator's CLI: dotnet run --project src/Cli -- {args[0]} --help");
     return 2;

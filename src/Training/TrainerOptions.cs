@@ -21,6 +21,29 @@ public sealed record TrainerOptions
     /// </summary>
     public double ProximalMu { get; init; }
 
+    /// <summary>
+    /// When positive, the learning rate follows a cosine from <see cref="LearningRate"/> at round 0 down to
+    /// <see cref="LearningRate"/> x <see cref="FinalLearningRateFactor"/> at this round, and stays there (the round is
+    /// the federation's round number the device trains for: every device of a fleet decays alike). 0 (default): constant.
+    /// </summary>
+    public int DecayRounds { get; init; }
+
+    /// <summary>The fraction of <see cref="LearningRate"/> reached at <see cref="DecayRounds"/>, in [0, 1]; default 0.1.</summary>
+    public double FinalLearningRateFactor { get; init; } = 0.1;
+
+    /// <summary>The learning rate for training in federation round <paramref name="round"/> (see <see cref="DecayRounds"/>).</summary>
+    public double LearningRateAt(long round)
+    {
+        if (DecayRounds <= 0)
+        {
+            return LearningRate;
+        }
+
+        double progress = Math.Clamp((double)round / DecayRounds, 0, 1);
+        double factor = FinalLearningRateFactor + ((1 - FinalLearningRateFactor) * 0.5 * (1 + Math.Cos(Math.PI * progress)));
+        return LearningRate * factor;
+    }
+
     /// <summary>Seeds the batch shuffling; null draws a fresh seed. TorchSharp's dropout uses libtorch's global generator; the managed trainer's dropout a generator seeded from this seed.</summary>
     public int? Seed { get; init; }
 
@@ -45,6 +68,16 @@ public sealed record TrainerOptions
         if (!(ProximalMu >= 0 && ProximalMu <= 100))
         {
             throw new ArgumentException($"{nameof(ProximalMu)} must be in [0, 100], got {ProximalMu}", nameof(ProximalMu));
+        }
+
+        if (DecayRounds < 0)
+        {
+            throw new ArgumentException($"{nameof(DecayRounds)} must be 0 (constant) or more, got {DecayRounds}", nameof(DecayRounds));
+        }
+
+        if (!(FinalLearningRateFactor >= 0 && FinalLearningRateFactor <= 1))
+        {
+            throw new ArgumentException($"{nameof(FinalLearningRateFactor)} must be in [0, 1], got {FinalLearningRateFactor}", nameof(FinalLearningRateFactor));
         }
 
         if (!(Momentum >= 0 && Momentum < 1))

@@ -55,6 +55,29 @@ public sealed class DeviceAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Device_WithADecayingLearningRate_TrainsWithTheRateOfTheRoundItIsAskedFor()
+    {
+        var data = FashionMnist.Load().Train.Take(160);
+        var start = ManagedModels.CreateInitial(ModelKind.Mlp, seed: 1);
+        var options = new TrainerOptions { Seed = 3, LearningRate = 0.05, DecayRounds = 40, FinalLearningRateFactor = 0.1 };
+        using var trainer = new DeviceTrainer(TrainingBackends.Create(TrainingBackendKind.Managed, ModelKind.Mlp, threads: 1).Backend, data, options);
+        await using var device = _gw.Agent("dev-lr", trainer, new SimulatedBattery(3000, 0.9));
+        await device.StartAsync();
+        await _gw.PublishModelAsync(start, round: 30);
+
+        var update = await _gw.NextAsync<DeviceUpdate>("update", p => WireCodec.TryDecodeUpdate(new(p), DecodeLimits.Default, out var u, out _) ? u : null);
+
+        // The same training, by hand, at round 30's rate (three quarters down the cosine: 0.232 of 0.05) and at the constant rate.
+        double rate = options.LearningRateAt(30);
+        Assert.InRange(rate, 0.0115, 0.0117);
+        using var reference = TrainingBackends.Create(TrainingBackendKind.Managed, ModelKind.Mlp, threads: 1).Backend;
+        var decayed = reference.Train(start, data, options with { DecayRounds = 0, LearningRate = rate, BatchSize = trainer.BatchSize }).Model;
+        var constant = reference.Train(start, data, options with { DecayRounds = 0, BatchSize = trainer.BatchSize }).Model;
+        Assert.Equal(decayed.Tensors[0].Data.ToArray(), update.Model.Tensors[0].Data.ToArray());
+        Assert.NotEqual(constant.Tensors[0].Data.ToArray(), update.Model.Tensors[0].Data.ToArray());
+    }
+
+    [Fact]
     public async Task Device_BelowTheBatteryThreshold_DeclinesTheRound()
     {
         var trainer = new GatedTrainer();

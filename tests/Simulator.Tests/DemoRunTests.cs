@@ -84,10 +84,39 @@ public sealed class DemoRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Demo_WithRegions_RunsDeviceGatewayRegionGlobal_AndLearnsWellAboveChance()
+    {
+        var output = new StringWriter();
+        var options = Small() with { Gateways = 3, Regions = 2, Trainer = EdgeFL.Training.Backends.TrainingBackendKind.Managed };
+        var runner = new DemoRunner(options, output) { ErrorSink = _errors.For("demo") };
+
+        double accuracy = await runner.RunAsync();
+
+        Assert.True(accuracy > 0.5, $"final accuracy {accuracy:F4}\n{output}");
+        Assert.Equal([2L, 4L, 6L], runner.AccuracyByRound.Keys);
+        string text = output.ToString();
+        Assert.Contains("3 gateways in 2 regions", text, StringComparison.Ordinal);
+        Assert.Contains("cloud sync after round 6: 2 regions", text, StringComparison.Ordinal);
+
+        // Every model checked at every tier (global -> regions -> gateways -> devices): nothing refused.
+        Assert.Empty(runner.ModelRejections);
+    }
+
+    [Fact]
+    public void Regions_AreParsed_AndBadOnesNamed()
+    {
+        Assert.Equal(0, DemoArguments.Parse([]).Regions);
+        Assert.Equal(2, DemoArguments.Parse(["--gateways", "4", "--regions", "2"]).Regions);
+        Assert.Contains("--regions", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--gateways", "2", "--regions", "3"])).Message, StringComparison.Ordinal);
+        Assert.Contains("--regions", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--regions", "-1"])).Message, StringComparison.Ordinal);
+        Assert.Contains("--external-broker", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--regions", "2", "--external-broker", "127.0.0.1:1883"])).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Arguments_AreParsed_AndBadOnesNamed()
     {
         var o = DemoArguments.Parse(["--devices", "8", "--gateways", "2", "--rounds", "3", "--sync-every", "1", "--model", "mobilenet", "--quantize", "--seed", "5"]);
-        Assert.Equal((8, 2, 3, 1, EdgeFL.Training.Models.ModelKind.MobileNet, true, 5), (o.Devices, o.Gateways, o.Rounds, o.SyncEvery, o.Model, o.Quantize, o.Seed));
+        Assert.Equal((8, 2, 3, 1, EdgeFL.Training.Models.ModelKind.MobileNet, true, 5), (o.Devices, o.Gateways, o.Rounds, o.EffectiveSyncEvery, o.Model, o.Quantize, o.Seed));
         Assert.Contains("--devices", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--devices", "zero"])).Message, StringComparison.Ordinal);
         Assert.Contains("--model", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--model", "resnet"])).Message, StringComparison.Ordinal);
         Assert.Contains("--gateways", Assert.Throws<ArgumentException>(() => DemoArguments.Parse(["--devices", "2", "--gateways", "3"])).Message, StringComparison.Ordinal);

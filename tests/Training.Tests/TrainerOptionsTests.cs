@@ -12,6 +12,9 @@ public sealed class TrainerOptionsTests
         { new TrainerOptions { Momentum = -0.1 }, nameof(TrainerOptions.Momentum) },
         { new TrainerOptions { ProximalMu = -0.01 }, nameof(TrainerOptions.ProximalMu) },
         { new TrainerOptions { ProximalMu = double.NaN }, nameof(TrainerOptions.ProximalMu) },
+        { new TrainerOptions { DecayRounds = -1 }, nameof(TrainerOptions.DecayRounds) },
+        { new TrainerOptions { FinalLearningRateFactor = 1.5 }, nameof(TrainerOptions.FinalLearningRateFactor) },
+        { new TrainerOptions { FinalLearningRateFactor = double.NaN }, nameof(TrainerOptions.FinalLearningRateFactor) },
     };
 
     [Theory]
@@ -32,6 +35,21 @@ public sealed class TrainerOptionsTests
         Assert.Equal(0.01, options.LearningRate);
         Assert.Equal(1, options.Epochs);
         Assert.Equal(0, options.Momentum);
+    }
+
+    [Fact]
+    public void LearningRateAt_FollowsACosineDownToTheFinalFactor_ThenStays()
+    {
+        var constant = new TrainerOptions { LearningRate = 0.02 };
+        Assert.Equal(0.02, constant.LearningRateAt(0));
+        Assert.Equal(0.02, constant.LearningRateAt(1000));
+
+        var decaying = constant with { DecayRounds = 50, FinalLearningRateFactor = 0.1 };
+        Assert.Equal(0.02, decaying.LearningRateAt(0), 12);
+        Assert.Equal(0.02 * 0.55, decaying.LearningRateAt(25), 12);
+        Assert.Equal(0.002, decaying.LearningRateAt(50), 12);
+        Assert.Equal(0.002, decaying.LearningRateAt(80), 12);
+        Assert.True(decaying.LearningRateAt(10) < decaying.LearningRateAt(9));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using EdgeFL.CloudBridge.Security;
 using EdgeFL.Core.Messages;
@@ -9,6 +10,7 @@ using EdgeFL.Core.Wire;
 using System.Diagnostics.Metrics;
 using EdgeFL.Hosting;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Chunking;
 using EdgeFL.Messaging.Retry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -46,6 +48,10 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     private MqttConnection? _connection;
     private readonly GlobalModelAnswers _answers;
 
+    // Chunked uploads (PROTOCOL.md 6.4) are reassembled here, within Cloud:Chunking's bounds, before admission.
+    private readonly ChunkAssembler _uploadChunks;
+    private bool _takingUploads;
+
     private readonly Observability.CloudFleet? _fleet;
 
     public GatewayLink(IOptions<CloudAggregatorOptions> options, CloudBrokerAccess access, CloudAggregator aggregator, ModelSigner signer, ILoggerFactory loggers, IMeterFactory meters, Observability.CloudFleet? fleet = null)
@@ -60,15 +66,19 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         _logger = loggers.CreateLogger<GatewayLink>();
         _topics = new TopicScheme(_options.TopicPrefix);
         _meters = meters;
+        _uploadChunks = new ChunkAssembler(_options.Chunking, _options.MaxUploadBytes, _logger, aggregator.Metrics.Meter, "edgefl.cloud");
 
-        _answers = new GlobalModelAnswers(_topics, () => _aggregator.Global, signer, _logger);
+        _answers = new GlobalModelAnswers(_topics, () => _aggregator.Global, signer, _options.Chunking.MaxPayloadBytes, _logger);
 
         // Any failure of a global model's publish is tried again: never the end of the aggregator.
         _retry = RetryPolicy.Create(_options.Retry, _logger, "cloud: publishing a global model", retryOn: static _ => true);
     }
 
-    /// <summary>Raised after an upload was folded in (the aggregation loop checks for complete rounds).</summary>
+    /// <summary>Raised after an upload was folded in, or a gateway said it will not upload (the aggregation loop checks for complete rounds).</summary>
     public event Action? UploadAccepted;
+
+    /// <summary>Reassembles chunked uploads (its counters: <see cref="ChunkAssembler.Metrics"/>).</summary>
+    public ChunkAssembler UploadChunks => _uploadChunks;
 
     /// <summary>The embedded broker, when this process hosts one (tests read its counters).</summary>
     public EmbeddedBroker? Broker { get; private set; }
@@ -91,10 +101,17 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         Broker = new EmbeddedBroker(
-            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls },
+            new EmbeddedBrokerOptions { BindAddress = _options.BindAddress, Port = _options.Port, MaxMessageBytes = _options.MaxUploadBytes, MaxRetainedBytes = _options.MaxUploadBytes + (16L * 1024 * 1024), Tls = _options.Tls, MaxConnections = _options.MaxConnections },
             _loggers.CreateLogger<EmbeddedBroker>(),
             policy,
             meters: _meters);
+
+        // Uploads are taken in the broker's receive path, on each gateway's connection, before its PUBACK (as a
+        // gateway takes its devices' updates): no copy queued for the aggregator's client (which held every
+        // upload of a sync: O(gateways x model)), and concurrent uploads share the journal's commits. They go
+        // no further. Until the aggregator has its model (ConnectAsync) they are dropped unacknowledged, as a
+        // broker without the aggregator's session would: each gateway sends again after its ack timeout.
+        Broker.AddLocalConsumer(_topics.CloudUploadFilter, TakeUpload, forward: false, _options.MaxUploadBytes);
         try
         {
             await Broker.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -118,10 +135,20 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
 
         // A retained global model on the broker (from before a restart) wins over an older seed.
         await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, OnRetainedGlobalAsync, cancellationToken).ConfigureAwait(false);
-        await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, OnUploadAsync, cancellationToken).ConfigureAwait(false);
 
         // Gateways ask for the current global model on every connect: correctness does not rest on RETAIN.
         await _connection.SubscribeAsync(_topics.CloudGlobalRequestFilter, MqttQos.AtLeastOnce, _answers.OnRequestAsync, cancellationToken).ConfigureAwait(false);
+        // Gateways' presence (online, idle, or offline as a last will): a sync does not wait for one that will not upload.
+        await _connection.SubscribeAsync(_topics.CloudGatewayStatusFilter, MqttQos.AtLeastOnce, OnPresenceAsync, cancellationToken).ConfigureAwait(false);
+        if (Broker is null)
+        {
+            await _connection.SubscribeAsync(_topics.CloudUploadFilter, MqttQos.AtLeastOnce, _uploadChunks.Wrap(OnUploadAsync), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _takingUploads = true;
+        }
+
         if (_fleet is { } fleet)
         {
             // The gateways' fleet reports, for the dashboard: QoS 0, the next one replaces a lost one.
@@ -149,12 +176,13 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
     /// <summary>
     /// Publishes a global model, signed and retained (every gateway that connects later finds it), retrying
     /// (Cloud:Retry) until it is out or the aggregator stops; <paramref name="heartbeat"/> is fed while it waits.
+    /// Over Cloud:Chunking:MaxPayloadBytes it goes as chunks, which are not retained (PROTOCOL.md 6.4).
     /// </summary>
     public async Task PublishAsync(ModelMessage global, LoopHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         byte[] payload = _signer.Encode(global);
         var publish = _retry.ExecuteAsync(
-            async ct => await _connection!.PublishAsync(_topics.CloudGlobalModel, payload, MqttQos.AtLeastOnce, retain: true, ct).ConfigureAwait(false),
+            async ct => await ChunkedPublisher.PublishAsync(_connection!, _topics.CloudGlobalModel, payload, MqttQos.AtLeastOnce, retain: true, _options.Chunking.MaxPayloadBytes, _logger, ct).ConfigureAwait(false),
             cancellationToken);
         await heartbeat.TickWhile(publish.AsTask(), cancellationToken).ConfigureAwait(false);
     }
@@ -179,6 +207,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         }
 
         _ownKey.Dispose();
+        _uploadChunks.Dispose();
     }
 
     private Task OnRetainedGlobalAsync(InboundMessage message, CancellationToken cancellationToken)
@@ -204,11 +233,46 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    private Task OnPresenceAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        if (_topics.GatewayIdFromStatus(message.Topic) is { } gatewayId
+            && GatewayPresenceCodec.TryDecode(message.Payload, out var presence)
+            && _aggregator.OnPresence(gatewayId, presence))
+        {
+            UploadAccepted?.Invoke();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private ConsumerVerdict TakeUpload(InboundMessage message)
+    {
+        if (Volatile.Read(ref _takingUploads))
+        {
+            if (!ChunkCodec.IsChunk(message.Payload))
+            {
+                OnUpload(message);
+            }
+            else if (_uploadChunks.Take(message.Topic, message.Payload) is { } whole)
+            {
+                OnUpload(new InboundMessage(message.Topic, new ReadOnlySequence<byte>(whole), Retain: false));
+            }
+        }
+
+        return ConsumerVerdict.Taken();
+    }
+
     private Task OnUploadAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        OnUpload(message);
+        return Task.CompletedTask;
+    }
+
+    private void OnUpload(InboundMessage message)
     {
         if (_topics.GatewayIdFromUpload(message.Topic) is not { } gatewayId)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         if (_aggregator.OnUpload(gatewayId, message.Payload, out var ack) == AdmissionOutcome.Accepted)
@@ -220,8 +284,6 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         {
             _acks.Writer.TryWrite(ack);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <summary>

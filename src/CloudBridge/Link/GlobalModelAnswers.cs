@@ -6,6 +6,7 @@ using EdgeFL.Core.Messages;
 using EdgeFL.Core.Signing;
 using EdgeFL.Core.Topics;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Chunking;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.CloudBridge.Link;
@@ -16,7 +17,7 @@ namespace EdgeFL.CloudBridge.Link;
 /// gateway said it holds that round already. Requests wait in a queue for the sender loop (never answered from
 /// the receive handler); a gateway's requests that arrive while one of its answers is pending are one answer.
 /// </summary>
-internal sealed class GlobalModelAnswers(TopicScheme topics, Func<ModelMessage?> current, ModelSigner signer, ILogger logger)
+internal sealed class GlobalModelAnswers(TopicScheme topics, Func<ModelMessage?> current, ModelSigner signer, long maxPayloadBytes, ILogger logger)
 {
     private readonly Channel<string> _queue = Channel.CreateBounded<string>(new BoundedChannelOptions(100_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
     private readonly Dictionary<string, long> _pending = new(StringComparer.Ordinal);
@@ -78,7 +79,7 @@ internal sealed class GlobalModelAnswers(TopicScheme topics, Func<ModelMessage?>
 
                 try
                 {
-                    await connection.PublishAsync(topics.CloudGlobalFor(gatewayId), Encode(global), MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+                    await ChunkedPublisher.PublishAsync(connection, topics.CloudGlobalFor(gatewayId), Encode(global), MqttQos.AtLeastOnce, retain: false, maxPayloadBytes, logger, cancellationToken).ConfigureAwait(false);
                     Interlocked.Increment(ref _answered);
                     CloudLog.GlobalAnswered(logger, global.Round, gatewayId, held);
                 }

@@ -15,7 +15,7 @@ namespace EdgeFL.CloudBridge.State;
 /// </summary>
 internal sealed class CloudStateStore(StateDatabase db)
 {
-    public const string Schema = KeyValue.Schema + Journal.Schema + """
+    public const string Schema = KeyValue.Schema + Journal.Schema + CloudLink.Outbox.DurableOutbox.Schema + """
         CREATE TABLE IF NOT EXISTS upload_journal (upload_id TEXT PRIMARY KEY, round INTEGER NOT NULL, gateway_id TEXT NOT NULL, payload BLOB NOT NULL);
         INSERT OR IGNORE INTO journal (round, sender, id, payload)
             SELECT round, gateway_id, upload_id, payload FROM upload_journal ORDER BY round, rowid;
@@ -76,10 +76,11 @@ internal sealed class CloudStateStore(StateDatabase db)
 
     /// <summary>
     /// The new global model and, in the same transaction, the server optimizer's state that produced it (none: no
-    /// state kept); uploads of its round and older leave the journal.
+    /// state kept) and <paramref name="alsoInTransaction"/> (a region's upload queued); uploads of its round and older leave the journal.
     /// </summary>
-    public void SaveGlobal(ModelMessage global, ServerOptimizerState? optimizer = null) => db.InTransaction((c, tx) =>
+    public void SaveGlobal(ModelMessage global, ServerOptimizerState? optimizer = null, Action<SqliteConnection, SqliteTransaction>? alsoInTransaction = null) => db.InTransaction((c, tx) =>
     {
+        alsoInTransaction?.Invoke(c, tx);
         KeyValue.Set(c, tx, "global", WireCodec.Encode(global));
         if (optimizer is { Moments: { } moments })
         {
@@ -113,4 +114,12 @@ internal sealed class CloudStateStore(StateDatabase db)
 
         return new ServerOptimizerState(state!.ModelId, state.Round, KeyValue.GetInt64(c, "optimizer_steps") ?? 0, state.Model);
     });
+
+    /// <summary>A region: the round of the last global model taken from the tier above (-1: none).</summary>
+    public long LoadUpperRound() => db.Read(c => KeyValue.GetInt64(c, UpperRoundKey)) ?? -1;
+
+    /// <summary>A region: the global model taken from the tier above, with its round noted, in one transaction.</summary>
+    public void SaveUpper(ModelMessage global) => SaveGlobal(global, null, (c, tx) => KeyValue.Set(c, tx, UpperRoundKey, global.Round));
+
+    private const string UpperRoundKey = "upper_round";
 }

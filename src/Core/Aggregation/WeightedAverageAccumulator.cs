@@ -18,6 +18,8 @@ public sealed class WeightedAverageAccumulator
 {
     private readonly float[]?[] floatSums;
     private readonly double[]?[] intSums;
+    private readonly bool[] zeroed; // per float tensor: its sums count as zeros (cleared lazily: the first fold writes them)
+    private readonly int maxThreads = Environment.ProcessorCount;
     private double referenceWeight; // weight owed to Layout's values by scaled adds
 
     /// <summary>Creates an accumulator for models with the names, shapes and logical dtypes of <paramref name="layout"/>.</summary>
@@ -28,6 +30,7 @@ public sealed class WeightedAverageAccumulator
         int n = layout.Tensors.Count;
         floatSums = new float[n][];
         intSums = new double[n][];
+        zeroed = new bool[n];
         for (int i = 0; i < n; i++)
         {
             NamedTensor t = layout.Tensors[i];
@@ -69,38 +72,63 @@ public sealed class WeightedAverageAccumulator
     public void Add(ModelState update, double weight, double deltaScale)
     {
         ArgumentNullException.ThrowIfNull(update);
-        if (!double.IsFinite(weight) || weight <= 0 || weight > float.MaxValue)
-        {
-            throw new ArgumentOutOfRangeException(nameof(weight), weight, "weight must be positive and finite in float32");
-        }
-
+        CheckWeight(weight);
         if (!(deltaScale > 0 && deltaScale <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(deltaScale), deltaScale, "the delta scale must be in (0, 1]");
         }
 
         CheckLayout(update);
-        float w = (float)(weight * deltaScale);
-        for (int i = 0; i < update.Tensors.Count; i++)
-        {
-            NamedTensor t = update.Tensors[i];
-            switch (t.DType)
-            {
-                case TensorDType.Float32:
-                    AddFloat32(t, w, floatSums[i]!);
-                    break;
-                case TensorDType.QUInt8:
-                    AddQuantized(t.Data.Span, t.Quantization!.Value, w, floatSums[i]);
-                    break;
-                case TensorDType.Int64:
-                    AddInt64(t.AsInt64(), weight, intSums[i]);
-                    break;
-            }
-        }
-
+        Fold([update], [weight], [(float)(weight * deltaScale)]);
         Count++;
         TotalWeight += weight;
         referenceWeight += weight * (1 - deltaScale);
+    }
+
+    /// <summary>
+    /// Folds several updates in at once, each with its weight; the same sums as adding them one by one in
+    /// order (bitwise), but the sums are read and written once per group of up to 8 updates instead of once
+    /// per update. Nothing is kept after the call returns: the updates are lent for the call only. Everything
+    /// is checked before the sums are touched, so a throwing call changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Add(ModelState, double)"/>, for any of the updates.</exception>
+    public void AddRange(IReadOnlyList<(ModelState Update, double Weight)> updates)
+    {
+        ArgumentNullException.ThrowIfNull(updates);
+        foreach ((ModelState update, double weight) in updates)
+        {
+            ArgumentNullException.ThrowIfNull(update, nameof(updates));
+            CheckWeight(weight);
+            CheckLayout(update);
+        }
+
+        for (int start = 0; start < updates.Count; start += GroupFold.MaxGroup)
+        {
+            int n = Math.Min(GroupFold.MaxGroup, updates.Count - start);
+            var group = new ModelState[n];
+            var weights = new double[n];
+            var factors = new float[n];
+            for (int g = 0; g < n; g++)
+            {
+                (group[g], weights[g]) = updates[start + g];
+                factors[g] = (float)weights[g];
+            }
+
+            Fold(group, weights, factors);
+            foreach (double w in weights)
+            {
+                Count++;
+                TotalWeight += w;
+            }
+        }
+    }
+
+    /// <summary>How many cores a large tensor is split over (default: all of them); 1 sums on the calling thread.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Less than 1.</exception>
+    public int MaxThreads
+    {
+        get => maxThreads;
+        init => maxThreads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxThreads), value, "MaxThreads must be at least 1");
     }
 
     /// <summary>The weighted mean of everything added: float32 and int64 tensors in the layout's order.</summary>
@@ -120,6 +148,12 @@ public sealed class WeightedAverageAccumulator
             int[] shape = (int[])layout.Shape.Clone();
             if (floatSums[i] is { } sums)
             {
+                if (zeroed[i])
+                {
+                    Array.Clear(sums);
+                    zeroed[i] = false;
+                }
+
                 var bytes = new byte[sums.Length * sizeof(float)];
                 Span<float> mean = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
                 TensorPrimitives.Multiply(sums, inverse, mean);
@@ -163,13 +197,8 @@ public sealed class WeightedAverageAccumulator
             Layout = reference;
         }
 
-        foreach (float[]? s in floatSums)
-        {
-            if (s is not null)
-            {
-                Array.Clear(s);
-            }
-        }
+        // The float sums are not cleared here: the next fold writes them without reading them.
+        Array.Fill(zeroed, true);
 
         foreach (double[]? s in intSums)
         {
@@ -211,70 +240,46 @@ public sealed class WeightedAverageAccumulator
 
     internal static string Describe(NamedTensor t) => $"'{t.Name}' [{string.Join(',', t.Shape)}] {t.DType.Logical().WireName()}";
 
-    /// <summary>The shortest slice a core gets: smaller tensors are summed on one core (the handoff would cost more).</summary>
-    internal const int MinSliceElements = 32 * 1024;
+    /// <summary>The shortest slice a core gets (<see cref="GroupFold.MinSliceElements"/>).</summary>
+    internal const int MinSliceElements = GroupFold.MinSliceElements;
 
-    /// <summary>
-    /// <c>acc += w x t</c>. A large tensor is cut into one contiguous slice per core: in cache a single core
-    /// is compute-bound (TorchSharp's add on two threads beat it by 1.4-1.7x at 10^5-10^6 floats,
-    /// PERFORMANCE.md figure 1). Each element is computed exactly as on one core, so the sums do not
-    /// depend on the split. An accumulator that fits a cache is written so that it stays there
-    /// (<see cref="ChunkedMultiplyAdd"/>).
-    /// </summary>
-    private static void AddFloat32(NamedTensor t, float w, float[] acc)
+    private static void CheckWeight(double weight)
     {
-        bool inCache = ChunkedMultiplyAdd.KeepsInCache(acc.Length);
-        int parts = Math.Min(Environment.ProcessorCount, acc.Length / MinSliceElements);
-        if (parts < 2)
+        if (!double.IsFinite(weight) || weight <= 0 || weight > float.MaxValue)
         {
-            ChunkedMultiplyAdd.Run(t.AsFloat32(), w, acc, inCache);
-            return;
+            throw new ArgumentOutOfRangeException(nameof(weight), weight, "weight must be positive and finite in float32");
         }
-
-        // Slices of whole cache lines (16 floats), so no two cores write the same line.
-        int slice = ((acc.Length / parts) + 15) & ~15;
-        ReadOnlyMemory<byte> data = t.Data;
-        Parallel.For(0, parts, p =>
-        {
-            int start = p * slice;
-            int length = Math.Min(slice, acc.Length - start);
-            if (length > 0)
-            {
-                ReadOnlySpan<float> x = MemoryMarshal.Cast<byte, float>(data.Span).Slice(start, length);
-                ChunkedMultiplyAdd.Run(x, w, acc.AsSpan(start, length), inCache);
-            }
-        });
     }
 
     /// <summary>
-    /// <c>acc += (w * scale) * (q - zp)</c> in one pass: bytes are widened to floats in registers, so no
-    /// dequantized copy of the tensor (not even a chunk of it) is written to memory.
+    /// Folds a checked group into the sums: float tensors in one pass per tensor (<see cref="GroupFold"/>,
+    /// q8 dequantized in registers by <see cref="DequantizeAdd"/>), int64 tensors in double with the unscaled weights.
     /// </summary>
-    private static void AddQuantized(ReadOnlySpan<byte> q, Quantization p, float w, Span<float> acc)
+    private void Fold(ModelState[] group, double[] weights, float[] factors)
     {
-        float factor = w * p.Scale;
-        float zp = p.ZeroPoint;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        var terms = new FoldTerm[group.Length];
+        for (int i = 0; i < floatSums.Length; i++)
         {
-            var zpv = new Vector<float>(zp);
-            var fv = new Vector<float>(factor);
-            int f = Vector<float>.Count;
-            for (; i <= q.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            if (floatSums[i] is { } sums)
             {
-                Vector.Widen(new Vector<byte>(q[i..]), out Vector<ushort> lo, out Vector<ushort> hi);
-                Vector.Widen(lo, out Vector<uint> a, out Vector<uint> b);
-                Vector.Widen(hi, out Vector<uint> c, out Vector<uint> d);
-                AddLane(Vector.ConvertToSingle(a), zpv, fv, acc[i..]);
-                AddLane(Vector.ConvertToSingle(b), zpv, fv, acc[(i + f)..]);
-                AddLane(Vector.ConvertToSingle(c), zpv, fv, acc[(i + (2 * f))..]);
-                AddLane(Vector.ConvertToSingle(d), zpv, fv, acc[(i + (3 * f))..]);
-            }
-        }
+                for (int g = 0; g < group.Length; g++)
+                {
+                    NamedTensor t = group[g].Tensors[i];
+                    terms[g] = t.Quantization is { } q
+                        ? new FoldTerm(t.Data, Quantized: true, factors[g] * q.Scale, q.ZeroPoint)
+                        : new FoldTerm(t.Data, Quantized: false, factors[g], 0);
+                }
 
-        for (; i < q.Length; i++)
-        {
-            acc[i] += factor * (q[i] - zp);
+                GroupFold.Run(terms, sums, maxThreads, fresh: zeroed[i]);
+                zeroed[i] = false;
+            }
+            else
+            {
+                for (int g = 0; g < group.Length; g++)
+                {
+                    AddInt64(group[g].Tensors[i].AsInt64(), weights[g], intSums[i]!);
+                }
+            }
         }
     }
 
@@ -282,16 +287,14 @@ public sealed class WeightedAverageAccumulator
     {
         if (reference.DType == TensorDType.QUInt8)
         {
-            AddQuantized(reference.Data.Span, reference.Quantization!.Value, factor, mean);
+            Quantization q = reference.Quantization!.Value;
+            DequantizeAdd.Run(reference.Data.Span, factor * q.Scale, q.ZeroPoint, mean);
         }
         else
         {
             TensorPrimitives.MultiplyAdd(reference.AsFloat32(), factor, mean, mean);
         }
     }
-
-    private static void AddLane(Vector<float> x, Vector<float> zp, Vector<float> factor, Span<float> acc) =>
-        (new Vector<float>(acc) + ((x - zp) * factor)).CopyTo(acc);
 
     private static void AddInt64(ReadOnlySpan<long> x, double w, Span<double> acc)
     {

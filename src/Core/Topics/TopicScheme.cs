@@ -63,6 +63,25 @@ public sealed class TopicScheme
     /// <summary>The cloud's end-to-end acknowledgements of one gateway's uploads.</summary>
     public string CloudAck(string gatewayId) => $"{Prefix}/{CloudSegment}/acks/{Check(gatewayId)}";
 
+    /// <summary>A gateway's presence at the cloud (<see cref="Messages.GatewayPresence"/>: online, idle, or offline as its last will; QoS 1, not retained).</summary>
+    public string CloudGatewayStatus(string gatewayId) => $"{Prefix}/{CloudSegment}/status/{Check(gatewayId)}";
+
+    /// <summary>Filter matching every gateway's presence.</summary>
+    public string CloudGatewayStatusFilter => $"{Prefix}/{CloudSegment}/status/+";
+
+    /// <summary>The gateway id in a presence topic, or null.</summary>
+    public string? GatewayIdFromStatus(string topic)
+    {
+        string head = $"{Prefix}/{CloudSegment}/status/";
+        if (!topic.StartsWith(head, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var id = topic.AsSpan(head.Length);
+        return id.IsEmpty || id.Contains('/') ? null : id.ToString();
+    }
+
     /// <summary>Retained global model the cloud aggregator publishes.</summary>
     public string CloudGlobalModel => $"{Prefix}/{CloudSegment}/global";
 

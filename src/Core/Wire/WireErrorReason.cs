@@ -29,4 +29,7 @@ public enum WireErrorReason
 
     /// <summary>A count, length, rank or nesting depth exceeds the <see cref="DecodeLimits"/>.</summary>
     LimitExceeded,
+
+    /// <summary>A chunk's data does not match its own hash (<see cref="ChunkCodec"/>).</summary>
+    BadChunk,
 }

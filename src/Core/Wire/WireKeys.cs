@@ -14,6 +14,7 @@ internal static class WireKeys
         WireMessageType.Decline => "decline"u8,
         WireMessageType.Telemetry => "telemetry"u8,
         WireMessageType.Ack => "ack"u8,
+        WireMessageType.Chunk => "chunk"u8,
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown message type"),
     };
 
@@ -25,6 +26,7 @@ internal static class WireKeys
         : name.SequenceEqual("decline"u8) ? WireMessageType.Decline
         : name.SequenceEqual("telemetry"u8) ? WireMessageType.Telemetry
         : name.SequenceEqual("ack"u8) ? WireMessageType.Ack
+        : name.SequenceEqual("chunk"u8) ? WireMessageType.Chunk
         : null;
 
     public static ReadOnlySpan<byte> Utf8(WireKey key) => key switch

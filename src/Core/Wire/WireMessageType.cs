@@ -23,4 +23,7 @@ public enum WireMessageType
 
     /// <summary><c>"ack"</c>: <see cref="Messages.UploadAck"/>.</summary>
     Ack = 7,
+
+    /// <summary><c>"chunk"</c>: one piece of a larger message (<see cref="ChunkMessage"/>, docs/PROTOCOL.md 6.4).</summary>
+    Chunk = 8,
 }

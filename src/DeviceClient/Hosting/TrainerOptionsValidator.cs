@@ -32,6 +32,16 @@ internal sealed class TrainerOptionsValidator : IValidateOptions<TrainerOptions>
             errors.Add($"{s}:Momentum must be in [0, 1) (was {t.Momentum})");
         }
 
+        if (t.DecayRounds < 0)
+        {
+            errors.Add($"{s}:DecayRounds must be 0 (constant learning rate) or more (was {t.DecayRounds})");
+        }
+
+        if (!(t.FinalLearningRateFactor >= 0 && t.FinalLearningRateFactor <= 1))
+        {
+            errors.Add($"{s}:FinalLearningRateFactor must be in [0, 1] (was {t.FinalLearningRateFactor})");
+        }
+
         if (!(t.ProximalMu >= 0 && t.ProximalMu <= 100))
         {
             errors.Add($"{s}:ProximalMu must be in [0, 100] (was {t.ProximalMu})");

@@ -61,7 +61,10 @@ internal sealed class DeviceTrainer : IMemoryAwareTrainer, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default)
+    public Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default) => TrainAsync(start, 0, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<LocalTrainingOutcome> TrainAsync(ModelState start, long round, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(start);
         await _own.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -77,7 +80,7 @@ internal sealed class DeviceTrainer : IMemoryAwareTrainer, IDisposable
                 return await Task.Run(
                     () =>
                     {
-                        var run = _backend.Train(Quantizer.Dequantize(start), _data, _options with { BatchSize = BatchSize }, cancellationToken);
+                        var run = _backend.Train(Quantizer.Dequantize(start), _data, _options with { BatchSize = BatchSize, LearningRate = _options.LearningRateAt(round) }, cancellationToken);
                         return new LocalTrainingOutcome(run.Model, run.Result.SampleCount, run.Result.MeanLoss, run.Result.Elapsed);
                     },
                     cancellationToken).ConfigureAwait(false);

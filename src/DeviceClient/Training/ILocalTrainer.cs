@@ -16,4 +16,7 @@ internal interface ILocalTrainer
 
     /// <summary>Loads <paramref name="start"/>, trains on local data, and returns the trained state.</summary>
     Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="TrainAsync(ModelState, CancellationToken)"/>, for federation round <paramref name="round"/> (a learning-rate schedule may use it).</summary>
+    Task<LocalTrainingOutcome> TrainAsync(ModelState start, long round, CancellationToken cancellationToken = default) => TrainAsync(start, cancellationToken);
 }

@@ -39,6 +39,9 @@ internal sealed class CloudSync(
 
     public Task StopAsync(CancellationToken cancellationToken) => _uplink?.StopAsync(cancellationToken) ?? Task.CompletedTask;
 
+    /// <summary>Tells the cloud that no more uploads come from this gateway (its rounds are done); its syncs then do not wait for it.</summary>
+    public Task AnnounceIdleAsync(CancellationToken cancellationToken) => _uplink?.AnnounceAsync(GatewayPresence.Idle, cancellationToken) ?? Task.CompletedTask;
+
     /// <summary>Takes the counters saved at the last stop.</summary>
     public void Resume(GatewaySnapshot saved)
     {

@@ -83,6 +83,12 @@ internal sealed class RoundLoop(
         }
 
         GatewayLog.Finished(logger, _options.GatewayId, roundsRun);
+        if (!cancellationToken.IsCancellationRequested)
+        {
+            // Its rounds are done: the cloud's next sync must not wait for this gateway's upload.
+            await cloud.AnnounceIdleAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var observer in observers)
         {
             observer.Finished(_options.GatewayId, rounds.Version);

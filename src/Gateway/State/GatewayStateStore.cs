@@ -144,28 +144,8 @@ internal sealed class GatewayStateStore(StateDatabase db)
         Journal.Clear(c, tx);
     }
 
-    /// <summary>
-    /// Inside the caller's transaction: the incarnation of this state and the next upload sequence number
-    /// (both persisted). The incarnation is drawn at random when the state has none (a first start, a
-    /// lost file, or state discarded as unreadable), so upload ids never repeat even when the counter
-    /// starts again at 1.
-    /// </summary>
-    public (string Incarnation, long Sequence) NextUpload(SqliteConnection c, SqliteTransaction tx)
-    {
-        long incarnation = KeyValue.GetInt64(c, "incarnation", tx) ?? 0;
-        if (incarnation <= 0)
-        {
-            incarnation = NewIncarnation();
-            KeyValue.Set(c, tx, "incarnation", incarnation);
-        }
-
-        long next = (KeyValue.GetInt64(c, "upload_seq", tx) ?? 0) + 1;
-        KeyValue.Set(c, tx, "upload_seq", next);
-        return (incarnation.ToString("x12", System.Globalization.CultureInfo.InvariantCulture), next);
-    }
-
-    /// <summary>A random positive 48-bit value (12 hex digits in an id).</summary>
-    private static long NewIncarnation() => 1 + System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) * (1L << 17) + System.Security.Cryptography.RandomNumberGenerator.GetInt32(1 << 17);
+    /// <summary>Inside the caller's transaction: the incarnation of this state and the next upload sequence number (<see cref="EdgeFL.CloudLink.UploadSequence"/>).</summary>
+    public (string Incarnation, long Sequence) NextUpload(SqliteConnection c, SqliteTransaction tx) => EdgeFL.CloudLink.UploadSequence.Next(c, tx);
 
     private static void SaveModel(SqliteConnection c, SqliteTransaction tx, ModelMessage model, long version)
     {

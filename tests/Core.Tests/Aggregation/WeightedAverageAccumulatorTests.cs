@@ -224,7 +224,7 @@ public class WeightedAverageAccumulatorTests
     [Theory]
     [InlineData(WeightedAverageAccumulator.MinSliceElements - 1)]   // one core
     [InlineData(2 * WeightedAverageAccumulator.MinSliceElements + 7)] // split, with a ragged end
-    [InlineData(1_000_003)]                                            // split, accumulator kept in cache (ChunkedMultiplyAdd)
+    [InlineData(1_000_003)]                                            // split, accumulator kept in cache
     [InlineData((int)(ChunkedMultiplyAdd.CacheResidentBytes / sizeof(float)) + 17)] // split, accumulator too large to keep in cache
     public void LargeTensors_SplitAcrossCores_GiveExactlyTheOneCoreSums(int length)
     {
@@ -236,11 +236,76 @@ public class WeightedAverageAccumulatorTests
         for (int u = 0; u < updates.Length; u++)
         {
             accumulator.Add(new ModelState([NamedTensor.FromFloat32("w", [length], updates[u])]), weights[u]);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(updates[u], (float)weights[u], sums, sums);
+            for (int i = 0; i < length; i++)
+            {
+                sums[i] = MathF.FusedMultiplyAdd(updates[u][i], (float)weights[u], sums[i]);
+            }
         }
 
         var expected = new float[length];
         System.Numerics.Tensors.TensorPrimitives.Multiply(sums, (float)(1.0 / weights.Sum()), expected);
         Assert.Equal(expected, accumulator.Complete().Tensors[0].AsFloat32().ToArray());
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(20)]
+    public void AddRange_IsBitwiseTheSameAsAddingOneByOne(int count)
+    {
+        var rng = new Random(40 + count);
+        ModelState layout = WithCounter(Mlp(rng), 0);
+        var updates = new List<(ModelState Update, double Weight)>();
+        for (int j = 0; j < count; j++)
+        {
+            ModelState m = WithCounter(Mlp(rng), rng.NextInt64(0, 1000));
+            updates.Add((j % 3 == 1 ? Quantizer.Quantize(m) : m, rng.Next(1, 500)));
+        }
+
+        var oneByOne = new WeightedAverageAccumulator(layout);
+        foreach ((ModelState m, double w) in updates)
+        {
+            oneByOne.Add(m, w);
+        }
+
+        var grouped = new WeightedAverageAccumulator(layout) { MaxThreads = 1 };
+        grouped.AddRange(updates);
+
+        Assert.Equal(oneByOne.Count, grouped.Count);
+        Assert.Equal(oneByOne.TotalWeight, grouped.TotalWeight);
+        ModelState a = oneByOne.Complete();
+        ModelState b = grouped.Complete();
+        for (int i = 0; i < a.Tensors.Count; i++)
+        {
+            Assert.Equal(a.Tensors[i].Data.ToArray(), b.Tensors[i].Data.ToArray());
+        }
+
+        AssertClose(Aggregate.WeightedMean(updates), b);
+    }
+
+    [Fact]
+    public void AddRange_WithOneBadUpdate_ChangesNothing()
+    {
+        var rng = new Random(50);
+        ModelState layout = Mlp(rng);
+        var acc = new WeightedAverageAccumulator(layout);
+        acc.Add(layout, 2);
+        ModelState before = acc.Complete();
+
+        var updates = Enumerable.Range(0, 10).Select(_ => (Mlp(rng), 1.0)).ToList();
+        updates[9] = (updates[9].Item1, double.NaN);
+        Assert.Throws<ArgumentOutOfRangeException>(() => acc.AddRange(updates));
+        updates[9] = (Small(rng), 1.0);
+        Assert.Throws<ArgumentException>(() => acc.AddRange(updates));
+
+        Assert.Equal(1, acc.Count);
+        Assert.Equal(2, acc.TotalWeight);
+        Assert.Equal(before.Tensors[0].Data.ToArray(), acc.Complete().Tensors[0].Data.ToArray());
+    }
+
+    [Fact]
+    public void MaxThreads_BelowOne_IsRefused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new WeightedAverageAccumulator(Mlp(new Random(1))) { MaxThreads = 0 });
 }

@@ -10,12 +10,8 @@ namespace EdgeFL.Training.Managed.Layers;
 internal sealed class DepthwiseConvLayer : Layer
 {
     private readonly Parameter weight;
+    private readonly ConvGeometry geo;
     private readonly int channels;
-    private readonly int height;
-    private readonly int width;
-    private readonly int kernel;
-    private readonly int stride;
-    private readonly int padding;
     private readonly float[] tapWeights; // [k*k, C]: the weight transposed so a tap's channels are contiguous
     private float[][] tapGrads = [];
 
@@ -23,21 +19,15 @@ internal sealed class DepthwiseConvLayer : Layer
     {
         this.weight = weight;
         channels = weight.Shape[0];
-        kernel = weight.Shape[2];
-        this.height = height;
-        this.width = width;
-        this.stride = stride;
-        this.padding = padding;
-        OutHeight = ((height + (2 * padding) - kernel) / stride) + 1;
-        OutWidth = ((width + (2 * padding) - kernel) / stride) + 1;
+        geo = new ConvGeometry(height, width, kernel: weight.Shape[2], stride, padding);
         tapWeights = new float[weight.Count];
     }
 
-    public int OutHeight { get; }
+    public int OutHeight => geo.OutHeight;
 
-    public int OutWidth { get; }
+    public int OutWidth => geo.OutWidth;
 
-    public override int InputSize => height * width * channels;
+    public override int InputSize => geo.Height * geo.Width * channels;
 
     public override int OutputSize => OutHeight * OutWidth * channels;
 
@@ -45,8 +35,8 @@ internal sealed class DepthwiseConvLayer : Layer
 
     public override void Forward(float[] input, int batch, bool training, Compute compute)
     {
-        ManagedGemm.Transpose(weight.Value, tapWeights, channels, kernel * kernel);
-        int pieces = compute.Pieces(batch, (long)batch * OutputSize * kernel * kernel);
+        ManagedGemm.Transpose(weight.Value, tapWeights, channels, geo.Kernel * geo.Kernel);
+        int pieces = compute.Pieces(batch, (long)batch * OutputSize * geo.Kernel * geo.Kernel);
         if (pieces == 1)
         {
             ForwardSamples(input, 0, batch);
@@ -59,7 +49,7 @@ internal sealed class DepthwiseConvLayer : Layer
 
     public override void Backward(float[] input, float[] gradOutput, int batch, bool needGradInput, Compute compute)
     {
-        int taps = kernel * kernel;
+        int taps = geo.Kernel * geo.Kernel;
         int pieces = compute.Pieces(batch, (long)batch * OutputSize * taps * 2);
         if (tapGrads.Length < pieces)
         {
@@ -105,24 +95,24 @@ internal sealed class DepthwiseConvLayer : Layer
                 {
                     Span<float> output = Output.AsSpan((((n * OutHeight) + oh) * OutWidth + ow) * c, c);
                     output.Clear();
-                    for (int kh = 0; kh < kernel; kh++)
+                    for (int kh = 0; kh < geo.Kernel; kh++)
                     {
-                        int ih = (oh * stride) - padding + kh;
-                        if ((uint)ih >= (uint)height)
+                        int ih = (oh * geo.Stride) - geo.Padding + kh;
+                        if ((uint)ih >= (uint)geo.Height)
                         {
                             continue;
                         }
 
-                        for (int kw = 0; kw < kernel; kw++)
+                        for (int kw = 0; kw < geo.Kernel; kw++)
                         {
-                            int iw = (ow * stride) - padding + kw;
-                            if ((uint)iw >= (uint)width)
+                            int iw = (ow * geo.Stride) - geo.Padding + kw;
+                            if ((uint)iw >= (uint)geo.Width)
                             {
                                 continue;
                             }
 
-                            ReadOnlySpan<float> pixel = input.AsSpan((((n * height) + ih) * width + iw) * c, c);
-                            Lanes.MultiplyAdd(pixel, tapWeights.AsSpan(((kh * kernel) + kw) * c, c), output);
+                            ReadOnlySpan<float> pixel = input.AsSpan((((n * geo.Height) + ih) * geo.Width + iw) * c, c);
+                            Lanes.MultiplyAdd(pixel, tapWeights.AsSpan(((kh * geo.Kernel) + kw) * c, c), output);
                         }
                     }
                 }
@@ -146,24 +136,24 @@ internal sealed class DepthwiseConvLayer : Layer
                 for (int ow = 0; ow < OutWidth; ow++)
                 {
                     ReadOnlySpan<float> g = gradOutput.AsSpan((((n * OutHeight) + oh) * OutWidth + ow) * c, c);
-                    for (int kh = 0; kh < kernel; kh++)
+                    for (int kh = 0; kh < geo.Kernel; kh++)
                     {
-                        int ih = (oh * stride) - padding + kh;
-                        if ((uint)ih >= (uint)height)
+                        int ih = (oh * geo.Stride) - geo.Padding + kh;
+                        if ((uint)ih >= (uint)geo.Height)
                         {
                             continue;
                         }
 
-                        for (int kw = 0; kw < kernel; kw++)
+                        for (int kw = 0; kw < geo.Kernel; kw++)
                         {
-                            int iw = (ow * stride) - padding + kw;
-                            if ((uint)iw >= (uint)width)
+                            int iw = (ow * geo.Stride) - geo.Padding + kw;
+                            if ((uint)iw >= (uint)geo.Width)
                             {
                                 continue;
                             }
 
-                            int pixel = (((n * height) + ih) * width + iw) * c;
-                            int tap = ((kh * kernel) + kw) * c;
+                            int pixel = (((n * geo.Height) + ih) * geo.Width + iw) * c;
+                            int tap = ((kh * geo.Kernel) + kw) * c;
                             Span<float> dTap = tapGrad.AsSpan(tap, c);
                             Lanes.MultiplyAdd(g, input.AsSpan(pixel, c), dTap);
                             if (needGradInput)

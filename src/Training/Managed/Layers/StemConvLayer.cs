@@ -8,13 +8,9 @@ namespace EdgeFL.Training.Managed.Layers;
 internal sealed class StemConvLayer : Layer
 {
     private readonly Parameter weight;
+    private readonly ConvGeometry geo;
     private readonly int inChannels;
     private readonly int outChannels;
-    private readonly int height;
-    private readonly int width;
-    private readonly int kernel;
-    private readonly int stride;
-    private readonly int padding;
     private readonly float[] weightT;
     private float[] columns = [];
 
@@ -23,23 +19,17 @@ internal sealed class StemConvLayer : Layer
         this.weight = weight;
         outChannels = weight.Shape[0];
         inChannels = weight.Shape[1];
-        kernel = weight.Shape[2];
-        this.height = height;
-        this.width = width;
-        this.stride = stride;
-        this.padding = padding;
-        OutHeight = ((height + (2 * padding) - kernel) / stride) + 1;
-        OutWidth = ((width + (2 * padding) - kernel) / stride) + 1;
+        geo = new ConvGeometry(height, width, kernel: weight.Shape[2], stride, padding);
         weightT = new float[weight.Count];
     }
 
-    public int OutHeight { get; }
+    public int OutHeight => geo.OutHeight;
 
-    public int OutWidth { get; }
+    public int OutWidth => geo.OutWidth;
 
-    private int Patch => inChannels * kernel * kernel;
+    private int Patch => inChannels * geo.Kernel * geo.Kernel;
 
-    public override int InputSize => inChannels * height * width;
+    public override int InputSize => inChannels * geo.Height * geo.Width;
 
     public override int OutputSize => OutHeight * OutWidth * outChannels;
 
@@ -90,14 +80,14 @@ internal sealed class StemConvLayer : Layer
                     int col = 0;
                     for (int c = 0; c < inChannels; c++)
                     {
-                        int plane = ((n * inChannels) + c) * height * width;
-                        for (int kh = 0; kh < kernel; kh++)
+                        int plane = ((n * inChannels) + c) * geo.Height * geo.Width;
+                        for (int kh = 0; kh < geo.Kernel; kh++)
                         {
-                            int ih = (oh * stride) - padding + kh;
-                            for (int kw = 0; kw < kernel; kw++)
+                            int ih = (oh * geo.Stride) - geo.Padding + kh;
+                            for (int kw = 0; kw < geo.Kernel; kw++)
                             {
-                                int iw = (ow * stride) - padding + kw;
-                                row[col++] = (uint)ih < (uint)height && (uint)iw < (uint)width ? input[plane + (ih * width) + iw] : 0f;
+                                int iw = (ow * geo.Stride) - geo.Padding + kw;
+                                row[col++] = (uint)ih < (uint)geo.Height && (uint)iw < (uint)geo.Width ? input[plane + (ih * geo.Width) + iw] : 0f;
                             }
                         }
                     }

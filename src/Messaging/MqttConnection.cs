@@ -36,6 +36,7 @@ public sealed class MqttConnection : IAsyncDisposable
     private volatile bool _offline;
     private long _connects;
     private int _endpointIndex;
+    private bool _droppedAfterConnect;
 
     /// <summary>Creates a connection; nothing happens until <see cref="StartAsync"/>.</summary>
     public MqttConnection(MqttConnectionOptions options, ILogger logger)
@@ -281,6 +282,7 @@ public sealed class MqttConnection : IAsyncDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan wait = HealthCheckInterval;
+            bool failed = false;
             if (!_offline && !_client.IsConnected)
             {
                 if (await TryConnectAsync(cancellationToken).ConfigureAwait(false))
@@ -290,6 +292,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 else
                 {
                     wait = backoff.Next();
+                    failed = _droppedAfterConnect;
                 }
             }
             else if (!_offline)
@@ -299,7 +302,17 @@ public sealed class MqttConnection : IAsyncDisposable
 
             try
             {
-                await _wake.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+                if (failed)
+                {
+                    // A broker that took the CONNECT and dropped the session at once (a cluster node refusing the
+                    // subscriptions while their queues' home node is down): the wake-up of each drop must not cut the
+                    // backoff short, or the broker is hammered.
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _wake.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -312,6 +325,8 @@ public sealed class MqttConnection : IAsyncDisposable
     {
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         var endpoint = CurrentEndpoint;
+        bool sessionUp = false;
+        _droppedAfterConnect = false;
         try
         {
             if (_offline || _client.IsConnected)
@@ -330,6 +345,7 @@ public sealed class MqttConnection : IAsyncDisposable
                 return false;
             }
 
+            sessionUp = true;
             Interlocked.Increment(ref _connects);
             MessagingLog.Connected(_logger, ClientId, endpoint.Host, endpoint.Port, result.IsSessionPresent);
             Subscription[] subscriptions;
@@ -367,7 +383,14 @@ public sealed class MqttConnection : IAsyncDisposable
         catch (Exception ex)
         {
             MessagingLog.ConnectFailed(_logger, ClientId, endpoint.Host, endpoint.Port, ex.Message);
-            NextEndpoint();
+            _droppedAfterConnect = sessionUp;
+            if (!sessionUp)
+            {
+                // The endpoint did not answer: the next attempt goes elsewhere. One that accepted the CONNECT is up,
+                // whatever failed after it, and is tried again after the backoff.
+                NextEndpoint();
+            }
+
             return false;
         }
         finally

@@ -71,7 +71,7 @@ public sealed class RabbitMqClusterTests(ITestOutputHelper output) : IDisposable
 
             foreach (var gw in gateways)
             {
-                Assert.NotNull(await gw.WaitForGlobalAsync(2, Timeout));
+                Assert.True(await gw.WaitForGlobalAsync(2, Timeout) is not null, "global model of sync 2 at every gateway; the log:\n" + string.Join('\n', bed.Lines.Take(200)) + "\nnode B:\n" + b.LogTail(150));
             }
 
             var synced = clock.Elapsed;

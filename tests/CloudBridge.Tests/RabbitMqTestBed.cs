@@ -5,12 +5,16 @@ using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.CloudBridge.Tests;
 
 /// <summary>The pieces the RabbitMQ tests share: a cloud and gateway uplinks speaking MQTT 3.1.1 to external broker endpoints, each test on its own topic prefix.</summary>
 internal sealed class RabbitMqTestBed(CloudTestFolder folder)
 {
+    /// <summary>Every service's log lines (Debug and up), for a failing test's message.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
     public string Prefix { get; } = "t" + Guid.NewGuid().ToString("N")[..12];
 
     public TopicScheme Topics => new(Prefix);
@@ -30,7 +34,7 @@ internal sealed class RabbitMqTestBed(CloudTestFolder folder)
             settings[$"Cloud:Endpoints:{i}"] = $"127.0.0.1:{endpoints[i]}";
         }
 
-        return TestCloudHost.Build(folder, endpoints[0], expectedGateways, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), settings);
+        return TestCloudHost.Build(folder, endpoints[0], expectedGateways, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), settings, log: new LineLoggerProvider(Lines, "cloud"));
     }
 
     /// <summary>A gateway's uplink over MQTT 3.1.1 to <paramref name="endpoints"/>, tried in that order.</summary>
@@ -47,7 +51,7 @@ internal sealed class RabbitMqTestBed(CloudTestFolder folder)
             Topics,
             CloudServiceTests.MemoryOutbox(),
             folder.CloudKey,
-            folder.Errors.Logger(gatewayId));
+            Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(folder.Errors.For(gatewayId)).AddProvider(new LineLoggerProvider(Lines, gatewayId)).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug)).CreateLogger("uplink"));
 
     public static GatewayUpload Upload(string gatewayId, long round) =>
         new(gatewayId, GatewayUpload.MakeUploadId(gatewayId, round), round, "m", round, 100, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(round + 1));

@@ -11,7 +11,7 @@ namespace EdgeFL.CloudBridge.Tests;
 /// <summary>A cloud aggregator host for tests (not started): in-memory state, the folder's key and error log, and the settings given on top.</summary>
 internal static class TestCloudHost
 {
-    public static IHost Build(CloudTestFolder folder, int port, int expectedGateways, IModelSeed seed, Dictionary<string, string?>? settings = null, TestSecurity? security = null, int tlsPort = 0)
+    public static IHost Build(CloudTestFolder folder, int port, int expectedGateways, IModelSeed seed, Dictionary<string, string?>? settings = null, TestSecurity? security = null, int tlsPort = 0, ILoggerProvider? log = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         var defaults = new Dictionary<string, string?>
@@ -30,6 +30,12 @@ internal static class TestCloudHost
         builder.Configuration.AddInMemoryCollection(defaults);
         builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Logging.AddProvider(folder.Errors.For("cloud"));
+        if (log is not null)
+        {
+            builder.Logging.AddProvider(log);
+            builder.Logging.SetMinimumLevel(LogLevel.Debug);
+        }
+
         builder.Services.AddSingleton(seed);
         builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
         return builder.Build();

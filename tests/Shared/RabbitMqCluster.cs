@@ -27,6 +27,9 @@ public sealed class RabbitMqCluster : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="nodes"/> nodes and clusters them. <paramref name="retainedStore"/> is the MQTT plugin's
     /// retained message store module (e.g. <c>rabbit_mqtt_retained_msg_store_noop</c>: a broker that keeps none).
+    /// A cluster gets the policy docs/OPERATIONS.md asks for: the MQTT plugin's subscription queues mirrored on every
+    /// node (3.10 makes a QoS 1 subscription's queue durable even for a clean session, homed on the node the client
+    /// came to; without a mirror, that client cannot subscribe on another node while the home node is down).
     /// </summary>
     public static async Task<RabbitMqCluster> StartAsync(int nodes, string retainedStore = "rabbit_mqtt_retained_msg_store_dets", CancellationToken cancellationToken = default)
     {
@@ -61,6 +64,11 @@ public sealed class RabbitMqCluster : IAsyncDisposable
                 await node.CtlAsync(cancellationToken, "join_cluster", cluster._nodes[0].Name);
                 await node.CtlAsync(cancellationToken, "start_app");
                 await node.WaitReadyAsync(cancellationToken);
+            }
+
+            if (nodes > 1)
+            {
+                await cluster._nodes[0].CtlAsync(cancellationToken, "set_policy", "edgefl-mqtt-ha", "^mqtt-subscription-", """{"ha-mode":"all","ha-sync-mode":"automatic"}""", "--apply-to", "queues");
             }
 
             return cluster;
@@ -112,6 +120,9 @@ public sealed class RabbitMqCluster : IAsyncDisposable
 
         /// <summary>The node's log file, for a failing test's message.</summary>
         public string LogPath => Path.Combine(_directory, "log", Name + ".log");
+
+        /// <summary>The last <paramref name="lines"/> lines of the node's log.</summary>
+        public string LogTail(int lines) => File.Exists(LogPath) ? string.Join('\n', File.ReadLines(LogPath).TakeLast(lines)) : "(no log)";
 
         internal static Node Create(string root, string shortName, string cookie, string retainedStore)
         {

@@ -3,6 +3,7 @@ using EdgeFL.CloudLink;
 using EdgeFL.Core.Messages;
 using EdgeFL.Core.Storage;
 using EdgeFL.Core.Topics;
+using EdgeFL.Tests.Shared.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -34,7 +35,7 @@ internal sealed class RabbitMqTestBed(CloudTestFolder folder)
             settings[$"Cloud:Endpoints:{i}"] = $"127.0.0.1:{endpoints[i]}";
         }
 
-        return TestCloudHost.Build(folder, endpoints[0], expectedGateways, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), settings, log: new LineLoggerProvider(Lines, "cloud"));
+        return TestCloudHost.Build(folder, endpoints[0], expectedGateways, new StaticModelSeed(new ModelMessage("m", 0, "seed", 0, DateTimeOffset.UnixEpoch, CloudAggregatorTests.Filled(0))), settings, log: new LineLoggerProvider(Lines, "cloud", minimumLevel: Microsoft.Extensions.Logging.LogLevel.Debug));
     }
 
     /// <summary>A gateway's uplink over MQTT 3.1.1 to <paramref name="endpoints"/>, tried in that order.</summary>
@@ -51,7 +52,7 @@ internal sealed class RabbitMqTestBed(CloudTestFolder folder)
             Topics,
             CloudServiceTests.MemoryOutbox(),
             folder.CloudKey,
-            Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(folder.Errors.For(gatewayId)).AddProvider(new LineLoggerProvider(Lines, gatewayId)).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug)).CreateLogger("uplink"));
+            Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(folder.Errors.For(gatewayId)).AddProvider(new LineLoggerProvider(Lines, gatewayId, minimumLevel: Microsoft.Extensions.Logging.LogLevel.Debug)).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug)).CreateLogger("uplink"));
 
     public static GatewayUpload Upload(string gatewayId, long round) =>
         new(gatewayId, GatewayUpload.MakeUploadId(gatewayId, round), round, "m", round, 100, DateTimeOffset.UtcNow, CloudAggregatorTests.Filled(round + 1));

@@ -1,26 +1,27 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeFL.Gateway.Tests;
+namespace EdgeFL.Tests.Shared.Logging;
 
 /// <summary>
 /// Keeps an in-process host's log lines (time-stamped, at most <c>capacity</c>) so that a test can print
-/// them when it fails: the moments at which connections came and went are what explain a stall.
+/// them when it fails: the moments at which connections came and went are what explain a stall. Lines below
+/// <c>minimumLevel</c> (Information unless given) are not kept.
 /// </summary>
-internal sealed class LineLoggerProvider(ConcurrentQueue<string> lines, string source, int capacity = 5000) : ILoggerProvider
+public sealed class LineLoggerProvider(ConcurrentQueue<string> lines, string source, int capacity = 5000, LogLevel minimumLevel = LogLevel.Information) : ILoggerProvider
 {
-    public ILogger CreateLogger(string categoryName) => new LineLogger(lines, $"{source} {categoryName}", capacity);
+    public ILogger CreateLogger(string categoryName) => new LineLogger(lines, $"{source} {categoryName}", capacity, minimumLevel);
 
     public void Dispose()
     {
     }
 
-    private sealed class LineLogger(ConcurrentQueue<string> lines, string prefix, int capacity) : ILogger
+    private sealed class LineLogger(ConcurrentQueue<string> lines, string prefix, int capacity, LogLevel minimumLevel) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimumLevel;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -17,6 +17,7 @@ namespace EdgeFL.Gateway.Tests;
 /// train. Rounds keep closing, the process's RSS stays under the gateway unit's MemoryMax (256 MiB; this is the
 /// whole test host, so it bounds the gateway from above), and every accepted update is in a closed round.
 /// </summary>
+[Collection(SoakCollection.Name)]
 public sealed class FloodSoakTests(ITestOutputHelper output) : IDisposable
 {
     private const long MemoryMax = 256L * 1024 * 1024;

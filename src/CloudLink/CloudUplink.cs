@@ -126,8 +126,10 @@ public sealed class CloudUplink : ICloudUplink, IAsyncDisposable
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, _globalChunks.Wrap(OnGlobalAsync), cancellationToken).ConfigureAwait(false);
-        await _connection.SubscribeAsync(_topics.CloudGlobalFor(_gatewayId), MqttQos.AtLeastOnce, _globalChunks.Wrap(OnGlobalAsync), cancellationToken).ConfigureAwait(false);
+        // The live global model and the cloud's answer to this gateway's request: one handler, one reassembly.
+        var onGlobal = _globalChunks.Wrap(OnGlobalAsync);
+        await _connection.SubscribeAsync(_topics.CloudGlobalModel, MqttQos.AtLeastOnce, onGlobal, cancellationToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.CloudGlobalFor(_gatewayId), MqttQos.AtLeastOnce, onGlobal, cancellationToken).ConfigureAwait(false);
         if (_options.AckTimeout > TimeSpan.Zero)
         {
             await _connection.SubscribeAsync(_topics.CloudAck(_gatewayId), MqttQos.AtLeastOnce, OnAckAsync, cancellationToken).ConfigureAwait(false);

@@ -48,7 +48,7 @@ public sealed class ChunkedKillTests(ITestOutputHelper output) : IDisposable
         await ModelFile.SaveAsync(modelPath, TestModels.Message(new ModelState([NamedTensor.FromFloat32("w", [Elements], w)])));
         await using var broker = await Mosquitto.StartAsync(port => $"listener {port} 127.0.0.1\nallow_anonymous true\nmax_packet_size 131072\n");
         var applied = new ConcurrentQueue<long>();
-        using var cloud = BuildCloud(broker.Port, modelPath, applied);
+        using var cloud = RecordingCloud.Build(broker.Port, modelPath, Keys, applied, _log, _errors, new Dictionary<string, string?> { ["Cloud:Chunking:MaxPayloadBytes"] = "130048" });
         await cloud.StartAsync();
         var chunks = cloud.Services.GetRequiredService<GatewayLink>().UploadChunks;
         var aggregator = cloud.Services.GetRequiredService<CloudAggregator>();
@@ -158,30 +158,5 @@ public sealed class ChunkedKillTests(ITestOutputHelper output) : IDisposable
         {
             _log.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
         }
-    }
-
-    private IHost BuildCloud(int port, string modelPath, ConcurrentQueue<long> applied)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cloud:EmbeddedBroker"] = "false",
-            ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Cloud:ExpectedGateways"] = "1",
-            ["Cloud:InitialModelPath"] = modelPath,
-            ["Cloud:StateDirectory"] = ":memory:",
-            ["Cloud:Signing:PrivateKeyPath"] = Keys.PrivateKey("cloud"),
-            ["Cloud:Chunking:MaxPayloadBytes"] = "130048",
-        });
-        builder.Logging.AddProvider(new LineLoggerProvider(_log, "cloud"));
-        builder.Logging.AddProvider(_errors.For("cloud"));
-        builder.Services.AddSingleton<ICloudObserver>(new Recorder(applied));
-        builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
-        return builder.Build();
-    }
-
-    private sealed class Recorder(ConcurrentQueue<long> applied) : ICloudObserver
-    {
-        public void GlobalPublished(ModelMessage global, int gateways) => applied.Enqueue(global.Round);
     }
 }

@@ -50,7 +50,7 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
         var broker = await Mosquitto.StartAsync(null, brokerData);
         int cloudPort = broker.Port;
         var applied = new ConcurrentQueue<long>();
-        using var cloud = BuildCloud(cloudPort, modelPath, applied);
+        using var cloud = RecordingCloud.Build(cloudPort, modelPath, Keys, applied, _log, _errors);
         await cloud.StartAsync();
 
         string stateDir = Path.Combine(_dir, "gateway-state");
@@ -243,29 +243,5 @@ public sealed class OutageTests(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private IHost BuildCloud(int port, string modelPath, ConcurrentQueue<long> applied)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cloud:EmbeddedBroker"] = "false",
-            ["Cloud:Port"] = port.ToString(CultureInfo.InvariantCulture),
-            ["Cloud:ExpectedGateways"] = "1",
-            ["Cloud:InitialModelPath"] = modelPath,
-            ["Cloud:StateDirectory"] = ":memory:",
-            ["Cloud:Signing:PrivateKeyPath"] = Keys.PrivateKey("cloud"),
-        });
-        builder.Logging.AddProvider(new LineLoggerProvider(_log, "cloud"));
-        builder.Logging.AddProvider(_errors.For("cloud"));
-        builder.Services.AddSingleton<ICloudObserver>(new Recorder(applied));
-        builder.Services.AddEdgeFlCloudAggregator(builder.Configuration);
-        return builder.Build();
-    }
-
     private static Task WaitUntilAsync(Func<bool> condition, string what) => TestWait.UntilAsync(condition, what, Timeout);
-
-    private sealed class Recorder(ConcurrentQueue<long> applied) : ICloudObserver
-    {
-        public void GlobalPublished(ModelMessage global, int gateways) => applied.Enqueue(global.Round);
-    }
 }

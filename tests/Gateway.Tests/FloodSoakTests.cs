@@ -20,7 +20,9 @@ namespace EdgeFL.Gateway.Tests;
 [Collection(SoakCollection.Name)]
 public sealed class FloodSoakTests(ITestOutputHelper output) : IDisposable
 {
-    private const long MemoryMax = 256L * 1024 * 1024;
+    // The flood may grow the process by at most half the gateway unit's MemoryMax=256M. The test process's absolute RSS
+    // is no measure of the gateway: it holds what the suite's earlier tests left in the heap (289-310 MiB in CI).
+    private const long GrowthMax = 128L * 1024 * 1024;
     private static readonly TimeSpan Soak = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private readonly GatewayHarness _harness = new();
@@ -48,8 +50,9 @@ public sealed class FloodSoakTests(ITestOutputHelper output) : IDisposable
         devices.Add(attacker);
         await GatewayHarness.WhenOnlineAsync(host, Timeout, honest);
 
+        long startRss = CurrentRss();
         var clock = Stopwatch.StartNew();
-        long peakRss = 0;
+        long peakRss = startRss;
         int floods = 0;
         var halfOpen = new List<Socket>();
         var rng = new Random(15);
@@ -110,9 +113,9 @@ public sealed class FloodSoakTests(ITestOutputHelper output) : IDisposable
 
         await host.StopAsync();
         var rounds = observer.Rounds.ToArray();
-        output.WriteLine($"{floods} flood messages, {halfOpen.Count} half-open sockets, {rounds.Length} rounds, peak RSS {peakRss / (1024 * 1024)} MiB, rejected {metrics.Rejected}, retained {host.Services.GetRequiredService<Link.DeviceLink>().Broker!.RetainedBytes} bytes");
+        output.WriteLine($"{floods} flood messages, {halfOpen.Count} half-open sockets, {rounds.Length} rounds, peak RSS {peakRss / (1024 * 1024)} MiB (at the start {startRss / (1024 * 1024)} MiB), rejected {metrics.Rejected}, retained {host.Services.GetRequiredService<Link.DeviceLink>().Broker!.RetainedBytes} bytes");
         Assert.True(rounds.Length >= 3, $"only {rounds.Length} rounds closed");
-        Assert.True(peakRss < MemoryMax, $"peak RSS {peakRss} bytes");
+        Assert.True(peakRss - startRss < GrowthMax, $"RSS grew from {startRss} to {peakRss} bytes under the flood");
         Assert.Equal(metrics.Accepted, rounds.Sum(r => (long)r.Accepted));
         Assert.True(rounds.Count(r => r.Accepted == honest.Length) >= 2, "rounds with every honest update");
     }

@@ -124,6 +124,26 @@ public sealed class ReceiveBudgetTests
     }
 
     [Fact]
+    public async Task CollectionInterval_IsNeverBelowItsFloor_WhateverTheCapacity()
+    {
+        var budget = new ReceiveBudget(10, Long, collectEvery: 10, minimumCollectEvery: 25);
+        Assert.Equal(25, budget.CollectEvery);
+        for (int i = 0; i < 10; i++)
+        {
+            await budget.AcquireAsync(5, CancellationToken.None);
+            budget.Release(5);
+        }
+
+        Assert.Equal(2, budget.Collections); // 50 bytes given back: one collection per 25, not per 10
+
+        budget.Resize(40);
+        Assert.Equal(40, budget.CollectEvery); // above the floor the interval follows the capacity again
+        budget.Resize(4);
+        Assert.Equal(25, budget.CollectEvery);
+        Assert.Equal(0, new ReceiveBudget(10, Long, minimumCollectEvery: 25).CollectEvery); // no collections stays none
+    }
+
+    [Fact]
     public async Task EveryCollectEveryBytesGivenBack_ABackgroundCollectionIsRequested()
     {
         var budget = new ReceiveBudget(10, Long, collectEvery: 10);

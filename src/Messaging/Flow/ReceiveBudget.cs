@@ -16,10 +16,12 @@ namespace EdgeFL.Messaging.Flow;
 /// its next full collection, and with model-sized large-object-heap arrays arriving at network speed it
 /// lets hundreds of MB of them accumulate first. So every <see cref="CollectEvery"/> bytes given back
 /// the budget requests a background (non-blocking) collection: the freed arrays' memory is then reused
-/// by the next bodies instead of the heap growing. The interval is the capacity, but never less than
-/// <see cref="MinimumCollectEvery"/> when one is given: each full collection marks the whole heap (a few ms
-/// of a core), so with small updates (100 KB against the 1 MiB minimum budget) one per capacity meant a
-/// collection every ten updates, and about 20 in a 200-device round. Thread-safe.</para>
+/// by the next bodies instead of the heap growing. The interval is the capacity; for bodies of at most a
+/// quarter of it, the capacity or <see cref="MinimumCollectEvery"/>, whichever is larger: each full
+/// collection marks the whole heap (a few ms of a core), so with small updates (100 KB against the 1 MiB
+/// minimum budget) one per capacity meant a collection every ten updates, about 20 in a 200-device round,
+/// while bodies near the capacity (a model of 1 MB) keep one per capacity and so their few model sizes of
+/// garbage. Thread-safe.</para>
 /// </remarks>
 internal sealed class ReceiveBudget
 {
@@ -37,8 +39,8 @@ internal sealed class ReceiveBudget
 
     /// <summary>
     /// A budget of <paramref name="capacity"/> bytes; <paramref name="collectEvery"/> 0 requests no collections,
-    /// otherwise one per <c>max(collectEvery, minimumCollectEvery)</c> bytes given back (after a resize, per
-    /// <c>max(capacity, minimumCollectEvery)</c>).
+    /// otherwise one per <paramref name="collectEvery"/> bytes given back (after a resize, per capacity), or per
+    /// <c>max(that, minimumCollectEvery)</c> while the bodies given back are at most a quarter of the capacity.
     /// </summary>
     public ReceiveBudget(long capacity, TimeSpan stallTimeout, TimeProvider? time = null, long collectEvery = 0, long minimumCollectEvery = 0)
     {
@@ -48,7 +50,7 @@ internal sealed class ReceiveBudget
         ArgumentOutOfRangeException.ThrowIfNegative(minimumCollectEvery);
         _capacity = capacity;
         MinimumCollectEvery = minimumCollectEvery;
-        _collectEvery = collectEvery > 0 ? Math.Max(collectEvery, minimumCollectEvery) : 0;
+        _collectEvery = collectEvery;
         StallTimeout = stallTimeout;
         _time = time ?? TimeProvider.System;
         _progressAt = _time.GetTimestamp();
@@ -64,12 +66,12 @@ internal sealed class ReceiveBudget
     public TimeSpan StallTimeout { get; }
 
     /// <summary>
-    /// The interval floor the gateway's budgets use (the embedded broker's and its client's): 4 MiB of handled bodies
-    /// (about twice that of garbage with MQTTnet's copies of the payloads) between two full collections.
+    /// The interval floor the gateway's budgets use (the embedded broker's and its client's) for small bodies: 4 MiB
+    /// of handled bodies (about twice that of garbage with MQTTnet's copies of the payloads) between two full collections.
     /// </summary>
     public const long DefaultMinimumCollectEvery = 4L << 20;
 
-    /// <summary>The smallest interval between two requested collections, whatever the capacity (0: none).</summary>
+    /// <summary>The smallest interval between two requested collections while the bodies are small against the capacity (0: none).</summary>
     public long MinimumCollectEvery { get; }
 
     /// <summary>Bytes given back between two requested background collections (0: none requested).</summary>
@@ -194,7 +196,7 @@ internal sealed class ReceiveBudget
             _capacity = capacity;
             if (_collectEvery > 0)
             {
-                _collectEvery = Math.Max(capacity, MinimumCollectEvery);
+                _collectEvery = capacity;
             }
         }
 
@@ -214,9 +216,10 @@ internal sealed class ReceiveBudget
             {
                 _progressAt = _time.GetTimestamp();
                 _releasedSinceCollect += amount;
-                if (_collectEvery > 0 && _releasedSinceCollect >= _collectEvery)
+                long interval = amount * 4 <= _capacity ? Math.Max(_collectEvery, MinimumCollectEvery) : _collectEvery;
+                if (_collectEvery > 0 && _releasedSinceCollect >= interval)
                 {
-                    _releasedSinceCollect %= _collectEvery;
+                    _releasedSinceCollect %= interval;
                     collect = true;
                 }
             }

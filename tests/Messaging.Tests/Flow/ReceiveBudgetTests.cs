@@ -124,23 +124,27 @@ public sealed class ReceiveBudgetTests
     }
 
     [Fact]
-    public async Task CollectionInterval_IsNeverBelowItsFloor_WhateverTheCapacity()
+    public async Task SmallBodies_AreCollectedPerFloor_LargeOnesPerCapacity()
     {
-        var budget = new ReceiveBudget(10, Long, collectEvery: 10, minimumCollectEvery: 25);
-        Assert.Equal(25, budget.CollectEvery);
-        for (int i = 0; i < 10; i++)
+        var budget = new ReceiveBudget(20, Long, collectEvery: 20, minimumCollectEvery: 50);
+        for (int i = 0; i < 20; i++)
         {
-            await budget.AcquireAsync(5, CancellationToken.None);
+            await budget.AcquireAsync(5, CancellationToken.None); // a quarter of the capacity: small
             budget.Release(5);
         }
 
-        Assert.Equal(2, budget.Collections); // 50 bytes given back: one collection per 25, not per 10
+        Assert.Equal(2, budget.Collections); // 100 bytes given back: one collection per 50, not per 20
 
-        budget.Resize(40);
-        Assert.Equal(40, budget.CollectEvery); // above the floor the interval follows the capacity again
-        budget.Resize(4);
-        Assert.Equal(25, budget.CollectEvery);
-        Assert.Equal(0, new ReceiveBudget(10, Long, minimumCollectEvery: 25).CollectEvery); // no collections stays none
+        var large = new ReceiveBudget(20, Long, collectEvery: 20, minimumCollectEvery: 50);
+        for (int i = 0; i < 10; i++)
+        {
+            await large.AcquireAsync(10, CancellationToken.None); // half the capacity: collected per capacity as before
+            large.Release(10);
+        }
+
+        Assert.Equal(5, large.Collections);
+        Assert.Equal(20, large.CollectEvery);
+        Assert.Equal(0, new ReceiveBudget(20, Long, minimumCollectEvery: 50).CollectEvery); // no collections stays none
     }
 
     [Fact]

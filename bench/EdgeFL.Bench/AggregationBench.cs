@@ -193,7 +193,7 @@ internal static class AggregationBench
     /// A comma-separated list of positive integers from <paramref name="variable"/> (e.g.
     /// <c>EDGEFL_BENCH_AGG_P=1000000,10000000</c>), or null when it is unset or empty.
     /// </summary>
-    private static int[]? FromEnvironment(string variable)
+    internal static int[]? FromEnvironment(string variable)
     {
         string? text = Environment.GetEnvironmentVariable(variable);
         if (string.IsNullOrWhiteSpace(text))

@@ -25,10 +25,13 @@ internal static class MqttRoundBench
 {
     public static async Task RunAsync(Report report, bool quick)
     {
-        int[] deviceCounts = quick ? [10] : [10, 50, 200];
-        int[] modelBytes = quick ? [100_000] : [100_000, 4_000_000];
+        int[] deviceCounts = AggregationBench.FromEnvironment("EDGEFL_BENCH_MQTT_D") ?? (quick ? [10] : [10, 50, 200]);
+        int[] modelBytes = AggregationBench.FromEnvironment("EDGEFL_BENCH_MQTT_BYTES") ?? (quick ? [100_000] : [100_000, 4_000_000]);
         int rounds = quick ? 2 : 3;
-        foreach (string broker in new[] { "embedded", "mosquitto" })
+        string[] brokers = Environment.GetEnvironmentVariable("EDGEFL_BENCH_MQTT_BROKERS") is { Length: > 0 } list
+            ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : ["embedded", "mosquitto"];
+        foreach (string broker in brokers)
         {
             foreach (int bytes in modelBytes)
             {
@@ -158,6 +161,17 @@ internal static class MqttRoundBench
             ["Gateway:Rounds:Deadline"] = "00:03:00",
             ["Gateway:Updates:MaxBytes"] = ((2L * modelBytes) + (1 << 20)).ToString(CultureInfo.InvariantCulture),
         });
+
+        // Gateway settings to try without a rebuild, e.g. EDGEFL_BENCH_GATEWAY_ENV="Gateway__Broker__ReceiveMaximum=4".
+        foreach (string pair in (Environment.GetEnvironmentVariable("EDGEFL_BENCH_GATEWAY_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                builder.Configuration[pair[..eq].Replace("__", ":", StringComparison.Ordinal)] = pair[(eq + 1)..];
+            }
+        }
+
         builder.Services.AddSingleton<IGatewayObserver>(observer);
         builder.Services.AddEdgeFlGateway(builder.Configuration);
         return builder.Build();

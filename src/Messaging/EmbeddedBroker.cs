@@ -94,7 +94,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         _connections = new BrokerConnections(
             new BodyLimits(FirstPacketBytes, options.MaxMessageBytes + PacketOverheadBytes, MeteredFromBytes),
             options.ReceiveBudgetBytes > 0
-                ? new ReceiveBudget(options.ReceiveBudgetBytes, options.ReceiveBudgetStallTimeout, time, collectEvery: options.ReceiveBudgetBytes)
+                ? new ReceiveBudget(options.ReceiveBudgetBytes, options.ReceiveBudgetStallTimeout, time, collectEvery: options.ReceiveBudgetBytes, minimumCollectEvery: ReceiveBudget.DefaultMinimumCollectEvery)
                 : null,
             OnOversizePacket,
             options.MaxConnections,

@@ -47,10 +47,10 @@ public sealed class MqttConnection : IAsyncDisposable
         _logger = logger;
         if (options.ReceiveBudgetBytes > 0)
         {
-            // Handled bodies are large-object-heap garbage: a background collection per budget's worth given back
-            // keeps them from piling up between full collections (as in the embedded broker).
+            // Handled bodies are large-object-heap garbage: a background collection per budget's worth given back (at
+            // least ReceiveBudget.DefaultMinimumCollectEvery) keeps them from piling up between full collections (as in the embedded broker).
             _meteredTransport = new Flow.MeteredClientAdapterFactory(
-                new Flow.ReceiveBudget(options.ReceiveBudgetBytes, options.ReceiveBudgetStallTimeout, collectEvery: options.ReceiveBudgetBytes),
+                new Flow.ReceiveBudget(options.ReceiveBudgetBytes, options.ReceiveBudgetStallTimeout, collectEvery: options.ReceiveBudgetBytes, minimumCollectEvery: Flow.ReceiveBudget.DefaultMinimumCollectEvery),
                 EmbeddedBroker.MeteredFromBytes);
         }
 

@@ -78,7 +78,7 @@ internal static unsafe class DequantizeAdd
     /// together, so the sums are read and written once for the whole group; each element is computed exactly
     /// as by <see cref="Run"/> once per input. <paramref name="fresh"/>: the sums count as zeros (written, not read).
     /// </summary>
-    internal static void RunGroup(ReadOnlySpan<nint> inputs, ReadOnlySpan<float> factors, ReadOnlySpan<int> zeroPoints, float* acc, int n, bool fresh = false)
+    internal static void RunGroup(ReadOnlySpan<nint> inputs, ReadOnlySpan<float> factors, ReadOnlySpan<int> zeroPoints, float* acc, int n, bool fresh = false, bool nonTemporal = false)
     {
         int count = inputs.Length;
         byte** q = stackalloc byte*[count];
@@ -88,8 +88,18 @@ internal static unsafe class DequantizeAdd
         }
 
         int i = 0;
-        if (Avx512F.IsSupported)
+        if (Avx512F.IsSupported && n >= 64)
         {
+            // Scalar steps until the sums are 64-byte aligned, so no stored vector splits a cache line (a .NET
+            // array's data starts 16 bytes into a line: unaligned, every 64-byte store would touch two lines).
+            int misaligned = (int)((nuint)acc & 63);
+            if (misaligned % sizeof(float) != 0)
+            {
+                throw new ArgumentException("the sums are not 4-byte aligned", nameof(acc));
+            }
+
+            i = misaligned == 0 ? 0 : (64 - misaligned) / sizeof(float);
+            ScalarGroup(q, factors, zeroPoints, acc, 0, i, fresh);
             var f = stackalloc Vector512<float>[count];
             var z = stackalloc Vector512<int>[count];
             for (int g = 0; g < count; g++)
@@ -98,19 +108,34 @@ internal static unsafe class DequantizeAdd
                 z[g] = Vector512.Create(zeroPoints[g]);
             }
 
+            bool streaming = nonTemporal && Avx512F.IsSupported;
             for (; i <= n - 32; i += 32)
             {
-                Vector512<float> a0 = fresh ? Vector512<float>.Zero : Vector512.Load(acc + i);
-                Vector512<float> a1 = fresh ? Vector512<float>.Zero : Vector512.Load(acc + i + 16);
+                Vector512<float> a0 = fresh ? Vector512<float>.Zero : Vector512.LoadAligned(acc + i);
+                Vector512<float> a1 = fresh ? Vector512<float>.Zero : Vector512.LoadAligned(acc + i + 16);
                 for (int g = 0; g < count; g++)
                 {
-                    Vector256<byte> b = Vector256.Load(q[g] + i);
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(b.GetLower()) - z[g]), f[g], a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(b.GetUpper()) - z[g]), f[g], a1);
+                    // vpmovzxbd from memory (the JIT folds the 16-byte load into it): no 32-byte load and extract shuffle.
+                    byte* b = q[g] + i;
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(b)) - z[g]), f[g], a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Avx512F.ConvertToVector512Int32(Vector128.Load(b + 16)) - z[g]), f[g], a1);
                 }
 
-                a0.Store(acc + i);
-                a1.Store(acc + i + 16);
+                if (streaming)
+                {
+                    Avx512F.StoreAlignedNonTemporal(acc + i, a0);
+                    Avx512F.StoreAlignedNonTemporal(acc + i + 16, a1);
+                }
+                else
+                {
+                    Vector512.StoreAligned(a0, acc + i);
+                    Vector512.StoreAligned(a1, acc + i + 16);
+                }
+            }
+
+            if (streaming)
+            {
+                Sse.StoreFence(); // non-temporal stores are weakly ordered: make them visible before the sums are read again
             }
         }
         else if (Avx2.IsSupported)
@@ -171,10 +196,16 @@ internal static unsafe class DequantizeAdd
             }
         }
 
-        for (; i < n; i++)
+        ScalarGroup(q, factors, zeroPoints, acc, i, n, fresh);
+    }
+
+    /// <summary>Elements [from, to) one at a time, each computed as the vector paths compute it.</summary>
+    private static void ScalarGroup(byte** q, ReadOnlySpan<float> factors, ReadOnlySpan<int> zeroPoints, float* acc, int from, int to, bool fresh)
+    {
+        for (int i = from; i < to; i++)
         {
             float a = fresh ? 0f : acc[i];
-            for (int g = 0; g < count; g++)
+            for (int g = 0; g < factors.Length; g++)
             {
                 a = MathF.FusedMultiplyAdd(q[g][i] - zeroPoints[g], factors[g], a);
             }

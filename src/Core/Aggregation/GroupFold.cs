@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -37,63 +36,76 @@ internal static unsafe class GroupFold
             throw new ArgumentOutOfRangeException(nameof(terms), terms.Length, $"a group has 1 to {MaxGroup} terms");
         }
 
-        var handles = new MemoryHandle[terms.Length];
-        var inputs = new nint[terms.Length];
-        var factors = new float[terms.Length];
-        var zeroPoints = new int[terms.Length];
-        var quantized = new bool[terms.Length];
-        try
+        for (int g = 0; g < terms.Length; g++)
         {
-            for (int g = 0; g < terms.Length; g++)
+            FoldTerm t = terms[g];
+            long needed = (long)acc.Length * (t.Quantized ? 1 : sizeof(float));
+            if (t.Data.Length < needed)
             {
-                FoldTerm t = terms[g];
-                long needed = (long)acc.Length * (t.Quantized ? 1 : sizeof(float));
-                if (t.Data.Length < needed)
-                {
-                    throw new ArgumentException($"term {g} holds {t.Data.Length} bytes, the sums need {needed}", nameof(terms));
-                }
-
-                handles[g] = t.Data.Pin();
-                inputs[g] = (nint)handles[g].Pointer;
-                (factors[g], zeroPoints[g], quantized[g]) = (t.Factor, t.ZeroPoint, t.Quantized);
-            }
-
-            bool nonTemporal = !ChunkedMultiplyAdd.KeepsInCache(acc.Length);
-            fixed (float* sums = acc)
-            {
-                nint at = (nint)sums;
-                int parts = Math.Min(maxThreads, acc.Length / MinSliceElements);
-                if (parts < 2)
-                {
-                    RunSlice(inputs, factors, zeroPoints, quantized, (float*)at, 0, acc.Length, nonTemporal, fresh);
-                    return;
-                }
-
-                // Slices of whole cache lines (16 floats), so no two cores write the same line.
-                int slice = ((acc.Length / parts) + 15) & ~15;
-                int length = acc.Length;
-                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
-                {
-                    int start = p * slice;
-                    int n = Math.Min(slice, length - start);
-                    if (n > 0)
-                    {
-                        RunSlice(inputs, factors, zeroPoints, quantized, (float*)at, start, n, nonTemporal, fresh);
-                    }
-                });
+                throw new ArgumentException($"term {g} holds {t.Data.Length} bytes, the sums need {needed}", nameof(terms));
             }
         }
-        finally
+
+        // No heap allocation and no GC handle on the one-core path: a call on a small tensor costs little more than its work.
+        Span<nint> inputs = stackalloc nint[terms.Length];
+        PinThenRun(terms, 0, inputs, acc, maxThreads, fresh);
+    }
+
+    /// <summary>Pins term <paramref name="g"/>'s bytes with <c>fixed</c> (no GC handle), then the next one's, and runs the fold once all are pinned.</summary>
+    private static void PinThenRun(ReadOnlySpan<FoldTerm> terms, int g, Span<nint> inputs, float[] acc, int maxThreads, bool fresh)
+    {
+        if (g < terms.Length)
         {
-            foreach (MemoryHandle h in handles)
+            fixed (byte* data = terms[g].Data.Span)
             {
-                h.Dispose();
+                inputs[g] = (nint)data;
+                PinThenRun(terms, g + 1, inputs, acc, maxThreads, fresh);
             }
+
+            return;
+        }
+
+        Span<float> factors = stackalloc float[terms.Length];
+        Span<int> zeroPoints = stackalloc int[terms.Length];
+        Span<bool> quantized = stackalloc bool[terms.Length];
+        for (int t = 0; t < terms.Length; t++)
+        {
+            (factors[t], zeroPoints[t], quantized[t]) = (terms[t].Factor, terms[t].ZeroPoint, terms[t].Quantized);
+        }
+
+        bool nonTemporal = !ChunkedMultiplyAdd.KeepsInCache(acc.Length);
+        fixed (float* sums = acc)
+        {
+            int parts = Math.Min(maxThreads, acc.Length / MinSliceElements);
+            if (parts < 2)
+            {
+                RunSlice(inputs, factors, zeroPoints, quantized, sums, 0, acc.Length, nonTemporal, fresh);
+                return;
+            }
+
+            // Slices of whole cache lines (16 floats), so no two cores write the same line. The lambda cannot
+            // capture spans: the few values it needs go to arrays (this path's work dwarfs their cost).
+            nint at = (nint)sums;
+            nint[] inputArray = inputs.ToArray();
+            float[] factorArray = factors.ToArray();
+            int[] zeroPointArray = zeroPoints.ToArray();
+            bool[] quantizedArray = quantized.ToArray();
+            int slice = ((acc.Length / parts) + 15) & ~15;
+            int length = acc.Length;
+            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, p =>
+            {
+                int start = p * slice;
+                int n = Math.Min(slice, length - start);
+                if (n > 0)
+                {
+                    RunSlice(inputArray, factorArray, zeroPointArray, quantizedArray, (float*)at, start, n, nonTemporal, fresh);
+                }
+            });
         }
     }
 
     /// <summary>Elements [start, start + n) of the sums, the terms applied in runs of the same kind, in order.</summary>
-    private static void RunSlice(nint[] inputs, float[] factors, int[] zeroPoints, bool[] quantized, float* acc, int start, int n, bool nonTemporal, bool fresh)
+    private static void RunSlice(ReadOnlySpan<nint> inputs, ReadOnlySpan<float> factors, ReadOnlySpan<int> zeroPoints, ReadOnlySpan<bool> quantized, float* acc, int start, int n, bool nonTemporal, bool fresh)
     {
         Span<nint> slice = stackalloc nint[inputs.Length];
         int g = 0;
@@ -112,11 +124,11 @@ internal static unsafe class GroupFold
                     slice[q - g] = inputs[q] + start;
                 }
 
-                DequantizeAdd.RunGroup(slice[..(end - g)], factors.AsSpan(g, end - g), zeroPoints.AsSpan(g, end - g), acc + start, n, fresh && g == 0);
+                DequantizeAdd.RunGroup(slice[..(end - g)], factors.Slice(g, end - g), zeroPoints.Slice(g, end - g), acc + start, n, fresh && g == 0, nonTemporal);
             }
             else
             {
-                FloatRun(inputs.AsSpan(g, end - g), start, factors.AsSpan(g, end - g), acc + start, n, nonTemporal, fresh && g == 0);
+                FloatRun(inputs.Slice(g, end - g), start, factors.Slice(g, end - g), acc + start, n, nonTemporal, fresh && g == 0);
             }
 
             g = end;

@@ -79,7 +79,8 @@ public sealed class WeightedAverageAccumulator
         }
 
         CheckLayout(update);
-        Fold([update], [weight], [(float)(weight * deltaScale)]);
+        float factor = (float)(weight * deltaScale);
+        Fold(new ReadOnlySpan<ModelState>(ref update), new ReadOnlySpan<double>(ref weight), new ReadOnlySpan<float>(ref factor));
         Count++;
         TotalWeight += weight;
         referenceWeight += weight * (1 - deltaScale);
@@ -102,20 +103,20 @@ public sealed class WeightedAverageAccumulator
             CheckLayout(update);
         }
 
+        var group = new ModelState[Math.Min(GroupFold.MaxGroup, updates.Count)];
+        Span<double> weights = stackalloc double[GroupFold.MaxGroup];
+        Span<float> factors = stackalloc float[GroupFold.MaxGroup];
         for (int start = 0; start < updates.Count; start += GroupFold.MaxGroup)
         {
             int n = Math.Min(GroupFold.MaxGroup, updates.Count - start);
-            var group = new ModelState[n];
-            var weights = new double[n];
-            var factors = new float[n];
             for (int g = 0; g < n; g++)
             {
                 (group[g], weights[g]) = updates[start + g];
                 factors[g] = (float)weights[g];
             }
 
-            Fold(group, weights, factors);
-            foreach (double w in weights)
+            Fold(group.AsSpan(0, n), weights[..n], factors[..n]);
+            foreach (double w in weights[..n])
             {
                 Count++;
                 TotalWeight += w;
@@ -255,9 +256,10 @@ public sealed class WeightedAverageAccumulator
     /// Folds a checked group into the sums: float tensors in one pass per tensor (<see cref="GroupFold"/>,
     /// q8 dequantized in registers by <see cref="DequantizeAdd"/>), int64 tensors in double with the unscaled weights.
     /// </summary>
-    private void Fold(ModelState[] group, double[] weights, float[] factors)
+    private void Fold(ReadOnlySpan<ModelState> group, ReadOnlySpan<double> weights, ReadOnlySpan<float> factors)
     {
-        var terms = new FoldTerm[group.Length];
+        FoldTermGroup storage = default;
+        Span<FoldTerm> terms = storage[..group.Length];
         for (int i = 0; i < floatSums.Length; i++)
         {
             if (floatSums[i] is { } sums)

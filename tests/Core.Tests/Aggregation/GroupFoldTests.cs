@@ -139,6 +139,44 @@ public class GroupFoldTests
         Assert.Equal(Scalar(new float[length], terms), acc);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void QuantizedSumsBeyondTheCache_NonTemporalStores_GiveTheSameSums(bool fresh)
+    {
+        var rng = new Random(9);
+        int length = (int)(ChunkedMultiplyAdd.CacheResidentBytes / sizeof(float)) + 37;
+        FoldTerm[] terms = [ByteTerm(rng, length, 0.02f, 128, 0), ByteTerm(rng, length, 0.5f, 3, 1)];
+        float[] start = Enumerable.Range(0, length).Select(i => (i % 7) * 0.125f).ToArray();
+        float[] acc = (float[])start.Clone();
+
+        GroupFold.Run(terms, acc, 2, fresh);
+
+        Assert.Equal(Scalar(fresh ? new float[length] : start, terms), acc);
+    }
+
+    [Theory]
+    [InlineData(64, 2)]
+    [InlineData(100, 1)]
+    [InlineData(1000, 2)]
+    [InlineData(4096 + 13, 8)]
+    public void QuantizedGroup_FreshAndAccumulating_AreBitwiseTheScalarSums(int length, int groupSize)
+    {
+        // Lengths from the first vector step on: the scalar steps up to the sums' 64-byte alignment, the
+        // vector body and the tail must compute every element alike.
+        var rng = new Random(length * groupSize);
+        FoldTerm[] terms = Enumerable.Range(0, groupSize).Select(g => ByteTerm(rng, length, 0.01f * (g + 1), rng.Next(0, 256), g % 3)).ToArray();
+        float[] start = Enumerable.Range(0, length).Select(_ => (float)rng.NextDouble()).ToArray();
+        float[] acc = (float[])start.Clone();
+        float[] garbage = Enumerable.Range(0, length).Select(_ => float.NaN).ToArray();
+
+        GroupFold.Run(terms, acc, 1);
+        GroupFold.Run(terms, garbage, 1, fresh: true);
+
+        Assert.Equal(Scalar(start, terms), acc);
+        Assert.Equal(Scalar(new float[length], terms), garbage);
+    }
+
     [Fact]
     public void BadGroups_AreRefused()
     {

@@ -285,6 +285,29 @@ public class WeightedAverageAccumulatorTests
         AssertClose(Aggregate.WeightedMean(updates), b);
     }
 
+    [Theory]
+    [InlineData(2, 1, 10_001)]
+    [InlineData(2, 2, (2 * WeightedAverageAccumulator.MinSliceElements) + 77)]
+    [InlineData(11, 2, (2 * WeightedAverageAccumulator.MinSliceElements) + 5)]
+    public void AddRange_OfQ8Updates_IsBitwiseTheSameAsAddingOneByOne(int count, int threads, int length)
+    {
+        var rng = new Random(count * length);
+        var layout = new ModelState([Normal(rng, "w", [length], std: 0.1, mean: 0)]);
+        var updates = Enumerable.Range(0, count)
+            .Select(j => (Update: Quantizer.Quantize(new ModelState([Normal(rng, "w", [length], std: 0.1, mean: j - 1)])), Weight: (double)rng.Next(1, 500)))
+            .ToList();
+        var oneByOne = new WeightedAverageAccumulator(layout) { MaxThreads = threads };
+        foreach ((ModelState m, double w) in updates)
+        {
+            oneByOne.Add(m, w);
+        }
+
+        var grouped = new WeightedAverageAccumulator(layout) { MaxThreads = threads };
+        grouped.AddRange(updates);
+
+        Assert.Equal(oneByOne.Complete().Tensors[0].Data.ToArray(), grouped.Complete().Tensors[0].Data.ToArray());
+    }
+
     [Fact]
     public void AddRange_WithOneBadUpdate_ChangesNothing()
     {

@@ -124,6 +124,30 @@ public sealed class ReceiveBudgetTests
     }
 
     [Fact]
+    public async Task SmallBodies_AreCollectedPerFloor_LargeOnesPerCapacity()
+    {
+        var budget = new ReceiveBudget(20, Long, collectEvery: 20, minimumCollectEvery: 50);
+        for (int i = 0; i < 20; i++)
+        {
+            await budget.AcquireAsync(5, CancellationToken.None); // a quarter of the capacity: small
+            budget.Release(5);
+        }
+
+        Assert.Equal(2, budget.Collections); // 100 bytes given back: one collection per 50, not per 20
+
+        var large = new ReceiveBudget(20, Long, collectEvery: 20, minimumCollectEvery: 50);
+        for (int i = 0; i < 10; i++)
+        {
+            await large.AcquireAsync(10, CancellationToken.None); // half the capacity: collected per capacity as before
+            large.Release(10);
+        }
+
+        Assert.Equal(5, large.Collections);
+        Assert.Equal(20, large.CollectEvery);
+        Assert.Equal(0, new ReceiveBudget(20, Long, minimumCollectEvery: 50).CollectEvery); // no collections stays none
+    }
+
+    [Fact]
     public async Task EveryCollectEveryBytesGivenBack_ABackgroundCollectionIsRequested()
     {
         var budget = new ReceiveBudget(10, Long, collectEvery: 10);

@@ -122,6 +122,40 @@ public sealed class DeviceChunkingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task OnTheEmbeddedBroker_ChunkedUpdatesGetTheirVerdictInThePubackOfTheLastChunk_AndRoundsComplete()
+    {
+        int port = TestPorts.Free();
+        using var security = new TestSecurity();
+        var rounds = Channel.CreateUnbounded<RoundResult>();
+        using var gateway = await StartGatewayAsync(port, rounds.Writer, new()
+        {
+            ["Gateway:Broker:Embedded"] = "true",
+            ["Gateway:Broker:CredentialsPath"] = security.CredentialsPath,
+            ["Gateway:Broker:Chunking:MaxPayloadBytes"] = MaxPayload.ToString(CultureInfo.InvariantCulture),
+            ["Gateway:Rounds:WaitForDevices"] = "1",
+            ["Gateway:Rounds:MaxRounds"] = "2",
+        });
+        var link = gateway.Services.GetRequiredService<DeviceLink>();
+        var trainer = new AddOneTrainer();
+        await using var device = Device("dev", port, trainer, MaxPayload, security.Provision("dev"));
+        await device.StartAsync();
+
+        for (long round = 1; round <= 2; round++)
+        {
+            var closed = await rounds.Reader.ReadAsync().AsTask().WaitAsync(Timeout);
+            Assert.Equal((round, RoundCloseReason.Quorum, 1), (closed.Round, closed.CloseReason, closed.Accepted));
+        }
+
+        Assert.Equal([(1L, 0f), (2L, 1f)], trainer.Starts.OrderBy(s => s.Round).ToArray());
+        await TestWait.UntilAsync(() => device.BufferedUpdates == 0, "the last update's PUBACK", Timeout);
+        Assert.Equal(2, link.UpdateChunks.Metrics.Completed);
+        Assert.Empty(link.UpdateChunks.Metrics.RejectedByReason);
+        Assert.True(device.ModelChunks.Metrics.Completed >= 2, $"{device.ModelChunks.Metrics.Completed} models reassembled at the device");
+        Assert.Equal(2, gateway.Services.GetRequiredService<GatewayMetrics>().Accepted);
+        await gateway.StopAsync();
+    }
+
+    [Fact]
     public async Task WithoutChunking_TheSameSetupFails_TheBrokerRefusesTheModel()
     {
         await using var broker = await Mosquitto.StartAsync(LimitedListener);
@@ -238,12 +272,13 @@ public sealed class DeviceChunkingTests(ITestOutputHelper output) : IDisposable
         return gateway;
     }
 
-    private DeviceAgent Device(string id, int port, ILocalTrainer trainer, long maxPayload) => new(
+    private DeviceAgent Device(string id, int port, ILocalTrainer trainer, long maxPayload, string? password = null) => new(
         new DeviceOptions
         {
             DeviceId = id,
             GatewayId = "gw",
             BrokerPort = port,
+            Password = password,
             Signing = new() { GatewayPublicKeyPath = new TestKeys(_dir).PublicKey("gw") },
             Chunking = new ChunkingOptions { MaxPayloadBytes = maxPayload },
         },

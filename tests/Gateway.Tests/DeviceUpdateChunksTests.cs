@@ -71,6 +71,36 @@ public sealed class DeviceUpdateChunksTests : IDisposable
     }
 
     [Fact]
+    public void AnUpdateSentAgainWholeInANewTransfer_IsADuplicate_AndCountsOnce()
+    {
+        // The device's last PUBACK was lost with its link after the gateway had admitted the update: it sends it again.
+        var metrics = new GatewayMetrics();
+        var rounds = new RoundCoordinator(new GatewayOptions(), metrics, NullLogger.Instance, new ManualTimeProvider());
+        rounds.Adopt(TestModels.Message(TestModels.Filled(0, size: 5000)));
+        rounds.BeginRound();
+        byte[] update = TestModels.Payload("a", 1, 10, TestModels.Filled(1, size: 5000)).ToArray();
+        ConsumerVerdict Admit(InboundMessage m) => UpdateVerdicts.For(rounds.Take("a", m.Payload));
+
+        var verdicts = new List<ConsumerVerdict>();
+        for (int copy = 0; copy < 2; copy++)
+        {
+            ConsumerVerdict last = default;
+            foreach (byte[] chunk in ChunkCodec.Split(update, MaxPayload))
+            {
+                last = _chunks.Take(Message(chunk), Admit);
+            }
+
+            verdicts.Add(last);
+        }
+
+        Assert.Equal((ConsumerAnswer.Taken, ""), (verdicts[0].Answer, verdicts[0].Reason));
+        Assert.Equal(ConsumerAnswer.Taken, verdicts[1].Answer);
+        Assert.StartsWith("Duplicate:", verdicts[1].Reason, StringComparison.Ordinal);
+        Assert.Equal(1, metrics.Accepted);
+        Assert.Equal(2, _chunks.Assembler.Metrics.Completed);
+    }
+
+    [Fact]
     public void AMalformedChunk_AndAnOversizedTransfer_AreRefused()
     {
         byte[] chunk = ChunkCodec.Split(Bytes(20_000), MaxPayload).First();

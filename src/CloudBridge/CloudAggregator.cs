@@ -21,7 +21,9 @@ internal sealed class CloudAggregator : RoundBook
     private readonly ILogger _logger;
     private readonly CloudMetrics _metrics;
     private readonly SortedDictionary<long, AggregationRound> _pending = [];
-    private readonly HashSet<string> _applied = new(StringComparer.Ordinal);
+    // Upload id -> gateway, for the uploads applied to pending sync rounds; once a round is published they move to _recent.
+    private readonly Dictionary<string, string> _applied = new(StringComparer.Ordinal);
+    private readonly RecentUploads _recent;
     private readonly CloudStateStore? _store;
     private readonly ServerOptimizer _optimizer;
     private readonly Region.IRegionUplink? _region;
@@ -35,6 +37,7 @@ internal sealed class CloudAggregator : RoundBook
         : base(RulesFor(options), GatewayUploadDecoder.For(DecodeLimits.Default with { MaxPayloadBytes = options.MaxUploadBytes }), store?.RoundJournal, new CloudAdmissionLog(metrics ??= new CloudMetrics(), logger, options.MaxUploadNorm, time), time)
     {
         _store = store is { Durable: true } ? store : null;
+        _recent = new RecentUploads(persisted: _store is not null);
         _options = options;
         _logger = logger;
         _metrics = metrics;
@@ -129,6 +132,7 @@ internal sealed class CloudAggregator : RoundBook
         {
             (global, pending) = _store.Load();
             _upperRound = _store.LoadUpperRound();
+            _store.LoadRecent(_recent);
             if (global is not null && UpdateValidator.ValidateAdoptable(global, null) is { IsAccepted: false } unfit)
             {
                 throw new InvalidDataException($"the saved global model is unfit: {unfit}");
@@ -226,7 +230,8 @@ internal sealed class CloudAggregator : RoundBook
             return RoundSlot.Refuse(AdmissionOutcome.NoModel, contribution.Id);
         }
 
-        if (_applied.Contains(contribution.Id))
+        // Applied to a pending round, or to a published one (a gateway whose acknowledgement was lost sends its upload again).
+        if (_applied.ContainsKey(contribution.Id) || _recent.Contains(contribution.SenderId, contribution.Id))
         {
             return RoundSlot.Refuse(AdmissionOutcome.Duplicate, contribution.Id, UploadAck.Duplicate);
         }
@@ -267,7 +272,19 @@ internal sealed class CloudAggregator : RoundBook
     /// <summary>One upload per gateway and sync round.</summary>
     protected override string RoundKey(Contribution contribution) => contribution.SenderId;
 
-    protected override void OnAdmitted(AggregationRound round, Contribution contribution, long staleness) => _applied.Add(contribution.Id);
+    protected override void OnAdmitted(AggregationRound round, Contribution contribution, long staleness) => _applied[contribution.Id] = contribution.SenderId;
+
+    /// <summary>Under the lock: a pending round is published or superseded; its upload ids stay answerable as applied (<see cref="RecentUploads"/>).</summary>
+    private void Forget(AggregationRound superseded)
+    {
+        foreach (string id in superseded.AdmittedIds)
+        {
+            if (_applied.Remove(id, out string? gateway))
+            {
+                _recent.Remember(gateway, id);
+            }
+        }
+    }
 
     protected override void OnReleased(AggregationRound round)
     {
@@ -336,7 +353,7 @@ internal sealed class CloudAggregator : RoundBook
                 {
                     var superseded = _pending[older];
                     Abandon(superseded);
-                    _applied.ExceptWith(superseded.AdmittedIds);
+                    Forget(superseded);
                     _pending.Remove(older);
                 }
 
@@ -346,7 +363,7 @@ internal sealed class CloudAggregator : RoundBook
                     // A region: the average goes up in the transaction that saves the round (both or neither after a crash).
                     if (_store is not null)
                     {
-                        _store.SaveGlobal(closed, OptimizerState(), (c, tx) => _region.Enqueue(c, tx, closed));
+                        _store.SaveGlobal(closed, OptimizerState(), (c, tx) => _region.Enqueue(c, tx, closed), _recent);
                     }
                     else
                     {
@@ -357,7 +374,7 @@ internal sealed class CloudAggregator : RoundBook
                 }
                 else
                 {
-                    _store?.SaveGlobal(closed, OptimizerState());
+                    _store?.SaveGlobal(closed, OptimizerState(), recent: _recent);
                 }
             }
         }
@@ -397,11 +414,11 @@ internal sealed class CloudAggregator : RoundBook
             {
                 var superseded = _pending[older];
                 Abandon(superseded);
-                _applied.ExceptWith(superseded.AdmittedIds);
+                Forget(superseded);
                 _pending.Remove(older);
             }
 
-            _store?.SaveUpper(_global);
+            _store?.SaveUpper(_global, _recent);
             return check;
         }
     }

@@ -59,6 +59,42 @@ public sealed class CloudAggregatorTests
     }
 
     [Fact]
+    public void AResendAfterItsRoundWasPublished_IsAnsweredApplied_ALateNewUploadStale()
+    {
+        // A gateway whose ack was lost (a broker node died) sends its upload again after the sync round closed:
+        // it was applied, so the answer is duplicate (the gateway removes it), not stale (it would dead-letter it).
+        var aggregator = Create(expected: 1);
+        var first = Upload("gw-1", 1, 5, 100, Filled(2));
+        Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", first));
+        Assert.Single(aggregator.CloseDue());
+
+        Assert.Equal(AdmissionOutcome.Duplicate, aggregator.OnUpload("gw-1", first, out var ack));
+        Assert.True(ack!.IsApplied);
+        Assert.Equal(AdmissionOutcome.TooStale, aggregator.OnUpload("gw-2", Upload("gw-2", 1, 5, 100, Filled(6)), out var late));
+        Assert.False(late!.IsApplied);
+        Assert.Equal(5, aggregator.Global!.Round);
+    }
+
+    [Fact]
+    public void AppliedUploadsOfPublishedRounds_AreRememberedPerGateway_UpToTheBound()
+    {
+        var aggregator = Create(expected: 1);
+        int uploads = State.RecentUploads.PerGateway + 1;
+        for (int i = 1; i <= uploads; i++)
+        {
+            Assert.Equal(AdmissionOutcome.Accepted, aggregator.OnUpload("gw-1", Upload("gw-1", i, 5 * i, 100, Filled(i))));
+            Assert.Single(aggregator.CloseDue());
+        }
+
+        // The last PerGateway uploads are answered as applied; the oldest one, beyond the bound, as stale.
+        Assert.Equal(AdmissionOutcome.TooStale, aggregator.OnUpload("gw-1", Upload("gw-1", 1, 5, 100, Filled(1))));
+        for (int i = 2; i <= uploads; i++)
+        {
+            Assert.Equal(AdmissionOutcome.Duplicate, aggregator.OnUpload("gw-1", Upload("gw-1", i, 5 * i, 100, Filled(i))));
+        }
+    }
+
+    [Fact]
     public void Round_ClosesOnDeadline_WithWhatArrived()
     {
         var aggregator = Create(expected: 4);

@@ -82,6 +82,8 @@ public sealed class RabbitMqClusterTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(6, aggregator.Metrics.Accepted);
             Assert.Equal(2, aggregator.Global!.Round);
             Assert.All(gateways, g => Assert.Equal(b.MqttPort, g.Endpoint.Port));
+            // An upload whose ack died with node A is sent again and answered as applied (duplicate), even after its sync closed: none dead-lettered.
+            Assert.All(gateways, g => Assert.Equal(0, g.Outbox.DeadLetterCount));
             Assert.All(gateways, g => Assert.Equal(2, g.Delivered));
             await cloud.StopAsync();
         }

@@ -89,6 +89,53 @@ public sealed class UploadAckTests : IDisposable
         await cloud.StopAsync();
     }
 
+    [Fact]
+    public async Task AnUploadWhoseAckWasLost_SentAgainAfterItsSyncWasPublished_IsAnsweredApplied_NotDeadLettered()
+    {
+        await using var broker = await Mosquitto.StartAsync();
+        using var cloud = BuildCloud(broker.Port);
+        await cloud.StartAsync();
+        var aggregator = RabbitMqTestBed.Aggregator(cloud);
+        await TestWait.UntilAsync(() => aggregator.Global is not null, "the cloud's seed adopted", Timeout);
+
+        // The gateway published its upload and crashed before the ack came (or the ack died with a broker node):
+        // the cloud applied it and, the only expected gateway being in, published the sync's global model.
+        var outbox = CloudServiceTests.MemoryOutbox();
+        await using var first = Uplink(broker.Port, outbox, TimeSpan.FromSeconds(30));
+        var (topic, payload, key) = first.Prepare(Upload("gw-1:1", 1));
+        await using (var crashed = new MqttConnection(new MqttConnectionOptions { Port = broker.Port, ClientId = "gw-1-before-the-crash" }, NullLogger.Instance))
+        {
+            await crashed.StartAsync();
+            await crashed.WaitConnectedAsync().WaitAsync(Timeout);
+
+            // Sent again until applied: the cloud may not have subscribed to uploads yet (mosquitto keeps nothing for it).
+            var deadline = DateTime.UtcNow + Timeout;
+            while (aggregator.Metrics.Accepted == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the upload applied");
+                await crashed.PublishAsync(topic, payload, MqttQos.AtLeastOnce, retain: false);
+                var next = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+                while (aggregator.Metrics.Accepted == 0 && DateTime.UtcNow < next)
+                {
+                    await Task.Delay(20);
+                }
+            }
+        }
+
+        await TestWait.UntilAsync(() => aggregator.Global?.Round == 5, "the sync (round 5) published with the upload", Timeout);
+        long duplicatesBefore = RabbitMqTestBed.Duplicates(cloud);
+
+        // Restarted, its outbox still holds the upload and sends it again: the cloud answers that it was applied.
+        outbox.Enqueue(topic, payload, key);
+        await first.StartAsync();
+        await TestWait.UntilAsync(() => outbox.Count == 0, "the resent upload acknowledged", Timeout);
+        Assert.Equal(0, outbox.DeadLetterCount);
+        Assert.Equal(1, first.Delivered);
+        Assert.Equal(1, aggregator.Metrics.Accepted);
+        Assert.True(RabbitMqTestBed.Duplicates(cloud) > duplicatesBefore, "the resend answered as a duplicate");
+        await cloud.StopAsync();
+    }
+
     private CloudUplink Uplink(int port, DurableOutbox outbox, TimeSpan ackTimeout) =>
         new(new CloudUplinkOptions { Enabled = true, Port = port, AckTimeout = ackTimeout }, "gw-1", new TopicScheme(), outbox, _folder.CloudKey, _folder.Errors.Logger("uplink"));
 

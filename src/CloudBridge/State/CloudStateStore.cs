@@ -15,7 +15,7 @@ namespace EdgeFL.CloudBridge.State;
 /// </summary>
 internal sealed class CloudStateStore(StateDatabase db)
 {
-    public const string Schema = KeyValue.Schema + Journal.Schema + CloudLink.Outbox.DurableOutbox.Schema + """
+    public const string Schema = KeyValue.Schema + Journal.Schema + CloudLink.Outbox.DurableOutbox.Schema + RecentUploads.Schema + """
         CREATE TABLE IF NOT EXISTS upload_journal (upload_id TEXT PRIMARY KEY, round INTEGER NOT NULL, gateway_id TEXT NOT NULL, payload BLOB NOT NULL);
         INSERT OR IGNORE INTO journal (round, sender, id, payload)
             SELECT round, gateway_id, upload_id, payload FROM upload_journal ORDER BY round, rowid;
@@ -52,7 +52,25 @@ internal sealed class CloudStateStore(StateDatabase db)
         command.CommandText = "DELETE FROM kv;";
         command.ExecuteNonQuery();
         Journal.Clear(c, tx);
+        RecentUploads.Clear(c, tx);
     });
+
+    /// <summary>Reads the upload ids applied to published rounds that are remembered (see <see cref="RecentUploads"/>).</summary>
+    public void LoadRecent(RecentUploads recent)
+    {
+        try
+        {
+            db.Read(c =>
+            {
+                recent.Load(c);
+                return 0;
+            });
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidCastException or FormatException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"saved state in {db.Path} is unreadable: {ex.GetType().Name}: {ex.Message}", ex);
+        }
+    }
 
     private (ModelMessage? Global, IReadOnlyList<JournaledContribution> Pending) Read(SqliteConnection c)
     {
@@ -76,11 +94,13 @@ internal sealed class CloudStateStore(StateDatabase db)
 
     /// <summary>
     /// The new global model and, in the same transaction, the server optimizer's state that produced it (none: no
-    /// state kept) and <paramref name="alsoInTransaction"/> (a region's upload queued); uploads of its round and older leave the journal.
+    /// state kept), the upload ids newly remembered in <paramref name="recent"/>, and <paramref name="alsoInTransaction"/> (a region's
+    /// upload queued); uploads of its round and older leave the journal.
     /// </summary>
-    public void SaveGlobal(ModelMessage global, ServerOptimizerState? optimizer = null, Action<SqliteConnection, SqliteTransaction>? alsoInTransaction = null) => db.InTransaction((c, tx) =>
+    public void SaveGlobal(ModelMessage global, ServerOptimizerState? optimizer = null, Action<SqliteConnection, SqliteTransaction>? alsoInTransaction = null, RecentUploads? recent = null) => db.InTransaction((c, tx) =>
     {
         alsoInTransaction?.Invoke(c, tx);
+        recent?.Save(c, tx);
         KeyValue.Set(c, tx, "global", WireCodec.Encode(global));
         if (optimizer is { Moments: { } moments })
         {
@@ -119,7 +139,7 @@ internal sealed class CloudStateStore(StateDatabase db)
     public long LoadUpperRound() => db.Read(c => KeyValue.GetInt64(c, UpperRoundKey)) ?? -1;
 
     /// <summary>A region: the global model taken from the tier above, with its round noted, in one transaction.</summary>
-    public void SaveUpper(ModelMessage global) => SaveGlobal(global, null, (c, tx) => KeyValue.Set(c, tx, UpperRoundKey, global.Round));
+    public void SaveUpper(ModelMessage global, RecentUploads? recent = null) => SaveGlobal(global, null, (c, tx) => KeyValue.Set(c, tx, UpperRoundKey, global.Round), recent);
 
     private const string UpperRoundKey = "upper_round";
 }

@@ -156,6 +156,42 @@ public sealed class DeviceChunkingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task AfterTheBrokerRestarts_TheGatewayPublishesTheChunkedModelAgain_ForDevicesThatCameBack()
+    {
+        var broker = await Mosquitto.StartAsync(LimitedListener);
+        int port = broker.Port;
+        try
+        {
+            var rounds = Channel.CreateUnbounded<RoundResult>();
+            using var gateway = await StartGatewayAsync(port, rounds.Writer, new()
+            {
+                ["Gateway:Broker:Chunking:MaxPayloadBytes"] = MaxPayload.ToString(CultureInfo.InvariantCulture),
+                ["Gateway:Rounds:WaitForDevices"] = "1",
+            });
+            var link = gateway.Services.GetRequiredService<DeviceLink>();
+            var held = new HeldTrainer(); // round 1 stays open: the device never answers
+            await using var device = Device("dev", port, held, MaxPayload);
+            await device.StartAsync();
+            await held.Started.Task.WaitAsync(Timeout);
+            long before = device.ModelChunks.Metrics.Completed;
+
+            // The broker dies and comes back empty (no retained messages, no wills sent): nothing tells the gateway
+            // that the device was gone, yet a device back on the broker may have missed the model.
+            await broker.DisposeAsync(); // SIGKILL: no wills
+            broker = await Mosquitto.StartAsync(port, LimitedListener);
+            await TestWait.UntilAsync(() => device.IsConnected && link.Connection!.IsConnected, "the device and the gateway reconnected", Timeout);
+            await TestWait.UntilAsync(() => device.ModelChunks.Metrics.Completed > before, "round 1's model at the device again, in chunks", Timeout);
+            Assert.True(link.Models.Replays >= 1);
+            Assert.DoesNotContain(device.ModelChunks.Metrics.FailedByReason, kv => kv.Key != nameof(TransferFailure.TimedOut));
+            await gateway.StopAsync();
+        }
+        finally
+        {
+            await broker.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task WithoutChunking_TheSameSetupFails_TheBrokerRefusesTheModel()
     {
         await using var broker = await Mosquitto.StartAsync(LimitedListener);

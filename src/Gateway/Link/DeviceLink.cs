@@ -101,6 +101,8 @@ internal sealed class DeviceLink(
             await Connection.SubscribeAsync(_topics.DeviceTelemetryFilter(gatewayId), MqttQos.AtMostOnce, telemetry.OnMessageAsync, cancellationToken).ConfigureAwait(false);
         }
 
+        var connection = Connection;
+        connection.OnConnected(ct => _models.OnConnectedAsync(connection, _stopping.Token));
         await Connection.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 

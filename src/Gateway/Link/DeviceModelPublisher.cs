@@ -11,7 +11,8 @@ namespace EdgeFL.Gateway.Link;
 /// <c>Gateway:Broker:Chunking:MaxPayloadBytes</c> (or that is 0), else in chunks, not retained. Since a chunked model
 /// is not retained, a device that comes online (its status says online after it did not, or the gateway had not seen it)
 /// gets the current chunked model published again on the model topic; devices that have it already ignore it
-/// (same round and <c>issued_at</c>). Such replays are coalesced: one at a time, at most one more waiting.
+/// (same round and <c>issued_at</c>). So does every (re)connect of the gateway's own client. Such replays are
+/// coalesced: one at a time, at most one more waiting.
 /// </summary>
 internal sealed class DeviceModelPublisher(string gatewayId, string topic, long maxPayloadBytes, ILogger logger)
 {
@@ -70,13 +71,33 @@ internal sealed class DeviceModelPublisher(string gatewayId, string topic, long 
             return;
         }
 
+        Replay(connection, status.DeviceId, cancellationToken);
+    }
+
+    /// <summary>
+    /// After the gateway's own client (re)connected: devices may have come back while it was away, so presence starts
+    /// afresh (every device's next <c>online</c> counts as coming online) and the current chunked model goes out again.
+    /// </summary>
+    public Task OnConnectedAsync(MqttConnection connection, CancellationToken cancellationToken)
+    {
+        _online.Clear();
+        if (Volatile.Read(ref _chunked) is not null)
+        {
+            Replay(connection, deviceId: null, cancellationToken);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Replay(MqttConnection connection, string? deviceId, CancellationToken cancellationToken)
+    {
         if (Interlocked.CompareExchange(ref _replayWaiting, 1, 0) == 0)
         {
-            _ = Task.Run(() => ReplayAsync(connection, status.DeviceId, cancellationToken), CancellationToken.None);
+            _ = Task.Run(() => ReplayAsync(connection, deviceId, cancellationToken), CancellationToken.None);
         }
     }
 
-    private async Task ReplayAsync(MqttConnection connection, string deviceId, CancellationToken cancellationToken)
+    private async Task ReplayAsync(MqttConnection connection, string? deviceId, CancellationToken cancellationToken)
     {
         try
         {
@@ -96,7 +117,15 @@ internal sealed class DeviceModelPublisher(string gatewayId, string topic, long 
                 return;
             }
 
-            DeviceLinkLog.ReplayingModel(logger, gatewayId, current.Round, deviceId, current.Payload.Length);
+            if (deviceId is null)
+            {
+                DeviceLinkLog.ReplayingModelAfterReconnect(logger, gatewayId, current.Round, current.Payload.Length);
+            }
+            else
+            {
+                DeviceLinkLog.ReplayingModel(logger, gatewayId, current.Round, deviceId, current.Payload.Length);
+            }
+
             await ChunkedPublisher.PublishAsync(connection, topic, current.Payload, MqttQos.AtLeastOnce, retain: false, maxPayloadBytes, logger, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _replays);
         }
@@ -106,7 +135,7 @@ internal sealed class DeviceModelPublisher(string gatewayId, string topic, long 
         {
             if (!cancellationToken.IsCancellationRequested)
             {
-                DeviceLinkLog.ReplayFailed(logger, gatewayId, deviceId, e.Message);
+                DeviceLinkLog.ReplayFailed(logger, gatewayId, deviceId ?? "every device", e.Message);
             }
         }
         finally

@@ -23,7 +23,7 @@ internal sealed class DeviceModelPublisher(string gatewayId, string topic, long 
     private int _replayWaiting;
     private long _replays;
 
-    /// <summary>Chunked models published again for devices that came online.</summary>
+    /// <summary>Chunked models published again for devices that came online (or after the gateway's client reconnected).</summary>
     public long Replays => Interlocked.Read(ref _replays);
 
     /// <summary>True when a model of <paramref name="bytes"/> goes in chunks.</summary>
@@ -39,6 +39,7 @@ internal sealed class DeviceModelPublisher(string gatewayId, string topic, long 
             {
                 await connection.PublishAsync(topic, payload, MqttQos.AtLeastOnce, retain: true, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _chunked, null);
+                _retainedCleared = false; // a later chunked model clears this one
                 return;
             }
 

@@ -10,6 +10,7 @@ using EdgeFL.DeviceClient.Power;
 using EdgeFL.DeviceClient.Telemetry;
 using EdgeFL.DeviceClient.Training;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Chunking;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeFL.DeviceClient;
@@ -45,6 +46,7 @@ internal sealed class DeviceAgent : IAsyncDisposable
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
     private readonly DeviceMetrics _metrics;
+    private readonly ChunkAssembler _modelChunks;
     private readonly TelemetrySampler _sampler;
     private TelemetryReporter? _reporter;
     private double _energyMah;
@@ -106,7 +108,13 @@ internal sealed class DeviceAgent : IAsyncDisposable
         _ownsMeter = meters is null;
         _meter = EdgeFlMeters.Create(meters, EdgeFlMeters.Device, new KeyValuePair<string, object?>(DeviceIdTag, options.DeviceId));
         _metrics = new DeviceMetrics(_meter, () => _buffer.Count, () => _buffer.Dropped, () => EnergyMah);
+
+        // Chunked models (PROTOCOL.md 6.4) are reassembled, each whole at most Device:MaxModelBytes, before the signature check.
+        _modelChunks = new ChunkAssembler(options.Chunking, options.MaxModelBytes, logger, _meter, "edgefl.device");
     }
+
+    /// <summary>Reassembles chunked models from the gateway (its counters: <see cref="ChunkAssembler.Metrics"/>).</summary>
+    public ChunkAssembler ModelChunks => _modelChunks;
 
     /// <summary>The meter this device's counters are published on.</summary>
     public Meter Meter => _meter;
@@ -157,7 +165,7 @@ internal sealed class DeviceAgent : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await _connection.SubscribeAsync(_topics.GatewayModel(_options.GatewayId), MqttQos.AtLeastOnce, OnModelAsync, cancellationToken).ConfigureAwait(false);
+        await _connection.SubscribeAsync(_topics.GatewayModel(_options.GatewayId), MqttQos.AtLeastOnce, _modelChunks.Wrap(OnModelAsync), cancellationToken).ConfigureAwait(false);
         if (!_profile.Connected)
         {
             await _connection.GoOfflineAsync(cancellationToken).ConfigureAwait(false);
@@ -213,6 +221,7 @@ internal sealed class DeviceAgent : IAsyncDisposable
         _flushLock.Dispose();
         _state?.Dispose();
         _verifier.Dispose();
+        _modelChunks.Dispose();
         if (_ownsMeter)
         {
             _meter.Dispose();
@@ -425,7 +434,9 @@ internal sealed class DeviceAgent : IAsyncDisposable
 
         try
         {
-            await _connection.PublishAsync(_topics.DeviceUpdate(_options.GatewayId, DeviceId), payload, MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
+            // Over Device:Chunking:MaxPayloadBytes it goes in chunks; a transfer cut short throws here, and the whole update,
+            // still in the buffer, goes again under a new transfer id (the gateway counts a resent update once: Duplicate).
+            await ChunkedPublisher.PublishAsync(_connection, _topics.DeviceUpdate(_options.GatewayId, DeviceId), payload, MqttQos.AtLeastOnce, retain: false, _options.Chunking.MaxPayloadBytes, _logger, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (MqttNotConnectedException)

@@ -57,6 +57,12 @@ internal sealed class DeviceOptions
     /// <summary>Socket buffer size of the device's connection.</summary>
     public int SocketBufferBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>
+    /// Chunked transfer (<c>Device:Chunking</c>, docs/PROTOCOL.md 6.4): updates over <c>MaxPayloadBytes</c> (0 = off, the
+    /// default) go out in chunks; chunked models from the gateway are reassembled within these bounds, whatever <c>MaxPayloadBytes</c>.
+    /// </summary>
+    public EdgeFL.Messaging.Chunking.ChunkingOptions Chunking { get; set; } = new();
+
     /// <summary>How the gateway's models are checked before they are loaded.</summary>
     public DeviceSigningOptions Signing { get; set; } = new();
 
@@ -100,6 +106,11 @@ internal sealed class DeviceOptions
         }
 
         Tls.Validate($"{s}:Tls");
+
+        if (EdgeFL.Messaging.Chunking.ChunkingOptions.Problems(Chunking, $"{s}:Chunking").FirstOrDefault() is { } chunking)
+        {
+            throw new InvalidOperationException(chunking);
+        }
 
         if (Signing.Problem(s) is { } signing)
         {

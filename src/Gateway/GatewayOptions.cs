@@ -139,6 +139,12 @@ internal sealed class GatewayBrokerOptions
     /// telemetry); at least Gateway:Updates:MaxBytes + 16 MiB is used, so the round's model always fits.
     /// </summary>
     public long MaxRetainedBytes { get; set; } = Messaging.EmbeddedBrokerOptions.DefaultMaxRetainedBytes;
+
+    /// <summary>
+    /// Chunked transfer on the device link (<c>Gateway:Broker:Chunking</c>, docs/PROTOCOL.md 6.4): round models over
+    /// <c>MaxPayloadBytes</c> go to the devices in chunks (not retained); chunked device updates are reassembled within these bounds.
+    /// </summary>
+    public Messaging.Chunking.ChunkingOptions Chunking { get; set; } = new();
 }
 
 /// <summary>Round timing and closing rules.</summary>

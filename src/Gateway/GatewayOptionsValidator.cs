@@ -127,6 +127,8 @@ internal sealed class GatewayOptionsValidator(IConfiguration configuration) : IV
             errors.Add($"{s}:Broker:ReceiveMaximum must be 1-65535 (was {o.Broker.ReceiveMaximum})");
         }
 
+        errors.AddRange(Messaging.Chunking.ChunkingOptions.Problems(o.Broker.Chunking, $"{s}:Broker:Chunking"));
+
         var r = o.Rounds;
         if (r.QuorumFraction is <= 0 or > 1 || double.IsNaN(r.QuorumFraction))
         {

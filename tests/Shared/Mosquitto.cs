@@ -39,6 +39,10 @@ public sealed class Mosquitto : IAsyncDisposable
     public static async Task<Mosquitto> StartAsync(Func<int, string> listenerConfig, CancellationToken cancellationToken = default) =>
         await StartAsync((int?)null, listenerConfig, cancellationToken, null);
 
+    /// <summary>Starts mosquitto with <paramref name="listenerConfig"/> on <paramref name="fixedPort"/> (to restart a broker where clients expect it).</summary>
+    public static async Task<Mosquitto> StartAsync(int fixedPort, Func<int, string> listenerConfig, CancellationToken cancellationToken = default) =>
+        await StartAsync((int?)fixedPort, listenerConfig, cancellationToken, null);
+
     private static async Task<Mosquitto> StartAsync(int? fixedPort, Func<int, string>? listenerConfig, CancellationToken cancellationToken, string? persistenceDirectory)
     {
         string binary = new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto" }.FirstOrDefault(File.Exists)

@@ -59,6 +59,8 @@ internal sealed class DeviceOptionsValidator : IValidateOptions<DeviceOptions>
             errors.Add($"{s}:SocketBufferBytes must be at least 4096 (was {o.SocketBufferBytes})");
         }
 
+        errors.AddRange(EdgeFL.Messaging.Chunking.ChunkingOptions.Problems(o.Chunking, $"{s}:Chunking"));
+
         if (o.Signing.Problem(s) is { } signing)
         {
             errors.Add(signing);

@@ -6,6 +6,7 @@ using EdgeFL.Core.Wire;
 using EdgeFL.Gateway.Selection;
 using EdgeFL.Hosting;
 using EdgeFL.Messaging;
+using EdgeFL.Messaging.Chunking;
 using EdgeFL.Messaging.Retry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,7 @@ internal sealed class DeviceLink(
     FleetTelemetry telemetry,
     ModelSigner signer,
     ControlRejectionLog rejections,
+    GatewayMetrics metrics,
     ILogger<DeviceLink> logger) : IHostedService, IAsyncDisposable
 {
     /// <summary>The largest status, decline or telemetry message (each is a few hundred bytes): larger ones are refused by the broker, never retained.</summary>
@@ -37,8 +39,19 @@ internal sealed class DeviceLink(
     private readonly TopicScheme _topics = new(options.Value.TopicPrefix);
     private readonly ResiliencePipeline _retry = RetryPolicy.Create(options.Value.Retry, logger, $"gateway {options.Value.GatewayId}: publishing a round's model");
 
+    // Chunked transfer on the device link (PROTOCOL.md 6.4, Gateway:Broker:Chunking): updates reassembled before admission, models sent in chunks.
+    private readonly DeviceUpdateChunks _updateChunks = new(options.Value.Broker.Chunking, options.Value.Updates.MaxBytes, logger, metrics.Meter);
+    private readonly DeviceModelPublisher _models = new(options.Value.GatewayId, new TopicScheme(options.Value.TopicPrefix).GatewayModel(options.Value.GatewayId), options.Value.Broker.Chunking.MaxPayloadBytes, logger);
+    private readonly CancellationTokenSource _stopping = new();
+
     /// <summary>The embedded broker, when this gateway hosts one (tests and the demo read its counters).</summary>
     public EmbeddedBroker? Broker { get; private set; }
+
+    /// <summary>Reassembles chunked device updates (its counters: <see cref="ChunkAssembler.Metrics"/>).</summary>
+    public ChunkAssembler UpdateChunks => _updateChunks.Assembler;
+
+    /// <summary>Publishes the round's model to the devices, whole or in chunks.</summary>
+    public DeviceModelPublisher Models => _models;
 
     /// <summary>The gateway's own client connection (tests read its receive budget).</summary>
     public MqttConnection? Connection { get; private set; }
@@ -56,7 +69,7 @@ internal sealed class DeviceLink(
             // The payload is the broker's, lent for the call only (RoundCoordinator.OnUpdate keeps nothing of it).
             // Each device learns from its PUBACK's reason code whether to drop its update or keep it (UpdateVerdicts);
             // updates and declines go no further than this (never delivered on, never retained).
-            Broker.AddLocalConsumer(_topics.DeviceUpdateFilter(gatewayId), TakeUpdate, forward: false);
+            Broker.AddLocalConsumer(_topics.DeviceUpdateFilter(gatewayId), m => _updateChunks.Take(m, TakeUpdate), forward: false);
 
             // Status, declines and telemetry too, rather than through a subscription of the gateway's own client:
             // MQTTnet 5.2 reads the retained messages for a SUBSCRIBE before it registers the subscription, so a
@@ -84,10 +97,12 @@ internal sealed class DeviceLink(
             string gatewayId = _options.GatewayId;
             await Connection.SubscribeAsync(_topics.DeviceStatusFilter(gatewayId), MqttQos.AtLeastOnce, Sync(OnStatus), cancellationToken).ConfigureAwait(false);
             await Connection.SubscribeAsync(_topics.DeviceDeclineFilter(gatewayId), MqttQos.AtLeastOnce, Sync(OnDecline), cancellationToken).ConfigureAwait(false);
-            await Connection.SubscribeAsync(_topics.DeviceUpdateFilter(gatewayId), MqttQos.AtLeastOnce, Sync(OnUpdate), cancellationToken).ConfigureAwait(false);
+            await Connection.SubscribeAsync(_topics.DeviceUpdateFilter(gatewayId), MqttQos.AtLeastOnce, _updateChunks.Wrap(Sync(OnUpdate)), cancellationToken).ConfigureAwait(false);
             await Connection.SubscribeAsync(_topics.DeviceTelemetryFilter(gatewayId), MqttQos.AtMostOnce, telemetry.OnMessageAsync, cancellationToken).ConfigureAwait(false);
         }
 
+        var connection = Connection;
+        connection.OnConnected(ct => _models.OnConnectedAsync(connection, _stopping.Token));
         await Connection.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -95,6 +110,11 @@ internal sealed class DeviceLink(
 
     public async ValueTask DisposeAsync()
     {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
         if (Connection is not null)
         {
             await Connection.DisposeAsync().ConfigureAwait(false);
@@ -104,24 +124,25 @@ internal sealed class DeviceLink(
         {
             await Broker.DisposeAsync().ConfigureAwait(false);
         }
+
+        _updateChunks.Dispose();
     }
 
     /// <summary>Waits until the gateway's own client is connected.</summary>
     public Task WaitConnectedAsync(CancellationToken cancellationToken) => Connection!.WaitConnectedAsync(cancellationToken);
 
     /// <summary>
-    /// Publishes a round's model, signed and retained, retrying (Gateway:Retry) until it is out or the gateway
-    /// stops; <paramref name="heartbeat"/> is fed while it waits.
+    /// Publishes a round's model, signed and retained (over Gateway:Broker:Chunking:MaxPayloadBytes: in chunks, not
+    /// retained), retrying (Gateway:Retry) until it is out or the gateway stops; <paramref name="heartbeat"/> is fed while it waits.
     /// </summary>
     public async Task PublishModelAsync(ModelMessage model, LoopHeartbeat heartbeat, CancellationToken cancellationToken)
     {
         byte[] payload = signer.Encode(model);
-        string topic = _topics.GatewayModel(_options.GatewayId);
         var publish = _retry.ExecuteAsync(
             async ct =>
             {
                 await Connection!.WaitConnectedAsync(ct).ConfigureAwait(false);
-                await Connection.PublishAsync(topic, payload, MqttQos.AtLeastOnce, retain: true, ct).ConfigureAwait(false);
+                await _models.PublishAsync(Connection, model.Round, payload, ct).ConfigureAwait(false);
             },
             cancellationToken);
         await heartbeat.TickWhile(publish.AsTask(), cancellationToken).ConfigureAwait(false);
@@ -181,6 +202,7 @@ internal sealed class DeviceLink(
         if (WireCodec.TryDecodeStatus(message.Payload, ControlLimits, out var status, out var error) && status!.DeviceId == deviceId)
         {
             fleet.Apply(status);
+            _models.OnStatus(status, Connection, _stopping.Token);
         }
         else
         {

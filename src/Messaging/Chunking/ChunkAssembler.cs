@@ -142,8 +142,11 @@ public sealed class ChunkAssembler : IDisposable
         }
     }
 
-    private byte[]? Take(string topic, ChunkMessage chunk)
+    /// <summary>As <see cref="Take(string, ReadOnlySequence{byte})"/>, for a chunk the caller decoded and checked (<see cref="ChunkCodec.TryDecode"/>).</summary>
+    public byte[]? Take(string topic, ChunkMessage chunk)
     {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(chunk);
         var key = (topic, chunk.TransferId);
         Transfer? complete;
         lock (_lock)

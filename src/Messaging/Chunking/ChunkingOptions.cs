@@ -2,7 +2,7 @@ namespace EdgeFL.Messaging.Chunking;
 
 /// <summary>
 /// Chunked transfer of messages larger than a broker takes (docs/PROTOCOL.md 6.4): the sender's threshold and the
-/// receiver's bounds. Bound at <c>Gateway:Cloud:Chunking</c> and <c>Cloud:Chunking</c>.
+/// receiver's bounds. Bound at <c>Gateway:Cloud:Chunking</c>, <c>Cloud:Chunking</c>, <c>Gateway:Broker:Chunking</c> and <c>Device:Chunking</c>.
 /// </summary>
 public sealed class ChunkingOptions
 {

@@ -82,8 +82,9 @@ internal static class CloudSyncBench
 
             int uploadBytes = uploads[SyncRound][0].Length;
             int port = TestPorts.Free();
-            using var cloud = GatewayProcess.Start(cloudDll, CloudArgs(port, modelPath, gateways), stateDirectoryKey: "Cloud:StateDirectory");
+            using var cloud = GatewayProcess.Start(cloudDll, CloudArgs(port, modelPath, gateways), CloudRuntimeSettings(), stateDirectoryKey: "Cloud:StateDirectory");
             await cloud.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            using var counters = Environment.GetEnvironmentVariable("EDGEFL_BENCH_CLOUD_COUNTERS") == "1" ? RuntimeCounterWatch.Start(cloud.Id) : null;
 
             await using var fleet = await SimulatedGateways.ConnectAsync(port, gateways, ct).ConfigureAwait(false);
             var global = new GlobalWatch();
@@ -94,6 +95,11 @@ internal static class CloudSyncBench
             await global.WaitAsync(0, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false); // the seed, retained
             await Task.Delay(1000, ct).ConfigureAwait(false);
             var (connected, _) = cloud.Memory();
+            if (counters is not null)
+            {
+                Console.WriteLine($"  cloud runtime counters, N connected and idle (peaks, MB): {counters.Peaks()}");
+                counters.Reset();
+            }
 
             // A first sync warms the aggregator up (JIT, the journal's file, the heap); the second is the figure.
             var first = await SyncAsync(fleet, global, topics, uploads, FirstRound, ct).ConfigureAwait(false);
@@ -103,12 +109,18 @@ internal static class CloudSyncBench
             await File.WriteAllTextAsync($"/proc/{cloud.Id}/clear_refs", "5", ct).ConfigureAwait(false);
             var (before, _) = cloud.Memory();
             double cpuBefore = CpuSeconds(cloud.Id);
+            counters?.Reset();
             var (sync, acked, allHave, model) = await SyncAsync(fleet, global, topics, uploads, SyncRound, ct).ConfigureAwait(false);
             double cpu = CpuSeconds(cloud.Id) - cpuBefore;
             var (_, peak) = cloud.Memory();
+            if (counters is not null)
+            {
+                await Task.Delay(300, ct).ConfigureAwait(false);
+                Console.WriteLine($"  cloud runtime counters during the sync (peaks, MB): {counters.Peaks()}");
+            }
             if (fleet.Applied != gateways || model.TotalSamples != ExpectedSamples(gateways))
             {
-                throw new InvalidOperationException($"the sync applied {fleet.Applied} of {gateways} uploads ({fleet.Refused} refused), global total_samples {model.TotalSamples} (expected {ExpectedSamples(gateways)}):\n{cloud.Output}");
+                throw new InvalidOperationException($"the sync applied {fleet.Applied} of {gateways} uploads ({fleet.Refused} refused, {fleet.Resent} publishes resent), global total_samples {model.TotalSamples} (expected {ExpectedSamples(gateways)}):\n{cloud.Output}");
             }
 
             // Baseline, after the sync (its subscriber's queue at the broker would swell the heap the sync is measured on):
@@ -144,7 +156,7 @@ internal static class CloudSyncBench
 
             double sizes = (peak - connected) / (double)uploadBytes;
             string c = $"N={gateways}, upload {Measure.Bytes(uploadBytes)} (MLP), {Measure.Bytes((double)gateways * uploadBytes)} in all";
-            report.Add(Figure, $"{c}: first upload to the global model at every gateway (at a listening client {sync:F2} s, every ack {acked:F2} s; the warm-up sync before it {first.AllHave:F2} s)", allHave, "s", $"same bytes, same broker, plain clients: N -> 1 ({baselineUp:F2} s), then 1 -> N", baseline, "(target <= 1.5)");
+            report.Add(Figure, $"{c}: first upload to the global model at every gateway (at a listening client {sync:F2} s, every ack {acked:F2} s; the warm-up sync before it {first.AllHave:F2} s; publishes resent {fleet.Resent})", allHave, "s", $"same bytes, same broker, plain clients: N -> 1 ({baselineUp:F2} s), then 1 -> N", baseline, "(target <= 1.5)");
             report.Add(Figure, $"{c}: cloud peak RSS during the sync (VmHWM; {sizes:F1} model sizes above {connected / 1e6:F0} MB with N connected, idle; {before / 1e6:F0} MB just before)", peak / 1e6, "MB", "model size x N (MB)", (double)gateways * uploadBytes / 1e6, "(O(model): ratio falls as N grows)");
             report.Add(Figure, $"{c}: cloud CPU per upload (utime + stime)", cpu * 1000 / gateways, "ms", "cloud CPU per baseline message (broker only)", baselineCpu * 1000 / gateways);
             return string.Create(CultureInfo.InvariantCulture, $"| {gateways} | {sync:F2} | {allHave:F2} | {baselineUp:F2} | {baseline:F2} | {allHave / baseline:F2} | {peak / 1e6:F0} | {connected / 1e6:F0} | {sizes:F1} | {cpu * 1000 / gateways:F2} | {baselineCpu * 1000 / gateways:F2} |");
@@ -188,6 +200,12 @@ internal static class CloudSyncBench
         $"--Cloud:MaxConnections={gateways + 16}",
         "--Logging:LogLevel:Default=Warning",
     ];
+
+    /// <summary>A diagnostic: EDGEFL_BENCH_CLOUD_DOTNET_X=v is given to the cloud process alone as DOTNET_X=v (e.g. gcConcurrent=0).</summary>
+    private static Dictionary<string, string> CloudRuntimeSettings() =>
+        Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("EDGEFL_BENCH_CLOUD_DOTNET_", StringComparison.Ordinal))
+            .ToDictionary(k => "DOTNET_" + k["EDGEFL_BENCH_CLOUD_DOTNET_".Length..], k => Environment.GetEnvironmentVariable(k)!, StringComparer.Ordinal);
 
     /// <summary>The cloud's signing key, made in <paramref name="dir"/> (EDGEFL_BENCH_CLOUD_STATE=:memory: shows what the durable journal costs).</summary>
     private static string SigningKey(string dir)

@@ -29,6 +29,7 @@ internal static class CloudSyncBench
     private const string Figure = "12 cloud sync";
     private const long FirstRound = 5;
     private const long SyncRound = 10;
+    private const int BaselineGatewaysPerSink = 800;
 
     public static async Task RunAsync(Report report, bool quick)
     {
@@ -124,35 +125,54 @@ internal static class CloudSyncBench
             }
 
             // Baseline, after the sync (its subscriber's queue at the broker would swell the heap the sync is measured on):
-            // the same bytes from the same N connections through the same broker to one plain subscriber.
+            // the same bytes from the same N connections through the same broker to one plain subscriber. Over 800
+            // gateways, one subscriber per 800 (the broker queues at most 1,000 messages per client and drops the oldest
+            // beyond: one subscriber slower than N publishers would lose some).
+            double baselineUp, baseline, baselineCpu;
             var baselineDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             int delivered = 0;
-            await using var sink = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "bench-baseline-sub" }, NullLogger.Instance);
-            await sink.SubscribeAsync("bench/baseline/+", MqttQos.AtLeastOnce, (_, _) =>
+            int sinkCount = (gateways + BaselineGatewaysPerSink - 1) / BaselineGatewaysPerSink;
+            var sinks = new List<MqttConnection>();
+            try
             {
-                if (Interlocked.Increment(ref delivered) == gateways)
+                for (int k = 0; k < sinkCount; k++)
                 {
-                    baselineDone.TrySetResult();
+                    var sink = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = $"bench-baseline-sub{k}" }, NullLogger.Instance);
+                    sinks.Add(sink);
+                    await sink.SubscribeAsync($"bench/baseline/{k}/+", MqttQos.AtLeastOnce, (_, _) =>
+                    {
+                        if (Interlocked.Increment(ref delivered) == gateways)
+                        {
+                            baselineDone.TrySetResult();
+                        }
+
+                        return Task.CompletedTask;
+                    }, ct).ConfigureAwait(false);
+                    await sink.StartAsync(ct).ConfigureAwait(false);
+                    await sink.WaitConnectedAsync(ct).ConfigureAwait(false);
                 }
 
-                return Task.CompletedTask;
-            }, ct).ConfigureAwait(false);
-            await sink.StartAsync(ct).ConfigureAwait(false);
-            await sink.WaitConnectedAsync(ct).ConfigureAwait(false);
-            double baselineCpuBefore = CpuSeconds(cloud.Id);
-            var clock = Stopwatch.StartNew();
-            var baselinePublish = fleet.PublishAllAsync(g => "bench/baseline/" + SimulatedGateways.Id(g), g => uploads[SyncRound][g], ct);
-            await baselineDone.Task.WaitAsync(TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
-            double baselineUp = clock.Elapsed.TotalSeconds;
-            await baselinePublish.ConfigureAwait(false);
+                double baselineCpuBefore = CpuSeconds(cloud.Id);
+                var clock = Stopwatch.StartNew();
+                var baselinePublish = fleet.PublishAllAsync(g => $"bench/baseline/{g % sinkCount}/{SimulatedGateways.Id(g)}", g => uploads[SyncRound][g], ct);
+                await baselineDone.Task.WaitAsync(TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
+                baselineUp = clock.Elapsed.TotalSeconds;
+                await baselinePublish.ConfigureAwait(false);
 
-            // ... and what a sync sends back: one model-sized message from the subscriber to every gateway.
-            clock.Restart();
-            await sink.PublishAsync(SimulatedGateways.BaselineDownTopic, uploads[SyncRound][0], MqttQos.AtLeastOnce, retain: false, ct).ConfigureAwait(false);
-            await fleet.AllHaveBaselineDown.WaitAsync(TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
-            double baseline = baselineUp + clock.Elapsed.TotalSeconds;
-            double baselineCpu = CpuSeconds(cloud.Id) - baselineCpuBefore;
-            await sink.StopAsync(ct).ConfigureAwait(false);
+                // ... and what a sync sends back: one model-sized message from the subscriber to every gateway.
+                clock.Restart();
+                await sinks[0].PublishAsync(SimulatedGateways.BaselineDownTopic, uploads[SyncRound][0], MqttQos.AtLeastOnce, retain: false, ct).ConfigureAwait(false);
+                await fleet.AllHaveBaselineDown.WaitAsync(TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
+                baseline = baselineUp + clock.Elapsed.TotalSeconds;
+                baselineCpu = CpuSeconds(cloud.Id) - baselineCpuBefore;
+            }
+            finally
+            {
+                foreach (var sink in sinks)
+                {
+                    await sink.DisposeAsync().ConfigureAwait(false);
+                }
+            }
 
             double sizes = (peak - connected) / (double)uploadBytes;
             string c = $"N={gateways}, upload {Measure.Bytes(uploadBytes)} (MLP), {Measure.Bytes((double)gateways * uploadBytes)} in all";

@@ -163,7 +163,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
             }, cancellationToken).ConfigureAwait(false);
         }
         await _connection.StartAsync(cancellationToken).ConfigureAwait(false);
-        _ = Task.Run(() => new AckSender(_connection, _topics, _logger).RunAsync(_acks.Reader, _stopping.Token), CancellationToken.None);
+        _ = Task.Run(() => new AckSender(Broker is { } broker ? AckSender.Through(broker) : AckSender.Through(_connection), _topics, _logger).RunAsync(_acks.Reader, _stopping.Token), CancellationToken.None);
         _ = Task.Run(() => _answers.RunAsync(_connection, _stopping.Token), CancellationToken.None);
     }
 

@@ -19,8 +19,8 @@ namespace EdgeFL.Bench;
 /// each, all at once; the sync is timed from the first publish to the new global model's arrival at a
 /// listening client and at every gateway (the aggregator has journaled every upload, averaged them, signed and
 /// published the result, and the broker has sent it to all N). Baseline, same run, same broker, same connections,
-/// the same bytes between plain clients: the N clients publish their uploads to one subscriber (first publish to
-/// last delivery), which then publishes one model-sized message to all N (to the last delivery). Also the aggregator's peak RSS during the sync (VmHWM, reset
+/// the same bytes between plain clients: the N clients publish their uploads to one subscriber (one per 800 gateways;
+/// first publish to last delivery), which then publishes one model-sized message to all N (to the last delivery). Also the aggregator's peak RSS during the sync (VmHWM, reset
 /// through /proc/PID/clear_refs before it), in MB and in model sizes above its RSS before the sync, and its CPU
 /// seconds per upload (/proc/PID/stat). N from EDGEFL_BENCH_CLOUD_N (comma list) or 100, 1000; short: 50.
 /// </summary>

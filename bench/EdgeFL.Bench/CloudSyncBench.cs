@@ -19,8 +19,8 @@ namespace EdgeFL.Bench;
 /// each, all at once; the sync is timed from the first publish to the new global model's arrival at a
 /// listening client and at every gateway (the aggregator has journaled every upload, averaged them, signed and
 /// published the result, and the broker has sent it to all N). Baseline, same run, same broker, same connections,
-/// the same bytes between plain clients: the N clients publish their uploads to one subscriber (first publish to
-/// last delivery), which then publishes one model-sized message to all N (to the last delivery). Also the aggregator's peak RSS during the sync (VmHWM, reset
+/// the same bytes between plain clients: the N clients publish their uploads to one subscriber (one per 800 gateways;
+/// first publish to last delivery), which then publishes one model-sized message to all N (to the last delivery). Also the aggregator's peak RSS during the sync (VmHWM, reset
 /// through /proc/PID/clear_refs before it), in MB and in model sizes above its RSS before the sync, and its CPU
 /// seconds per upload (/proc/PID/stat). N from EDGEFL_BENCH_CLOUD_N (comma list) or 100, 1000; short: 50.
 /// </summary>
@@ -29,6 +29,7 @@ internal static class CloudSyncBench
     private const string Figure = "12 cloud sync";
     private const long FirstRound = 5;
     private const long SyncRound = 10;
+    private const int BaselineGatewaysPerSink = 800;
 
     public static async Task RunAsync(Report report, bool quick)
     {
@@ -82,8 +83,9 @@ internal static class CloudSyncBench
 
             int uploadBytes = uploads[SyncRound][0].Length;
             int port = TestPorts.Free();
-            using var cloud = GatewayProcess.Start(cloudDll, CloudArgs(port, modelPath, gateways), stateDirectoryKey: "Cloud:StateDirectory");
+            using var cloud = GatewayProcess.Start(cloudDll, CloudArgs(port, modelPath, gateways), CloudRuntimeSettings(), stateDirectoryKey: "Cloud:StateDirectory");
             await cloud.WaitReadyAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+            using var counters = Environment.GetEnvironmentVariable("EDGEFL_BENCH_CLOUD_COUNTERS") == "1" ? RuntimeCounterWatch.Start(cloud.Id) : null;
 
             await using var fleet = await SimulatedGateways.ConnectAsync(port, gateways, ct).ConfigureAwait(false);
             var global = new GlobalWatch();
@@ -94,6 +96,11 @@ internal static class CloudSyncBench
             await global.WaitAsync(0, TimeSpan.FromSeconds(30), ct).ConfigureAwait(false); // the seed, retained
             await Task.Delay(1000, ct).ConfigureAwait(false);
             var (connected, _) = cloud.Memory();
+            if (counters is not null)
+            {
+                Console.WriteLine($"  cloud runtime counters, N connected and idle (peaks, MB): {counters.Peaks()}");
+                counters.Reset();
+            }
 
             // A first sync warms the aggregator up (JIT, the journal's file, the heap); the second is the figure.
             var first = await SyncAsync(fleet, global, topics, uploads, FirstRound, ct).ConfigureAwait(false);
@@ -103,48 +110,73 @@ internal static class CloudSyncBench
             await File.WriteAllTextAsync($"/proc/{cloud.Id}/clear_refs", "5", ct).ConfigureAwait(false);
             var (before, _) = cloud.Memory();
             double cpuBefore = CpuSeconds(cloud.Id);
+            counters?.Reset();
             var (sync, acked, allHave, model) = await SyncAsync(fleet, global, topics, uploads, SyncRound, ct).ConfigureAwait(false);
             double cpu = CpuSeconds(cloud.Id) - cpuBefore;
             var (_, peak) = cloud.Memory();
+            if (counters is not null)
+            {
+                await Task.Delay(300, ct).ConfigureAwait(false);
+                Console.WriteLine($"  cloud runtime counters during the sync (peaks, MB): {counters.Peaks()}");
+            }
             if (fleet.Applied != gateways || model.TotalSamples != ExpectedSamples(gateways))
             {
-                throw new InvalidOperationException($"the sync applied {fleet.Applied} of {gateways} uploads ({fleet.Refused} refused), global total_samples {model.TotalSamples} (expected {ExpectedSamples(gateways)}):\n{cloud.Output}");
+                throw new InvalidOperationException($"the sync applied {fleet.Applied} of {gateways} uploads ({fleet.Refused} refused, {fleet.Resent} publishes resent), global total_samples {model.TotalSamples} (expected {ExpectedSamples(gateways)}):\n{cloud.Output}");
             }
 
             // Baseline, after the sync (its subscriber's queue at the broker would swell the heap the sync is measured on):
-            // the same bytes from the same N connections through the same broker to one plain subscriber.
+            // the same bytes from the same N connections through the same broker to one plain subscriber. Over 800
+            // gateways, one subscriber per 800 (the broker queues at most 1,000 messages per client and drops the oldest
+            // beyond: one subscriber slower than N publishers would lose some).
+            double baselineUp, baseline, baselineCpu;
             var baselineDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             int delivered = 0;
-            await using var sink = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = "bench-baseline-sub" }, NullLogger.Instance);
-            await sink.SubscribeAsync("bench/baseline/+", MqttQos.AtLeastOnce, (_, _) =>
+            int sinkCount = (gateways + BaselineGatewaysPerSink - 1) / BaselineGatewaysPerSink;
+            var sinks = new List<MqttConnection>();
+            try
             {
-                if (Interlocked.Increment(ref delivered) == gateways)
+                for (int k = 0; k < sinkCount; k++)
                 {
-                    baselineDone.TrySetResult();
+                    var sink = new MqttConnection(new MqttConnectionOptions { Port = port, ClientId = $"bench-baseline-sub{k}" }, NullLogger.Instance);
+                    sinks.Add(sink);
+                    await sink.SubscribeAsync($"bench/baseline/{k}/+", MqttQos.AtLeastOnce, (_, _) =>
+                    {
+                        if (Interlocked.Increment(ref delivered) == gateways)
+                        {
+                            baselineDone.TrySetResult();
+                        }
+
+                        return Task.CompletedTask;
+                    }, ct).ConfigureAwait(false);
+                    await sink.StartAsync(ct).ConfigureAwait(false);
+                    await sink.WaitConnectedAsync(ct).ConfigureAwait(false);
                 }
 
-                return Task.CompletedTask;
-            }, ct).ConfigureAwait(false);
-            await sink.StartAsync(ct).ConfigureAwait(false);
-            await sink.WaitConnectedAsync(ct).ConfigureAwait(false);
-            double baselineCpuBefore = CpuSeconds(cloud.Id);
-            var clock = Stopwatch.StartNew();
-            var baselinePublish = fleet.PublishAllAsync(g => "bench/baseline/" + SimulatedGateways.Id(g), g => uploads[SyncRound][g], ct);
-            await baselineDone.Task.WaitAsync(TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
-            double baselineUp = clock.Elapsed.TotalSeconds;
-            await baselinePublish.ConfigureAwait(false);
+                double baselineCpuBefore = CpuSeconds(cloud.Id);
+                var clock = Stopwatch.StartNew();
+                var baselinePublish = fleet.PublishAllAsync(g => $"bench/baseline/{g % sinkCount}/{SimulatedGateways.Id(g)}", g => uploads[SyncRound][g], ct);
+                await baselineDone.Task.WaitAsync(TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
+                baselineUp = clock.Elapsed.TotalSeconds;
+                await baselinePublish.ConfigureAwait(false);
 
-            // ... and what a sync sends back: one model-sized message from the subscriber to every gateway.
-            clock.Restart();
-            await sink.PublishAsync(SimulatedGateways.BaselineDownTopic, uploads[SyncRound][0], MqttQos.AtLeastOnce, retain: false, ct).ConfigureAwait(false);
-            await fleet.AllHaveBaselineDown.WaitAsync(TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
-            double baseline = baselineUp + clock.Elapsed.TotalSeconds;
-            double baselineCpu = CpuSeconds(cloud.Id) - baselineCpuBefore;
-            await sink.StopAsync(ct).ConfigureAwait(false);
+                // ... and what a sync sends back: one model-sized message from the subscriber to every gateway.
+                clock.Restart();
+                await sinks[0].PublishAsync(SimulatedGateways.BaselineDownTopic, uploads[SyncRound][0], MqttQos.AtLeastOnce, retain: false, ct).ConfigureAwait(false);
+                await fleet.AllHaveBaselineDown.WaitAsync(TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
+                baseline = baselineUp + clock.Elapsed.TotalSeconds;
+                baselineCpu = CpuSeconds(cloud.Id) - baselineCpuBefore;
+            }
+            finally
+            {
+                foreach (var sink in sinks)
+                {
+                    await sink.DisposeAsync().ConfigureAwait(false);
+                }
+            }
 
             double sizes = (peak - connected) / (double)uploadBytes;
             string c = $"N={gateways}, upload {Measure.Bytes(uploadBytes)} (MLP), {Measure.Bytes((double)gateways * uploadBytes)} in all";
-            report.Add(Figure, $"{c}: first upload to the global model at every gateway (at a listening client {sync:F2} s, every ack {acked:F2} s; the warm-up sync before it {first.AllHave:F2} s)", allHave, "s", $"same bytes, same broker, plain clients: N -> 1 ({baselineUp:F2} s), then 1 -> N", baseline, "(target <= 1.5)");
+            report.Add(Figure, $"{c}: first upload to the global model at every gateway (at a listening client {sync:F2} s, every ack {acked:F2} s; the warm-up sync before it {first.AllHave:F2} s; publishes resent {fleet.Resent})", allHave, "s", $"same bytes, same broker, plain clients: N -> 1 ({baselineUp:F2} s), then 1 -> N", baseline, "(target <= 1.5)");
             report.Add(Figure, $"{c}: cloud peak RSS during the sync (VmHWM; {sizes:F1} model sizes above {connected / 1e6:F0} MB with N connected, idle; {before / 1e6:F0} MB just before)", peak / 1e6, "MB", "model size x N (MB)", (double)gateways * uploadBytes / 1e6, "(O(model): ratio falls as N grows)");
             report.Add(Figure, $"{c}: cloud CPU per upload (utime + stime)", cpu * 1000 / gateways, "ms", "cloud CPU per baseline message (broker only)", baselineCpu * 1000 / gateways);
             return string.Create(CultureInfo.InvariantCulture, $"| {gateways} | {sync:F2} | {allHave:F2} | {baselineUp:F2} | {baseline:F2} | {allHave / baseline:F2} | {peak / 1e6:F0} | {connected / 1e6:F0} | {sizes:F1} | {cpu * 1000 / gateways:F2} | {baselineCpu * 1000 / gateways:F2} |");
@@ -188,6 +220,12 @@ internal static class CloudSyncBench
         $"--Cloud:MaxConnections={gateways + 16}",
         "--Logging:LogLevel:Default=Warning",
     ];
+
+    /// <summary>A diagnostic: EDGEFL_BENCH_CLOUD_DOTNET_X=v is given to the cloud process alone as DOTNET_X=v (e.g. gcConcurrent=0).</summary>
+    private static Dictionary<string, string> CloudRuntimeSettings() =>
+        Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("EDGEFL_BENCH_CLOUD_DOTNET_", StringComparison.Ordinal))
+            .ToDictionary(k => "DOTNET_" + k["EDGEFL_BENCH_CLOUD_DOTNET_".Length..], k => Environment.GetEnvironmentVariable(k)!, StringComparer.Ordinal);
 
     /// <summary>The cloud's signing key, made in <paramref name="dir"/> (EDGEFL_BENCH_CLOUD_STATE=:memory: shows what the durable journal costs).</summary>
     private static string SigningKey(string dir)

@@ -20,6 +20,7 @@ internal sealed class SimulatedGateways : IAsyncDisposable
     private TaskCompletionSource _allAcked = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _expectedAcks;
     private int _applied;
+    private readonly HashSet<string> _acked = new(StringComparer.Ordinal);
     private int _refused;
     private long _awaitedRound = long.MaxValue;
     private int _globals;
@@ -90,17 +91,49 @@ internal sealed class SimulatedGateways : IAsyncDisposable
         Interlocked.Exchange(ref _awaitedRound, round);
         _expectedAcks = count;
         Volatile.Write(ref _applied, 0);
+        lock (_acked)
+        {
+            _acked.Clear();
+        }
+
         Volatile.Write(ref _refused, 0);
         _allAcked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    /// <summary>Every gateway publishes its payload on its topic at once (QoS 1); returns when the broker took them all.</summary>
+    /// <summary>Publishes that failed (no PUBACK in time, connection lost) and were sent again.</summary>
+    public int Resent => Volatile.Read(ref _resent);
+
+    private int _resent;
+
+    /// <summary>
+    /// Every gateway publishes its payload on its topic at once (QoS 1); returns when the broker took them all. A publish
+    /// that fails (its PUBACK did not come within the client's timeout, the connection dropped) is sent again, as a
+    /// gateway's outbox does: the cloud acknowledges a second copy of an applied upload as a duplicate.
+    /// </summary>
     public Task PublishAllAsync(Func<int, string> topicFor, Func<int, byte[]> payloadFor, CancellationToken cancellationToken) =>
-        Task.WhenAll(_connections.Select((c, g) => c.PublishAsync(topicFor(g), payloadFor(g), MqttQos.AtLeastOnce, false, cancellationToken)));
+        Task.WhenAll(_connections.Select((c, g) => PublishUntilTakenAsync(c, topicFor(g), payloadFor(g), cancellationToken)));
+
+    private async Task PublishUntilTakenAsync(MqttConnection connection, string topic, byte[] payload, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await connection.PublishAsync(topic, payload, MqttQos.AtLeastOnce, false, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Interlocked.Increment(ref _resent);
+                await connection.WaitConnectedAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     private Task OnAck(ReadOnlySequence<byte> payload)
     {
-        if (WireCodec.TryDecodeAck(payload, DecodeLimits.Default with { MaxPayloadBytes = 4096, MaxTensors = 0 }, out var ack, out _))
+        if (WireCodec.TryDecodeAck(payload, DecodeLimits.Default with { MaxPayloadBytes = 4096, MaxTensors = 0 }, out var ack, out _)
+            && FirstAckOf(ack!.GatewayId))
         {
             int total = ack!.IsApplied ? Interlocked.Increment(ref _applied) + Refused : Interlocked.Increment(ref _refused) + Applied;
             if (total >= _expectedAcks)
@@ -110,6 +143,15 @@ internal sealed class SimulatedGateways : IAsyncDisposable
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>True for a gateway's first acknowledgement since <see cref="ExpectAcks"/> (a resent upload is acknowledged twice).</summary>
+    private bool FirstAckOf(string gatewayId)
+    {
+        lock (_acked)
+        {
+            return _acked.Add(gatewayId);
+        }
     }
 
     private Task OnGlobal(ReadOnlySequence<byte> payload)

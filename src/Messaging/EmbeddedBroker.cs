@@ -20,6 +20,10 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 {
     private const string IdentityKey = "edgefl.identity";
 
+    // The session items of messages this process publishes through PublishLocalAsync (no client connection): the
+    // access policy lets them through; other injected messages, with the server's own items, it refuses.
+    private readonly System.Collections.Hashtable _localPublisher = new() { [IdentityKey] = "local" };
+
     private readonly EmbeddedBrokerOptions _options;
     private readonly ILogger _logger;
     private readonly MqttServer _server;
@@ -211,6 +215,23 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         _localConsumers.Add(new LocalConsumer(filter, consumer, forward, maxBytes));
     }
 
+    /// <summary>
+    /// Publishes a message from this process straight into the broker's sessions, without a client connection (no
+    /// encoding, socket or PUBACK round trip): for a service hosting the broker to answer its clients (the cloud's
+    /// acknowledgements). It passes the access policy; a QoS 1 message is queued for an offline persistent session as
+    /// any other. Completes when the broker has queued it for its subscribers.
+    /// </summary>
+    public Task PublishLocalAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos, CancellationToken cancellationToken = default)
+    {
+        var message = new MqttApplicationMessage
+        {
+            Topic = topic,
+            Payload = new System.Buffers.ReadOnlySequence<byte>(payload),
+            QualityOfServiceLevel = (MqttQualityOfServiceLevel)qos,
+        };
+        return _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { CustomSessionItems = _localPublisher }, cancellationToken);
+    }
+
     /// <summary>Starts listening; throws when the port cannot be bound.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -366,7 +387,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     private bool MayPublish(InterceptingPublishEventArgs args)
     {
-        if (_policy is null)
+        if (_policy is null || ReferenceEquals(args.SessionItems, _localPublisher))
         {
             return true;
         }

@@ -163,7 +163,7 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
             }, cancellationToken).ConfigureAwait(false);
         }
         await _connection.StartAsync(cancellationToken).ConfigureAwait(false);
-        _ = Task.Run(() => SendAcksAsync(_stopping.Token), CancellationToken.None);
+        _ = Task.Run(() => new AckSender(Broker is { } broker ? AckSender.Through(broker) : AckSender.Through(_connection), _topics, _logger).RunAsync(_acks.Reader, _stopping.Token), CancellationToken.None);
         _ = Task.Run(() => _answers.RunAsync(_connection, _stopping.Token), CancellationToken.None);
     }
 
@@ -283,33 +283,6 @@ internal sealed class GatewayLink : IHostedService, IAsyncDisposable
         if (ack is not null)
         {
             _acks.Writer.TryWrite(ack);
-        }
-    }
-
-    /// <summary>
-    /// Publishes each acknowledgement to its gateway (QoS 1). One that cannot be sent (the broker is
-    /// down) is dropped: the gateway sends the upload again, and it is acknowledged as a duplicate.
-    /// </summary>
-    private async Task SendAcksAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var ack in _acks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    await _connection!.PublishAsync(_topics.CloudAck(ack.GatewayId), WireCodec.Encode(ack), MqttQos.AtLeastOnce, retain: false, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    // Whatever failed, this loop goes on: a sender that died would leave every gateway
-                    // resending its upload for ever, each applied once and never acknowledged.
-                    CloudLog.AckNotSent(_logger, ack.UploadId, ack.GatewayId, $"{ex.GetType().Name}: {ex.Message}");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
         }
     }
 }

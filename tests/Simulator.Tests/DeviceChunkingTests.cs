@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using EdgeFL.Core.Messages;
@@ -367,39 +366,6 @@ public sealed class DeviceChunkingTests(ITestOutputHelper output) : IDisposable
 
             var trained = new ModelState([NamedTensor.FromFloat32("w", [w.Length], w)]);
             return Task.FromResult(new LocalTrainingOutcome(trained, SampleCount, 0.3, TimeSpan.FromMilliseconds(1)));
-        }
-    }
-
-    /// <summary>Trains the first round it is given once released; never finishes a later one (until the device stops).</summary>
-    private sealed class HeldTrainer : ILocalTrainer
-    {
-        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _never = new();
-        private int _calls;
-
-        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        public int SampleCount => 40;
-
-        public int Epochs => 1;
-
-        public int BatchSize => 16;
-
-        public void Release() => _gate.TrySetResult();
-
-        public async Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Increment(ref _calls) == 1)
-            {
-                Started.TrySetResult();
-                await _gate.Task.WaitAsync(cancellationToken);
-                return new LocalTrainingOutcome(start.Detach(), SampleCount, 0.3, TimeSpan.FromMilliseconds(1));
-            }
-
-            await _never.Task.WaitAsync(cancellationToken);
-            throw new UnreachableException();
         }
     }
 }

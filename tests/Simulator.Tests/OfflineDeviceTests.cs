@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using EdgeFL.Core.Messages;
@@ -139,37 +138,6 @@ public sealed class OfflineDeviceTests : IDisposable
     }
 
     private static LocalTrainingOutcome Trained(ModelState start) => new(start.Detach(), 40, 0.3, TimeSpan.FromMilliseconds(1));
-
-    /// <summary>Trains the first round it is given once released; never finishes a later one (until the device stops).</summary>
-    private sealed class HeldTrainer : ILocalTrainer
-    {
-        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _never = new();
-        private int _calls;
-
-        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public int SampleCount => 40;
-
-        public int Epochs => 1;
-
-        public int BatchSize => 16;
-
-        public void Release() => _gate.TrySetResult();
-
-        public async Task<LocalTrainingOutcome> TrainAsync(ModelState start, CancellationToken cancellationToken = default)
-        {
-            if (Interlocked.Increment(ref _calls) == 1)
-            {
-                Started.TrySetResult();
-                await _gate.Task.WaitAsync(cancellationToken);
-                return Trained(start);
-            }
-
-            await _never.Task.WaitAsync(cancellationToken);
-            throw new UnreachableException();
-        }
-    }
 
     /// <summary>Finishes one round each time the test calls <see cref="AnswerOne"/>.</summary>
     private sealed class PacedTrainer : ILocalTrainer

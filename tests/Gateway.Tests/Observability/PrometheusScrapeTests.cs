@@ -74,17 +74,27 @@ public sealed class PrometheusScrapeTests : IDisposable
             ("cloud", $"127.0.0.1:{cloudHttp}", null),
         ]);
 
-        await prometheus.WaitForValueAsync("up{job=\"gateway\"}", 1, Timeout);
-        await prometheus.WaitForValueAsync("up{job=\"cloud\"}", 1, Timeout);
-        await prometheus.WaitForValueAsync("edgefl_gateway_rounds_total{job=\"gateway\",edgefl_gateway_id=\"gw\"}", AnsweredRounds, Timeout);
-        await prometheus.WaitForValueAsync("edgefl_gateway_rounds_closed_total{job=\"gateway\",reason=\"Quorum\"}", AnsweredRounds, Timeout);
-        await prometheus.WaitForValueAsync("edgefl_gateway_updates_accepted_total{job=\"gateway\"}", AnsweredRounds, Timeout);
-        await prometheus.WaitForValueAsync("edgefl_gateway_devices_online{job=\"gateway\"}", 1, Timeout);
-        await prometheus.WaitForValueAsync("edgefl_gateway_device_battery_ratio{job=\"gateway\",edgefl_device_id=\"dev-a\"}", 1, Timeout);
-        await prometheus.WaitForValueAsync("edgefl_gateway_round_duration_seconds_count{job=\"gateway\"}", AnsweredRounds, Timeout);
-        await prometheus.WaitForValueAsync("edgefl_gateway_uploads_delivered_total{job=\"gateway\"}", AnsweredRounds, Timeout);
-        await prometheus.WaitForValueAsync("edgefl_cloud_uploads_accepted_total{job=\"cloud\"}", AnsweredRounds, Timeout);
-        await prometheus.WaitForValueAsync("edgefl_cloud_global_models_published_total{job=\"cloud\"}", AnsweredRounds, Timeout);
+        try
+        {
+            await prometheus.WaitForValueAsync("up{job=\"gateway\"}", 1, Timeout);
+            await prometheus.WaitForValueAsync("up{job=\"cloud\"}", 1, Timeout);
+            await prometheus.WaitForValueAsync("edgefl_gateway_rounds_total{job=\"gateway\",edgefl_gateway_id=\"gw\"}", AnsweredRounds, Timeout);
+            await prometheus.WaitForValueAsync("edgefl_gateway_rounds_closed_total{job=\"gateway\",reason=\"Quorum\"}", AnsweredRounds, Timeout);
+            await prometheus.WaitForValueAsync("edgefl_gateway_updates_accepted_total{job=\"gateway\"}", AnsweredRounds, Timeout);
+            await prometheus.WaitForValueAsync("edgefl_gateway_devices_online{job=\"gateway\"}", 1, Timeout);
+            await prometheus.WaitForValueAsync("edgefl_gateway_device_battery_ratio{job=\"gateway\",edgefl_device_id=\"dev-a\"}", 1, Timeout);
+            await prometheus.WaitForValueAsync("edgefl_gateway_round_duration_seconds_count{job=\"gateway\"}", AnsweredRounds, Timeout);
+            await prometheus.WaitForValueAsync("edgefl_gateway_uploads_delivered_total{job=\"gateway\"}", AnsweredRounds, Timeout);
+            await prometheus.WaitForValueAsync("edgefl_cloud_uploads_accepted_total{job=\"cloud\"}", AnsweredRounds, Timeout);
+            await prometheus.WaitForValueAsync("edgefl_cloud_global_models_published_total{job=\"cloud\"}", AnsweredRounds, Timeout);
+        }
+        catch (TimeoutException ex)
+        {
+            // What the gateway counted and exposed of its updates at that moment (a rare failure in CI, cause not found: the
+            // gateway's updates_accepted series absent from Prometheus for 90 s while its other series were there).
+            long accepted = gateway.Services.GetRequiredService<GatewayMetrics>().Accepted;
+            throw new TimeoutException($"{ex.Message}\nin process: {accepted} update(s) accepted\n{await ExpositionAsync(gatewayHttp, "edgefl_gateway_updates")}", ex);
+        }
 
         // The process's own memory and GC come through the runtime instrumentation.
         var rss = await prometheus.QueryAsync("dotnet_process_memory_working_set_bytes{job=\"gateway\"}");
@@ -98,6 +108,22 @@ public sealed class PrometheusScrapeTests : IDisposable
         Assert.Equal(AnsweredRounds, cloudMetrics.Accepted);
         await gateway.StopAsync();
         await cloud.StopAsync();
+    }
+
+    /// <summary>The lines of a service's <c>/metrics</c> text that mention <paramref name="family"/> (or why there are none).</summary>
+    private static async Task<string> ExpositionAsync(int port, string family)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            string text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+            var lines = text.Split('\n').Where(l => l.Contains(family, StringComparison.Ordinal)).ToList();
+            return $"/metrics on port {port}: {text.Length} characters, {lines.Count} line(s) with {family}:\n" + string.Join('\n', lines);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return $"/metrics on port {port} could not be read: {e.Message}";
+        }
     }
 
     private IHost BuildCloud(int brokerPort, string modelPath, TestKeys keys, int httpPort)
